@@ -1,0 +1,14 @@
+"""ASGI entry point: HTTP through Django, WebSocket through Channels, on one port (uvicorn)."""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiban.settings")
+
+from channels.routing import ProtocolTypeRouter  # noqa: E402
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+django_asgi_app = get_asgi_application()
+
+from kiban.core.routing import websocket_application  # noqa: E402
+
+application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})

@@ -1,0 +1,54 @@
+"""The one place that writes the audit log. Every security and admin action calls `record`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from kiban.core.models import AuditEntry
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    from django.conf import settings
+
+    if settings.USE_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    actor_username: str = "",
+    target: models.Model | None = None,
+    target_type: str = "",
+    target_id: str = "",
+    target_repr: str = "",
+    request=None,
+    ip: str | None = None,
+    **detail: Any,
+) -> AuditEntry:
+    """Append one entry. `action` is a dotted name such as `auth.login` or `admin.staff.change`."""
+    request_user = getattr(request, "user", None)
+    if actor is None and request_user is not None and request_user.is_authenticated:
+        actor = request_user
+    if target is not None:
+        target_type = target_type or target._meta.label_lower
+        target_id = target_id or str(target.pk)
+        target_repr = target_repr or str(target)[:255]
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_username=actor_username or (actor.get_username() if actor is not None else ""),
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_repr=target_repr[:255],
+        ip=ip or client_ip(request),
+        detail=detail,
+    )

@@ -1,0 +1,52 @@
+"""和暦 (Japanese era) dates for people, and public holidays (jpholiday)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import jpholiday
+from django.utils.translation import get_language
+
+_ERAS = [
+    (dt.date(2019, 5, 1), "令和"),
+    (dt.date(1989, 1, 8), "平成"),
+    (dt.date(1926, 12, 25), "昭和"),
+    (dt.date(1912, 7, 30), "大正"),
+    (dt.date(1868, 10, 23), "明治"),
+]
+_WEEKDAYS_JA = "月火水木金土日"
+
+
+def era(date: dt.date) -> tuple[str, int]:
+    for start, name in _ERAS:
+        if date >= start:
+            return name, date.year - start.year + 1
+    return "", date.year
+
+
+def wareki_year(date: dt.date) -> str:
+    name, year = era(date)
+    return f"{name}{'元' if year == 1 else year}年" if name else f"{date.year}年"
+
+
+def wareki(date: dt.date, *, weekday: bool = False) -> str:
+    """令和8年11月26日 (木); English interface: 26 Nov 2026 (R8)."""
+    if isinstance(date, dt.datetime):
+        date = date.date()
+    if (get_language() or "ja").startswith("en"):
+        name, year = era(date)
+        text = f"{date:%-d %b %Y}"
+        return f"{text} ({date:%a})" if weekday else text
+    text = f"{wareki_year(date)}{date.month}月{date.day}日"
+    if weekday:
+        text += f"({_WEEKDAYS_JA[date.weekday()]})"
+    return text
+
+
+def holiday_name(date: dt.date) -> str | None:
+    return jpholiday.is_holiday_name(date)
+
+
+def fiscal_year(date: dt.date) -> int:
+    """年度: April to March."""
+    return date.year if date.month >= 4 else date.year - 1

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from kiban.web import views
+
+app_name = "web"
+urlpatterns = [
+    path("", views.portal, name="portal"),
+]
