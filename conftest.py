@@ -14,3 +14,72 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+# --- Personas that mirror a prefecture ------------------------------------------------------------------
+# 総務部 (general affairs) › 人事課 (personnel): the section head and a clerk; 土木部 › 道路課: another clerk;
+# 情報システム課: the IT administrator.
+
+
+@pytest.fixture
+def org_tree(db):
+    from kiban.org.tests.factories import DepartmentFactory
+
+    soumu = DepartmentFactory(code="100000", name="総務部", order=1)
+    jinji = DepartmentFactory(code="100100", name="人事課", parent=soumu, order=1)
+    joho = DepartmentFactory(code="100200", name="情報システム課", parent=soumu, order=2)
+    doboku = DepartmentFactory(code="500000", name="土木部", order=5)
+    douro = DepartmentFactory(code="500100", name="道路課", parent=doboku, order=1)
+    return {"soumu": soumu, "jinji": jinji, "joho": joho, "doboku": doboku, "douro": douro}
+
+
+@pytest.fixture
+def section_head(org_tree):
+    from kiban.accounts.tests.factories import StaffFactory
+    from kiban.org.tests.factories import MembershipFactory
+
+    person = StaffFactory(
+        username="100001", family_name="髙橋", given_name="一郎", family_name_kana="タカハシ",
+        given_name_kana="イチロウ", romaji="Takahashi Ichiro", title="課長", extension="2101",
+    )  # fmt: skip
+    MembershipFactory(staff=person, department=org_tree["jinji"], title="課長", is_head=True, rank=10)
+    return person
+
+
+@pytest.fixture
+def clerk(org_tree):
+    from kiban.accounts.tests.factories import StaffFactory
+    from kiban.org.tests.factories import MembershipFactory
+
+    person = StaffFactory(
+        username="100002", family_name="佐藤", given_name="花子", family_name_kana="サトウ",
+        given_name_kana="ハナコ", romaji="Sato Hanako", title="主事", extension="2102",
+    )  # fmt: skip
+    MembershipFactory(staff=person, department=org_tree["jinji"], title="主事", rank=90)
+    return person
+
+
+@pytest.fixture
+def other_clerk(org_tree):
+    from kiban.accounts.tests.factories import StaffFactory
+    from kiban.org.tests.factories import MembershipFactory
+
+    person = StaffFactory(
+        username="500001", family_name="渡邊", given_name="健", family_name_kana="ワタナベ",
+        given_name_kana="ケン", romaji="Watanabe Ken", title="主任", extension="5101",
+    )  # fmt: skip
+    MembershipFactory(staff=person, department=org_tree["douro"], title="主任", rank=80)
+    return person
+
+
+@pytest.fixture
+def it_admin(org_tree):
+    from kiban.accounts.tests.factories import StaffFactory
+    from kiban.org.tests.factories import MembershipFactory
+
+    person = StaffFactory(
+        username="100009", family_name="齋藤", given_name="誠", family_name_kana="サイトウ",
+        given_name_kana="マコト", romaji="Saito Makoto", title="主査", extension="2201", is_staff=True,
+    )  # fmt: skip
+    MembershipFactory(staff=person, department=org_tree["joho"], title="主査", rank=70)
+    return person
