@@ -5,4 +5,5 @@ from kiban.web import views
 app_name = "web"
 urlpatterns = [
     path("", views.portal, name="portal"),
+    path("manage/", views.manage, name="manage"),
 ]

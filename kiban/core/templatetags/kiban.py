@@ -1,0 +1,35 @@
+"""Template filters every module uses to show dates to people: 和暦 and public holidays."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.utils import timezone
+
+from kiban.core.wareki import holiday_name, wareki
+
+register = template.Library()
+
+
+def _as_date(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if isinstance(value, dt.date):
+        return value
+    return None
+
+
+@register.filter(name="wareki")
+def wareki_filter(value, arg: str = "") -> str:
+    """{{ date|wareki }} → 令和8年11月26日; {{ date|wareki:"weekday" }} → 令和8年11月26日(木)."""
+    date = _as_date(value)
+    if date is None:
+        return ""
+    return wareki(date, weekday=arg == "weekday")
+
+
+@register.filter(name="holiday")
+def holiday_filter(value) -> str:
+    date = _as_date(value)
+    return (holiday_name(date) or "") if date else ""
