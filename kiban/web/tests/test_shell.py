@@ -20,6 +20,7 @@ def test_navigation_lists_only_sections_whose_module_is_installed(client, clerk)
     client.force_login(clerk)
     html = client.get("/").content.decode()
     for section, url in available_sections(clerk):
+        assert f'href="{url}" class="nav-item' in html
         assert f'data-section="{section.key}"' in html
     # Modules of later issues (e.g. workflow) have no route yet, so they must not appear as dead links.
     missing = [s for s in SECTIONS if s.key not in {sec.key for sec, _ in available_sections(clerk)}]
