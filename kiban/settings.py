@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 
@@ -166,20 +166,36 @@ else:
 # --- Background tasks -----------------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
 
+
 # --- Email ----------------------------------------------------------------------------------------------------
+def parse_smtp_url(url: str) -> dict[str, object]:
+    """Django's EMAIL_* settings for KIBAN_SMTP_URL: `smtp://host:port` (plain), `smtp+starttls://…` or
+    `?starttls=1` (STARTTLS), `smtps://user:pass@host:port` (TLS from the first byte). User and password are
+    percent-decoded, so a password may contain `@` or `/` written as %40, %2F."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"smtp", "smtp+starttls", "smtps"}:
+        raise ValueError(f"KIBAN_SMTP_URL: unknown scheme {parts.scheme!r} (smtp, smtp+starttls, smtps)")
+    starttls_flag = parse_qs(parts.query).get("starttls", ["0"])[0].lower()
+    use_ssl = parts.scheme == "smtps"
+    use_tls = parts.scheme == "smtp+starttls" or starttls_flag in {"1", "true", "yes", "on"}
+    if use_ssl and use_tls:
+        raise ValueError("KIBAN_SMTP_URL: smtps:// already uses TLS; drop starttls")
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or (465 if use_ssl else 587 if use_tls else 25),
+        "EMAIL_USE_SSL": use_ssl,
+        "EMAIL_USE_TLS": use_tls,
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_TIMEOUT": 10,
+    }
+
+
 SMTP_URL = env_str("KIBAN_SMTP_URL")
 DEFAULT_FROM_EMAIL = env_str("KIBAN_MAIL_FROM", "Kiban <kiban@localhost>")
 if SMTP_URL:
-    _smtp = urlsplit(SMTP_URL)
-    _query = parse_qs(_smtp.query)
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = _smtp.hostname or "localhost"
-    EMAIL_USE_SSL = _smtp.scheme == "smtps"
-    EMAIL_USE_TLS = _smtp.scheme == "smtp+starttls" or _query.get("starttls", ["0"])[0] in {"1", "true"}
-    EMAIL_PORT = _smtp.port or (465 if EMAIL_USE_SSL else 587 if EMAIL_USE_TLS else 25)
-    EMAIL_HOST_USER = _smtp.username or ""
-    EMAIL_HOST_PASSWORD = _smtp.password or ""
-    EMAIL_TIMEOUT = 10
+    globals().update(parse_smtp_url(SMTP_URL))
 else:
     EMAIL_BACKEND = "kiban.core.mail.LogEmailBackend"
 
