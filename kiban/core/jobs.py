@@ -4,10 +4,15 @@ Every module defines its slow or timed work with `@job` and schedules it with `e
 (never from inside an open transaction: a job must not run before the data it needs is committed).
 
 django-tasks marks a task whose function raised as FAILED and never runs it again. `@job` adds what a
-mature queue has: the failed attempt stays visible to IT administrators (a FAILED row with its traceback)
-and a new attempt is enqueued with exponential backoff, up to `retries` times. The database backend claims
-each row with SELECT … FOR UPDATE SKIP LOCKED (an exclusive transaction on SQLite), so several workers
-never run the same attempt twice; a job that came due while nothing ran is simply READY at the next start.
+mature queue has: the failed attempt stays visible to IT administrators (a FAILED row with its traceback,
+listed at /manage/jobs) and a new attempt is enqueued with exponential backoff, up to `retries` times. The
+database backend claims each row with SELECT … FOR UPDATE SKIP LOCKED (an exclusive transaction on SQLite),
+so several workers never run the same attempt twice; a job that came due while nothing ran is simply READY
+at the next start.
+
+Delivery is at-least-once per attempt row only in the sense that a worker killed in the middle of a job
+leaves its row RUNNING (django-tasks-db has no lease); it is not retried automatically, and /manage/jobs
+shows it. Jobs with an external side effect (mail) therefore claim their own work idempotently.
 """
 
 from __future__ import annotations
@@ -19,23 +24,32 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
-from django_tasks import Task, task
+from django.utils.crypto import get_random_string
+from django_tasks import task
+from django_tasks.base import Task
 
 logger = logging.getLogger(__name__)
 
 ATTEMPT_KWARG = "_attempt"
+ALL_QUEUES = ["*"]
 
 
 def backoff_delay(attempt: int, base: float, cap: float) -> float:
-    """Seconds to wait before attempt `attempt + 1` after attempt `attempt` failed."""
+    """Seconds to wait before attempt `attempt + 1` after attempt `attempt` failed: base, 2·base, 4·base …"""
     return min(cap, base * (2 ** (attempt - 1)))
 
 
 def job(
     *, retries: int = 5, backoff: float = 30.0, max_backoff: float = 3600.0, queue_name: str = "default"
 ) -> Callable[[Callable[..., Any]], Task]:
+    """Turn a module-level function into a background job that is retried `retries` times with backoff.
+
+    The function receives JSON-serialisable arguments only. It must be safe to run again after it raised
+    (the retry runs it from the start), so a job with an external effect claims its work first.
+    """
+
     def decorate(func: Callable[..., Any]) -> Task:
         @functools.wraps(func)
         def run(*args: Any, **kwargs: Any) -> Any:
@@ -46,13 +60,19 @@ def job(
                 if attempt <= retries:
                     delay = backoff_delay(attempt, backoff, max_backoff)
                     logger.warning(
-                        "job %s attempt %d failed; retrying in %.0f s", func.__qualname__, attempt, delay
+                        "job %s attempt %d failed; retrying in %.0f s",
+                        func.__qualname__,
+                        attempt,
+                        delay,
+                        exc_info=True,
                     )
+                    # Enqueued before the worker marks this attempt FAILED: if the process dies in between,
+                    # the retry exists already, and the attempt row stays visible as RUNNING.
                     wrapped.using(run_after=timezone.now() + dt.timedelta(seconds=delay)).enqueue(
                         *args, **{**kwargs, ATTEMPT_KWARG: attempt + 1}
                     )
                 else:
-                    logger.error("job %s failed after %d attempts", func.__qualname__, attempt)
+                    logger.error("job %s failed after %d attempts; giving up", func.__qualname__, attempt)
                 raise
 
         wrapped = task(queue_name=queue_name)(run)
@@ -73,49 +93,67 @@ def enqueue_on_commit(
     transaction.on_commit(_enqueue)
 
 
+def make_worker(
+    *, interval: float = 1.0, batch: bool = False, max_tasks: int | None = None, name: str = "worker"
+):
+    """django-tasks-db's worker loop over every queue (its own command defaults to the `default` queue only,
+    which would silently leave mail undelivered)."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    return Worker(
+        queue_names=ALL_QUEUES,
+        interval=interval,
+        batch=batch,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=max_tasks,
+        worker_id=f"{name}-{get_random_string(12)}",
+        excluded_queue_names=[],
+    )
+
+
 class WorkerThread(threading.Thread):
-    """The worker inside `kiban serve` (embedded mode): the same loop as `kiban worker`, in a thread."""
+    """The worker inside `kiban serve` (embedded mode): the same loop as `kiban worker`, in a thread with its
+    own database connection."""
 
     def __init__(self, interval: float = 1.0) -> None:
         super().__init__(name="kiban-worker", daemon=True)
-        from django.utils.crypto import get_random_string
-        from django_tasks_db.management.commands.db_worker import Worker
-
-        self.worker = Worker(
-            queue_names=["*"],
-            interval=interval,
-            batch=False,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id=f"serve-{get_random_string(12)}",
-            excluded_queue_names=[],
-        )
+        self.worker = make_worker(interval=interval, name="serve")
 
     def run(self) -> None:
         try:
             self.worker.run()
         except Exception:  # a crashed worker must not take the web server down silently
             logger.exception("background worker stopped")
+        finally:
+            connections.close_all()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float | None = 30.0) -> None:
+        """Let the job that is running finish, then end the loop (at most `interval` seconds of waiting)."""
         self.worker.running = False
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout)
 
 
 def run_pending_jobs(max_tasks: int | None = None) -> int:
-    """Run every job that is due now, in this thread, then return how many ran (tests, `kiban worker --batch`)."""
-    from django.utils.crypto import get_random_string
-    from django_tasks_db.management.commands.db_worker import Worker
+    """Run every job that is due now, in this thread, then return how many ran.
 
-    worker = Worker(
-        queue_names=["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=max_tasks,
-        worker_id=f"batch-{get_random_string(12)}",
-        excluded_queue_names=[],
-    )
-    worker.run()
-    return worker._run_tasks
+    The same claim (locked row, exclusive transaction on SQLite) and the same `run_task` as the worker loop,
+    but without its `close_old_connections()`, which would close a connection the caller holds a
+    transaction on (a test, or a management command inside `atomic`)."""
+    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.utils import exclusive_transaction
+
+    worker = make_worker(interval=0, batch=True, name="batch")
+    ran = 0
+    while max_tasks is None or ran < max_tasks:
+        due = DBTaskResult.objects.ready().filter(backend_name=worker.backend_name)
+        with exclusive_transaction(due.db):
+            row = due.get_locked()
+            if row is not None:
+                row.claim(worker.worker_id)
+        if row is None:
+            break
+        worker.run_task(row)
+        ran += 1
+    return ran

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from email.charset import BASE64, Charset
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -21,6 +22,10 @@ from kiban.core.jobs import enqueue_on_commit, job
 from kiban.core.models import OutgoingEmail
 
 logger = logging.getLogger("kiban.mail")
+
+# 13 attempts over about four hours (30 s, 1, 2, 4 … capped at 30 min): a mail server restart or a
+# short network outage delays mail instead of losing it.
+MAIL_RETRIES = 12
 
 
 class LogEmailBackend(BaseEmailBackend):
@@ -62,8 +67,26 @@ def send_mail(
     return email
 
 
+class _Base64Email(EmailMultiAlternatives):
+    """Text parts in base64 instead of Django's 8bit: a Japanese body then passes relays and gateways that do
+    not offer 8BITMIME (still common in closed government networks). Headers are RFC 2047 encoded by Django."""
+
+    def message(self):
+        message = super().message()
+        for part in message.walk():
+            if part.get_content_maintype() == "text" and part.get("Content-Transfer-Encoding") == "8bit":
+                text = part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+                del part["Content-Transfer-Encoding"]
+                part.set_payload(text, charset=_UTF8_BASE64)
+        return message
+
+
+_UTF8_BASE64 = Charset("utf-8")
+_UTF8_BASE64.body_encoding = BASE64
+
+
 def build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
+    message = _Base64Email(
         subject=email.subject,
         body=email.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -77,25 +100,44 @@ def build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
     return message
 
 
-@job(retries=12, backoff=30, max_backoff=1800, queue_name="mail")
+@job(retries=MAIL_RETRIES, backoff=30, max_backoff=1800, queue_name="mail")
 def deliver_email(email_id: int) -> str:
-    # Claim the message with a conditional update: only one attempt can move it from queued to sending,
-    # so a duplicated job cannot send it twice. The SMTP conversation happens outside any transaction.
+    """Send one queued email exactly once.
+
+    The message is claimed with a conditional update (queued → sending): only one attempt can win, so a
+    duplicated or concurrent job cannot send it twice. The SMTP conversation happens outside any transaction.
+    The message is recorded as sent as soon as the server accepted it, before the connection is closed, so
+    an error at QUIT does not cause a second delivery. A process killed between acceptance and that record
+    leaves the message `sending`: it is shown to administrators instead of being sent again (at most once).
+    """
     claimed = OutgoingEmail.objects.filter(pk=email_id, status=OutgoingEmail.Status.QUEUED).update(
         status=OutgoingEmail.Status.SENDING, attempts=F("attempts") + 1
     )
     if not claimed:
         return "already handled"
     email = OutgoingEmail.objects.get(pk=email_id)
+    connection = get_connection(fail_silently=False)
     try:
-        with get_connection(fail_silently=False) as connection:
-            connection.send_messages([build_message(email)])
+        connection.open()
+        connection.send_messages([build_message(email)])
     except Exception as exc:
+        # The last attempt marks the message failed; earlier ones put it back in the queue for the retry.
+        final = email.attempts > MAIL_RETRIES
         OutgoingEmail.objects.filter(pk=email_id).update(
-            status=OutgoingEmail.Status.QUEUED, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+            status=OutgoingEmail.Status.FAILED if final else OutgoingEmail.Status.QUEUED,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
         )
+        _close_quietly(connection)
         raise
     OutgoingEmail.objects.filter(pk=email_id).update(
         status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), last_error=""
     )
+    _close_quietly(connection)
     return "sent"
+
+
+def _close_quietly(connection: BaseEmailBackend) -> None:
+    try:
+        connection.close()
+    except Exception:  # the message is already accepted (or already failed); QUIT errors change nothing
+        logger.warning("closing the SMTP connection failed", exc_info=True)
