@@ -52,6 +52,9 @@ class Staff(AbstractBaseUser, PermissionsMixin):
     search_text = models.TextField(blank=True, editable=False)
     totp_secret = models.CharField(max_length=64, blank=True, editable=False)
     totp_enabled = models.BooleanField(_("二要素認証"), default=False)
+    # The TOTP time step last accepted: a code is good for one sign-in only, so a code seen over a
+    # shoulder or replayed from a log cannot be used again within its 90-second window.
+    totp_last_step = models.BigIntegerField(null=True, blank=True, editable=False)
 
     objects = StaffManager()
 
@@ -140,6 +143,8 @@ class DeviceSession(models.Model):
     last_seen_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("ログイン中の端末")
+        verbose_name_plural = _("ログイン中の端末")
         ordering = ["-last_seen_at"]
 
     def __str__(self) -> str:
@@ -164,6 +169,11 @@ class LoginFailure(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     channel = models.CharField(max_length=16, default="web")
+
+    class Meta:
+        verbose_name = _("ログイン失敗")
+        verbose_name_plural = _("ログイン失敗")
+        ordering = ["-at"]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.ip}"

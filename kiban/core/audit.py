@@ -52,3 +52,16 @@ def record(
         ip=ip or client_ip(request),
         detail=detail,
     )
+
+
+def prune_expired_entries(now=None) -> int:
+    """Delete audit entries older than the retention period; the database refuses anything younger."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kiban.core.models import AUDIT_RETENTION_DAYS
+
+    cutoff = (now or timezone.now()) - dt.timedelta(days=AUDIT_RETENTION_DAYS, minutes=1)
+    deleted, _ = AuditEntry.objects.filter(at__lt=cutoff).delete()
+    return deleted

@@ -7,6 +7,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# How long audit entries are kept. The database refuses to delete younger ones (migration core 0002,
+# which has its own copy of this number: a migration must not change when this constant does).
+AUDIT_RETENTION_DAYS = 365
+
 
 class AuditEntry(models.Model):
     """Who did what, when, from where. Append-only: database triggers refuse UPDATE and DELETE

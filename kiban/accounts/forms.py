@@ -1,0 +1,54 @@
+"""Forms of the sign-in and security pages (parsing only; the writes are actions)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kiban.accounts.queries import AUDIT_ACTIONS
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(
+        label=_("職員番号"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True})
+    )
+    password = forms.CharField(
+        label=_("パスワード"), max_length=4096, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        label=_("確認コード"),
+        max_length=64,
+        help_text=_("認証アプリの6桁のコード、またはリカバリーコード"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
+    )
+
+
+class ConfirmTotpForm(forms.Form):
+    code = forms.CharField(
+        label=_("確認コード"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*"}),
+    )
+
+
+class PasswordConfirmForm(forms.Form):
+    password = forms.CharField(
+        label=_("パスワード"), max_length=4096, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class NewTokenForm(forms.Form):
+    label = forms.CharField(label=_("ラベル(例: iPhone カレンダー)"), max_length=100, required=False)
+
+
+class AuditFilterForm(forms.Form):
+    person = forms.CharField(label=_("職員番号"), max_length=150, required=False)
+    action = forms.ChoiceField(
+        label=_("操作"), required=False, choices=[("", _("すべて"))] + [(a, a) for a in AUDIT_ACTIONS]
+    )
+    date_from = forms.DateField(label=_("開始日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("終了日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    ip = forms.GenericIPAddressField(label=_("アドレス"), required=False)

@@ -1,0 +1,85 @@
+"""Kiban's Django admin: the default admin site, with every change also written to the audit log.
+
+Django admin logs each add, change and delete through `LogEntry.objects.log_actions` (Django 5.1+; the
+ModelAdmin methods log_addition/log_change/log_deletions all call it). `KibanAdminConfig.ready` wraps that
+one method so each admin LogEntry gets an AuditEntry beside it, whichever app's ModelAdmin made the
+change; the site's `admin_view` remembers the request so the entry carries the administrator's address.
+Enabled by listing `kiban.core.adminsite.KibanAdminConfig` instead of `django.contrib.admin` in settings.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
+
+_admin_request: contextvars.ContextVar = contextvars.ContextVar("kiban_admin_request", default=None)
+
+_ACTION_NAMES = {1: "add", 2: "change", 3: "delete"}
+
+
+class KibanAdminSite(admin.AdminSite):
+    site_header = _("基盤 管理画面")
+    site_title = _("基盤 管理画面")
+    index_title = _("管理")
+
+    def admin_view(self, view, cacheable=False):
+        wrapped = super().admin_view(view, cacheable)
+
+        @functools.wraps(wrapped)
+        def remember_request(request, *args, **kwargs):
+            token = _admin_request.set(request)
+            try:
+                return wrapped(request, *args, **kwargs)
+            finally:
+                _admin_request.reset(token)
+
+        return remember_request
+
+
+def _audit_admin_log_actions(original):
+    @functools.wraps(original)
+    def log_actions(user_id, queryset, action_flag, change_message="", *, single_object=False):
+        from kiban.accounts.models import Staff
+        from kiban.core.audit import record
+
+        objects = list(queryset)
+        result = original(
+            user_id=user_id,
+            queryset=objects,
+            action_flag=action_flag,
+            change_message=change_message,
+            single_object=single_object,
+        )
+        request = _admin_request.get()
+        actor = getattr(request, "user", None)
+        if actor is None or actor.pk != user_id:
+            actor = Staff.objects.filter(pk=user_id).first()
+        entries = result if isinstance(result, list) else [result]
+        for obj, log_entry in zip(objects, entries, strict=False):
+            record(
+                f"admin.{obj._meta.label_lower}.{_ACTION_NAMES.get(action_flag, action_flag)}",
+                actor=actor,
+                target=obj,
+                request=request,
+                change=log_entry.get_change_message() if log_entry is not None else "",
+            )
+        return result
+
+    return log_actions
+
+
+class KibanAdminConfig(AdminConfig):
+    default_site = "kiban.core.adminsite.KibanAdminSite"
+
+    def ready(self) -> None:
+        super().ready()
+        from django.contrib.admin.models import LogEntry
+
+        manager = LogEntry.objects  # the same manager instance on every access
+        if not getattr(manager.log_actions, "_kiban_audited", False):
+            manager.log_actions = _audit_admin_log_actions(manager.log_actions)
+            manager.log_actions._kiban_audited = True
