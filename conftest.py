@@ -16,6 +16,16 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database only: let the audit log be emptied. Between transactional tests pytest-django
+    flushes with DELETE on SQLite, which the append-only trigger would refuse (core migration 0002)."""
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO core_audit_purge_permit (reason) VALUES ('test database')")
+
+
 # --- Personas that mirror a prefecture ------------------------------------------------------------------
 # 総務部 (general affairs) › 人事課 (personnel): the section head and a clerk; 土木部 › 道路課: another clerk;
 # 情報システム課: the IT administrator.

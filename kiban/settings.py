@@ -69,7 +69,7 @@ CSRF_TRUSTED_ORIGINS = [BASE_URL]
 TESTING = env_bool("KIBAN_TESTING", False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kiban.core.adminsite.KibanAdminConfig",  # django.contrib.admin, with admin changes audited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
