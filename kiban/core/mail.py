@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from email.charset import BASE64, Charset
+from email.header import Header
+from email.message import Message
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -73,6 +75,11 @@ class _Base64Email(EmailMultiAlternatives):
 
     def message(self):
         message = super().message()
+        # Django folds the encoded subject onto a continuation line ("Subject: \r\n =?utf-8?…"), which
+        # strict readers decode with a leading space; a Header object folds after the first encoded word.
+        del message["Subject"]
+        # (set past SafeMIME's __setitem__, which would turn the Header back into a string and refold it).
+        Message.__setitem__(message, "Subject", Header(self.subject, "utf-8", header_name="Subject"))
         for part in message.walk():
             if part.get_content_maintype() == "text" and part.get("Content-Transfer-Encoding") == "8bit":
                 text = part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
