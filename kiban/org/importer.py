@@ -336,6 +336,10 @@ def _describe(memberships: list[tuple[str, str, bool, bool]]) -> str:
 def _plan_staff(parsed: ParsedFile, plan: ImportPlan, errors: list[RowError], extra_codes: set[str]) -> None:
     source = parsed.source
     departments = {d["code"]: d for d in Department.objects.values("id", "code", "name", "is_active")}
+    # Departments a pending reshuffle will create: placeholders, good for validation and the preview only
+    # (such a plan is stored, never applied; it is rebuilt on the effective date).
+    for index, code in enumerate(sorted(extra_codes - departments.keys())):
+        departments[code] = {"id": -1 - index, "code": code, "name": code, "is_active": True}
     plan.department_names = {d["id"]: d["name"] for d in departments.values()}
 
     def error(line: int, name: str, message: str) -> None:
@@ -345,9 +349,7 @@ def _plan_staff(parsed: ParsedFile, plan: ImportPlan, errors: list[RowError], ex
     heads: dict[str, int] = {}
     for row in parsed.rows:
         department = departments.get(row.department_code)
-        if row.department_code in extra_codes:
-            pass
-        elif department is None:
+        if department is None:
             error(
                 row.line,
                 "department_code",
