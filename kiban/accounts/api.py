@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from kiban.accounts import actions, queries
@@ -83,7 +83,7 @@ def create_token(request, payload: TokenRequest):
     except actions.LoginRefused as refused:
         raise HttpError(401, str(refused)) from refused
     token, raw = actions.do_create_token(user, payload.label, request, via="api")
-    return 201, {"token": raw, "id": token.pk, "label": token.label}
+    return Status(201, {"token": raw, "id": token.pk, "label": token.label})
 
 
 @router.get("/tokens", response=list[TokenOut], summary="The caller's API tokens")
