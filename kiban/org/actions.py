@@ -1,0 +1,30 @@
+"""Access to organisation objects. The directory is readable by every signed-in person; retired staff
+and retired departments are visible to IT administrators only (others get 404, as for anything absent)."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from kiban.accounts.models import Staff
+from kiban.org.models import Department
+from kiban.org.queries import staff_with_departments
+
+
+def can_see_retired(user) -> bool:
+    return bool(user.is_authenticated and user.is_staff)
+
+
+def access_staff(user, username: str) -> Staff:
+    """The person with this 職員番号, memberships loaded. Http404 when unknown, or retired and the
+    viewer is not an IT administrator."""
+    person = staff_with_departments().filter(username=username).first()
+    if person is None or (not person.is_active and not can_see_retired(user)):
+        raise Http404("staff not found")
+    return person
+
+
+def access_department(user, department_id: int) -> Department:
+    department = Department.objects.select_related("parent").filter(pk=department_id).first()
+    if department is None or (not department.is_active and not can_see_retired(user)):
+        raise Http404("department not found")
+    return department
