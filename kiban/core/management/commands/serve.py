@@ -1,0 +1,104 @@
+"""`kiban serve`: migrate, then serve HTTP and WebSocket on one port with uvicorn, with the worker in-process.
+
+With `--workers N` (N > 1) uvicorn runs N server processes under a supervisor process; the background
+worker then runs once, as a thread of that supervisor, never in the server processes (so N servers do not
+mean N workers polling the queue, and a server process restarted by uvicorn never interrupts a job). Several
+server processes need KIBAN_REDIS_URL: the in-memory channel layer cannot carry realtime events between them.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+logger = logging.getLogger("kiban.serve")
+
+DEMO_PASSWORD = "kiban-demo"  # noqa: S105 - the documented password of the fictional demo accounts
+
+
+class Command(BaseCommand):
+    help = "データベースを更新し、HTTP と WebSocket を1つのポートで提供し、バックグラウンド処理を実行します。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+        parser.add_argument("--port", type=int, default=8000, help="listen port (default 8000)")
+        parser.add_argument(
+            "--demo", action="store_true", help="load the demo prefecture if there are no staff yet"
+        )
+        parser.add_argument(
+            "--workers", type=int, default=1, help="server processes (more than 1 needs KIBAN_REDIS_URL)"
+        )
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="do not run the background worker here (when `kiban worker` runs elsewhere)",
+        )
+
+    def handle(
+        self, *args, host: str, port: int, demo: bool, workers: int, no_worker: bool, **options
+    ) -> None:
+        if workers < 1:
+            raise CommandError("--workers must be 1 or more")
+        if workers > 1 and not settings.REDIS_URL:
+            raise CommandError(
+                f"--workers {workers} needs KIBAN_REDIS_URL (e.g. redis://127.0.0.1:6379/0): realtime events "
+                "must reach every server process. Set it, or run with one worker."
+            )
+        verbosity = options["verbosity"]
+        call_command("migrate", interactive=False, verbosity=max(verbosity - 1, 0))
+        if demo:
+            self._load_demo_if_empty()
+        # WhiteNoise scans STATIC_ROOT besides the finders and warns when it does not exist.
+        settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+        import uvicorn
+
+        from kiban.core.jobs import WorkerThread
+
+        worker = None if no_worker else WorkerThread()
+        if worker is not None:
+            worker.start()
+        self.stdout.write(f"Kiban: http://{host}:{port}/  (Ctrl+C で終了)")
+        # uvicorn shuts down gracefully on SIGTERM, then raises the signal again through the handler it found.
+        # Python's default would kill the process there, before the worker has finished its job; this one
+        # lets `finally` stop the worker and the command exit 0.
+        previous_sigterm = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+        try:
+            uvicorn.run(
+                "kiban.asgi:application",
+                host=host,
+                port=port,
+                workers=workers if workers > 1 else None,
+                lifespan="off",
+                # Compression on chat sockets costs ~0.5 MB per connection (shared/notes/realtime-fanout.md).
+                ws_per_message_deflate=False,
+                log_level="info" if verbosity >= 1 else "warning",
+                proxy_headers=settings.USE_X_FORWARDED_FOR,
+                env_file=None,
+            )
+        except KeyboardInterrupt:
+            pass  # uvicorn re-raises the Ctrl+C it handled; the server is already down
+        finally:
+            if worker is not None:
+                try:
+                    worker.stop()
+                except KeyboardInterrupt:
+                    pass  # a second Ctrl+C: leave without waiting for the running job
+            signal.signal(signal.SIGTERM, previous_sigterm)
+
+    def _load_demo_if_empty(self) -> None:
+        from django.contrib.auth import get_user_model
+
+        if get_user_model().objects.exists():
+            self.stdout.write("staff exist already: the demo organisation is not loaded")
+            return
+        # Imported here: the demo data (and its name lists) are only needed on a first demo start.
+        from kiban.org.demo import load_demo
+
+        self.stdout.write("loading the demo prefecture (架空県) …")
+        load_demo(staff=300, password=DEMO_PASSWORD)
+        self.stdout.write(f"demo loaded: sign in as admin / {DEMO_PASSWORD}")
