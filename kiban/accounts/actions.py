@@ -101,7 +101,11 @@ def check_second_factor(request, user: Staff, code: str, *, channel: str) -> Non
                 if used:
                     remaining = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
                     record(
-                        "auth.recovery_code_used", actor=user, request=request, channel=channel, remaining=remaining
+                        "auth.recovery_code_used",
+                        actor=user,
+                        request=request,
+                        channel=channel,
+                        remaining=remaining,
                     )
                     return
                 break
@@ -238,7 +242,9 @@ def do_enable_two_factor(request, user: Staff, secret: str, code: str) -> list[s
     Returns the ten recovery codes, to be shown once. Raises ValidationError naming `code`."""
     step = twofactor.matching_step(secret, code, timezone.now())
     if step is None:
-        raise ValidationError({"code": [_("確認コードが違います。認証アプリの6桁のコードを入力してください。")]})
+        raise ValidationError(
+            {"code": [_("確認コードが違います。認証アプリの6桁のコードを入力してください。")]}
+        )
     with transaction.atomic():
         Staff.objects.filter(pk=user.pk).update(totp_secret=secret, totp_enabled=True, totp_last_step=step)
         codes = _replace_recovery_codes(user)

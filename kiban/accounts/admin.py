@@ -52,7 +52,16 @@ class StaffChangeForm(UserChangeForm):
 class StaffAdmin(ItAdminPermissions, UserAdmin):
     form = StaffChangeForm
     add_form = StaffCreationForm
-    list_display = ["username", "full_name", "title", "extension", "email", "is_active", "is_staff", "totp_enabled"]
+    list_display = [
+        "username",
+        "full_name",
+        "title",
+        "extension",
+        "email",
+        "is_active",
+        "is_staff",
+        "totp_enabled",
+    ]
     list_filter = ["is_active", "is_staff", "is_superuser", "totp_enabled"]
     search_fields = [
         "username",
@@ -111,7 +120,16 @@ class StaffAdmin(ItAdminPermissions, UserAdmin):
 class ApiTokenAdmin(ItAdminPermissions, admin.ModelAdmin):
     list_display = ["user", "label", "prefix", "created_at", "last_used_at", "last_used_ip"]
     search_fields = ["user__username", "label", "prefix"]
-    readonly_fields = ["user", "label", "token_hash", "prefix", "created_at", "last_used_at", "last_used_ip", "user_agent"]
+    readonly_fields = [
+        "user",
+        "label",
+        "token_hash",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "last_used_ip",
+        "user_agent",
+    ]
     list_select_related = ["user"]
 
     def has_add_permission(self, request) -> bool:
@@ -149,7 +167,13 @@ class DeviceSessionAdmin(ItAdminPermissions, admin.ModelAdmin):
 
 @admin.register(SecurityPolicy)
 class SecurityPolicyAdmin(ItAdminPermissions, admin.ModelAdmin):
-    list_display = ["__str__", "account_max_failures", "account_window_minutes", "address_max_failures", "address_window_minutes"]
+    list_display = [
+        "__str__",
+        "account_max_failures",
+        "account_window_minutes",
+        "address_max_failures",
+        "address_window_minutes",
+    ]
 
     def has_add_permission(self, request) -> bool:
         return self._it_admin(request) and not SecurityPolicy.objects.exists()

@@ -23,7 +23,9 @@ class ErrorOut(Schema):
 class TokenRequest(Schema):
     username: str = Field(..., min_length=1, max_length=150)
     password: str = Field(..., min_length=1, max_length=4096)
-    otp: str | None = Field(None, max_length=64, description="TOTP code or recovery code, when two-factor is on")
+    otp: str | None = Field(
+        None, max_length=64, description="TOTP code or recovery code, when two-factor is on"
+    )
     label: str = Field("", max_length=100, description="e.g. the device: 「iPhone カレンダー」")
 
 
@@ -55,7 +57,10 @@ class SessionOut(Schema):
 
 def _rate_limited(blocked: LoginBlocked) -> JsonResponse:
     response = JsonResponse(
-        {"detail": _("ログインの失敗が続いたため、%(seconds)d秒後までログインできません。") % {"seconds": blocked.retry_after}},
+        {
+            "detail": _("ログインの失敗が続いたため、%(seconds)d秒後までログインできません。")
+            % {"seconds": blocked.retry_after}
+        },
         status=429,
     )
     response["Retry-After"] = str(blocked.retry_after)

@@ -10,10 +10,15 @@ from kiban.accounts.queries import AUDIT_ACTIONS
 
 class LoginForm(forms.Form):
     username = forms.CharField(
-        label=_("職員番号"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True})
+        label=_("職員番号"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
     password = forms.CharField(
-        label=_("パスワード"), max_length=4096, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("パスワード"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
@@ -22,7 +27,9 @@ class SecondFactorForm(forms.Form):
         label=_("確認コード"),
         max_length=64,
         help_text=_("認証アプリの6桁のコード、またはリカバリーコード"),
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
     )
 
 
@@ -30,13 +37,18 @@ class ConfirmTotpForm(forms.Form):
     code = forms.CharField(
         label=_("確認コード"),
         max_length=16,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*"}
+        ),
     )
 
 
 class PasswordConfirmForm(forms.Form):
     password = forms.CharField(
-        label=_("パスワード"), max_length=4096, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("パスワード"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
@@ -49,6 +61,10 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
         label=_("操作"), required=False, choices=[("", _("すべて"))] + [(a, a) for a in AUDIT_ACTIONS]
     )
-    date_from = forms.DateField(label=_("開始日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("終了日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=_("開始日"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("終了日"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     ip = forms.GenericIPAddressField(label=_("アドレス"), required=False)

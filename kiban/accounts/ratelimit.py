@@ -75,7 +75,9 @@ def check_login_allowed(username: str, ip: str | None, *, now: dt.datetime | Non
         raise LoginBlocked(retry_after=retry_after, scope=scope)
 
 
-def record_login_failure(username: str, ip: str | None, channel: str, *, now: dt.datetime | None = None) -> None:
+def record_login_failure(
+    username: str, ip: str | None, channel: str, *, now: dt.datetime | None = None
+) -> None:
     """Count one failed sign-in, and prune failures too old to matter (cheap: `at` is indexed)."""
     now = now or timezone.now()
     LoginFailure.objects.create(username=username.strip()[:150], ip=ip, at=now, channel=channel)

@@ -35,7 +35,7 @@ from kiban.accounts.models import Staff
 from kiban.accounts.ratelimit import LoginBlocked, wait_in_words
 
 PENDING_2FA = "kiban_2fa_pending"
-ENROL_SECRET = "kiban_2fa_enrol_secret"
+ENROL_SECRET = "kiban_2fa_enrol_secret"  # noqa: S105  (a session key name, not a secret)
 # The password step is remembered this long while the person finds their phone.
 PENDING_2FA_TTL = dt.timedelta(minutes=5)
 
@@ -174,7 +174,9 @@ def two_factor(request):
             request.session.pop(ENROL_SECRET, None)
             # Shown once, in this response only (the page is served no-store).
             return render(
-                request, "accounts/two_factor.html", {"enabled": True, "recovery_codes": codes, "just_enabled": True}
+                request,
+                "accounts/two_factor.html",
+                {"enabled": True, "recovery_codes": codes, "just_enabled": True},
             )
     uri = twofactor.provisioning_uri(secret, user.username)
     context.update({"confirm_form": form, "secret": secret, "qr_data_uri": twofactor.qr_data_uri(uri)})

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pyotp
 from django.test import Client
 
-CHROME_ANDROID = (
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
-)
+CHROME_ANDROID = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
 FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -42,8 +41,6 @@ def csrf_cookie(client: Client) -> str:
 def code_after_next_step(secret: str) -> str:
     """The code of the next TOTP step: valid now (one step of drift is allowed) and not yet used."""
     totp = pyotp.TOTP(secret)
-    import time
-
     return totp.at(time.time() + totp.interval)
 
 

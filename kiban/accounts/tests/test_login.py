@@ -36,13 +36,25 @@ def test_login_redirects_to_a_safe_next_only(clerk):
     client = browser()
     token = csrf_token_of(client, "/login?next=/account/security")
     response = client.post(
-        "/login", {"username": "100002", "password": PASSWORD, "next": "/account/security", "csrfmiddlewaretoken": token}
+        "/login",
+        {
+            "username": "100002",
+            "password": PASSWORD,
+            "next": "/account/security",
+            "csrfmiddlewaretoken": token,
+        },
     )
     assert response["Location"] == "/account/security"
     other = browser()
     token = csrf_token_of(other, "/login")
     response = other.post(
-        "/login", {"username": "100002", "password": PASSWORD, "next": "https://evil.example/", "csrfmiddlewaretoken": token}
+        "/login",
+        {
+            "username": "100002",
+            "password": PASSWORD,
+            "next": "https://evil.example/",
+            "csrfmiddlewaretoken": token,
+        },
     )
     assert response["Location"] == "/"
 

@@ -33,7 +33,9 @@ def test_sixth_attempt_on_an_account_is_refused_with_429_and_retry_after(clerk):
     assert response.status_code == 429
     assert 1790 <= int(response["Retry-After"]) <= 1800
     html = response.content.decode()
-    assert "ログインの失敗が続いたため、一時的にログインできません。約30分後にもう一度お試しください。" in html
+    assert (
+        "ログインの失敗が続いたため、一時的にログインできません。約30分後にもう一度お試しください。" in html
+    )
     assert "_auth_user_id" not in client.session
     assert LoginFailure.objects.filter(username="100002").count() == 5  # a refused attempt is not a failure
     entry = AuditEntry.objects.get(action="auth.rate_limited")
@@ -89,7 +91,9 @@ def test_token_endpoint_is_limited_per_account_with_json_detail(clerk, client):
             TOKEN_URL, {"username": "100002", "password": "wrong"}, content_type="application/json"
         )
         assert response.status_code == 401
-    response = client.post(TOKEN_URL, {"username": "100002", "password": PASSWORD}, content_type="application/json")
+    response = client.post(
+        TOKEN_URL, {"username": "100002", "password": PASSWORD}, content_type="application/json"
+    )
     assert response.status_code == 429
     assert 1790 <= int(response["Retry-After"]) <= 1800
     assert "秒後までログインできません" in response.json()["detail"]
@@ -126,3 +130,17 @@ def test_old_failures_are_pruned_when_a_new_one_is_written(clerk):
     failures("100002", "192.0.2.67", 3, minutes_ago=60 * 25)
     sign_in(browser(), "100002", "wrong-password")
     assert LoginFailure.objects.count() == 1
+
+
+def test_prune_job_removes_old_failures_and_expired_audit_entries(db):
+    from kiban.accounts.jobs import prune_security_records
+    from kiban.core.jobs import run_pending_jobs
+
+    failures("100002", "192.0.2.68", 2, minutes_ago=60 * 25)
+    failures("100002", "192.0.2.68", 1, minutes_ago=5)
+    AuditEntry.objects.create(action="auth.login", at=timezone.now() - dt.timedelta(days=366))
+    AuditEntry.objects.create(action="auth.login", at=timezone.now() - dt.timedelta(days=364))
+    prune_security_records.enqueue()
+    assert run_pending_jobs() == 1
+    assert LoginFailure.objects.count() == 1
+    assert AuditEntry.objects.count() == 1

@@ -7,7 +7,14 @@ from django.utils import timezone
 from kiban.accounts.devices import describe_user_agent
 from kiban.accounts.models import DeviceSession
 from kiban.accounts.tests.factories import PASSWORD
-from kiban.accounts.tests.helpers import CHROME_ANDROID, FIREFOX_WINDOWS, browser, csrf_cookie, post_form, sign_in
+from kiban.accounts.tests.helpers import (
+    CHROME_ANDROID,
+    FIREFOX_WINDOWS,
+    browser,
+    csrf_cookie,
+    post_form,
+    sign_in,
+)
 from kiban.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +83,9 @@ def test_another_persons_session_cannot_be_revoked_from_the_security_page(clerk,
     mine = browser()
     sign_in(mine, "100002", PASSWORD)
     other_session = DeviceSession.objects.get(user=other_clerk)
-    response = post_form(mine, f"/account/sessions/{other_session.pk}/revoke", {}, form_path="/account/security")
+    response = post_form(
+        mine, f"/account/sessions/{other_session.pk}/revoke", {}, form_path="/account/security"
+    )
     assert response.status_code == 404
     assert theirs.get("/").status_code == 200
     assert "500001" not in mine.get("/account/security").content.decode()

@@ -15,7 +15,10 @@ TOKEN_URL = "/api/v1/auth/token"
 
 def create_token(client, username: str, label: str = "iPhone", **extra) -> dict:
     response = client.post(
-        TOKEN_URL, {"username": username, "password": PASSWORD, "label": label}, content_type="application/json", **extra
+        TOKEN_URL,
+        {"username": username, "password": PASSWORD, "label": label},
+        content_type="application/json",
+        **extra,
     )
     assert response.status_code == 201, response.content
     return response.json()
@@ -37,10 +40,20 @@ def test_token_is_created_stored_hashed_and_works_as_bearer(clerk, client):
     entry = AuditEntry.objects.get(action="auth.token_created")
     assert (entry.actor_id, entry.ip, entry.target_id) == (clerk.pk, "192.0.2.70", str(row.pk))
 
-    response = client.get("/api/v1/auth/tokens", **bearer(body["token"]), REMOTE_ADDR="192.0.2.71", HTTP_USER_AGENT="DAVx5/4.4")
+    response = client.get(
+        "/api/v1/auth/tokens", **bearer(body["token"]), REMOTE_ADDR="192.0.2.71", HTTP_USER_AGENT="DAVx5/4.4"
+    )
     assert response.status_code == 200
     [listed] = response.json()
-    assert set(listed) == {"id", "label", "prefix", "created_at", "last_used_at", "last_used_ip", "user_agent"}
+    assert set(listed) == {
+        "id",
+        "label",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "last_used_ip",
+        "user_agent",
+    }
     assert (listed["id"], listed["label"], listed["prefix"]) == (row.pk, "iPhone カレンダー", row.prefix)
     row.refresh_from_db()
     assert (row.last_used_ip, row.user_agent) == ("192.0.2.71", "DAVx5/4.4")
@@ -48,7 +61,9 @@ def test_token_is_created_stored_hashed_and_works_as_bearer(clerk, client):
 
 
 def test_bad_credentials_get_401_and_no_token(clerk, client):
-    response = client.post(TOKEN_URL, {"username": "100002", "password": "nope"}, content_type="application/json")
+    response = client.post(
+        TOKEN_URL, {"username": "100002", "password": "nope"}, content_type="application/json"
+    )
     assert response.status_code == 401
     assert response.json()["detail"] == "職員番号またはパスワードが違います。"
     assert ApiToken.objects.count() == 0
@@ -69,7 +84,9 @@ def test_retired_staff_get_no_token_and_their_tokens_stop_working(clerk, client)
     clerk.is_active = False
     clerk.save()
     assert client.get("/api/v1/auth/tokens", **bearer(body["token"])).status_code == 401
-    response = client.post(TOKEN_URL, {"username": "100002", "password": PASSWORD}, content_type="application/json")
+    response = client.post(
+        TOKEN_URL, {"username": "100002", "password": PASSWORD}, content_type="application/json"
+    )
     assert response.status_code == 401
 
 

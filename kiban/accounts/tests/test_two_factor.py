@@ -44,7 +44,9 @@ def test_enrolment_shows_a_qr_code_of_the_otpauth_uri_as_an_image(clerk):
     data_uri = html[start : html.index('"', start)]
     assert data_uri.startswith("data:image/svg+xml")
     assert "<script" not in unquote(data_uri)
-    assert "<svg" in unquote(data_uri) or "<svg" in base64.b64decode(data_uri.split(",", 1)[1] + "==").decode()
+    assert (
+        "<svg" in unquote(data_uri) or "<svg" in base64.b64decode(data_uri.split(",", 1)[1] + "==").decode()
+    )
     clerk.refresh_from_db()
     assert clerk.totp_enabled is False  # nothing enabled by just looking
     assert secret not in (clerk.totp_secret,)
