@@ -127,7 +127,7 @@ if DATABASE_URL:
         # ASGI views touching the ORM without a pool exhausted PostgreSQL's connections
         # (shared/notes/realtime-fanout.md); psycopg's pool bounds them per process.
         _db.setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": 10, "timeout": 10}
-        _db["TEST"] = {"NAME": f"test_{_db['NAME']}"}
+        _db["TEST"] = {"NAME": f"test_{_db['NAME']}_{os.getpid()}"}
     DATABASES = {"default": _db}
 else:
     DATABASES = {
@@ -144,7 +144,9 @@ else:
                     "PRAGMA busy_timeout=20000; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"
                 ),
             },
-            "TEST": {"NAME": DATA_DIR / "test_kiban.sqlite3"},
+            # A file (not :memory:) so that concurrency tests' threads share it; one per test run, so two
+            # runs on one machine never share a database.
+            "TEST": {"NAME": DATA_DIR / f"test_kiban_{os.getpid()}.sqlite3"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
