@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from kiban.accounts.auth import api_auth
+from kiban.core.apidocs import VendoredSwagger
 
 api = NinjaAPI(
     title="Kiban API",
@@ -16,6 +17,7 @@ api = NinjaAPI(
     description="Kiban (基盤) REST API. Authenticate with a session cookie (and CSRF token) or `Authorization: Bearer <token>`.",
     auth=api_auth,
     urls_namespace="api",
+    docs=VendoredSwagger(),
 )
 
 ROUTERS = [

@@ -157,3 +157,20 @@ def run_pending_jobs(max_tasks: int | None = None) -> int:
         worker.run_task(row)
         ran += 1
     return ran
+
+
+def jobs_needing_attention(limit: int = 100) -> dict[str, list]:
+    """For /manage/jobs: failed attempts (newest first), and what is waiting or running (oldest first)."""
+    from django_tasks_db.models import DBTaskResult
+
+    rows = DBTaskResult.objects.defer("return_value")
+    return {
+        "failed": list(rows.filter(status="FAILED").order_by("-finished_at")[:limit]),
+        "running": list(rows.filter(status="RUNNING").order_by("started_at")[:limit]),
+        "waiting": list(rows.filter(status="READY").order_by("run_after", "enqueued_at")[:limit]),
+    }
+
+
+def attempt_of(row: Any) -> int:
+    """Which attempt of its job a task row is (1 for the first run)."""
+    return int(row.args_kwargs.get("kwargs", {}).get(ATTEMPT_KWARG, 1))

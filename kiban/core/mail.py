@@ -148,3 +148,12 @@ def _close_quietly(connection: BaseEmailBackend) -> None:
         connection.close()
     except Exception:  # the message is already accepted (or already failed); QUIT errors change nothing
         logger.warning("closing the SMTP connection failed", exc_info=True)
+
+
+def unsent_emails(limit: int = 100) -> list[OutgoingEmail]:
+    """For /manage/jobs: mail still waiting, stuck in `sending` (a worker died mid-send) or given up."""
+    return list(
+        OutgoingEmail.objects.exclude(status=OutgoingEmail.Status.SENT)
+        .defer("body", "html", "attachments")
+        .order_by("created_at")[:limit]
+    )

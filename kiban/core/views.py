@@ -1,10 +1,17 @@
+"""Health probes for load balancers and orchestrators, and the IT administrator's view of background work."""
+
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from kiban.core.jobs import attempt_of, jobs_needing_attention
+from kiban.core.mail import unsent_emails
 
 
 @require_GET
@@ -38,3 +45,17 @@ def readyz(request):
     return JsonResponse(
         {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
     )
+
+
+@require_GET
+@login_required
+def jobs(request):
+    """Failed, running and waiting background jobs and unsent mail: IT administrators only (404 for others,
+    so the page does not advertise itself)."""
+    if not request.user.is_staff:
+        raise Http404
+    groups = jobs_needing_attention()
+    for rows in groups.values():
+        for row in rows:
+            row.attempt = attempt_of(row)
+    return render(request, "core/jobs.html", {**groups, "emails": unsent_emails()})
