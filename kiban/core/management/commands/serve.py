@@ -97,8 +97,12 @@ class Command(BaseCommand):
             self.stdout.write("staff exist already: the demo organisation is not loaded")
             return
         # Imported here: the demo data (and its name lists) are only needed on a first demo start.
-        from kiban.org.demo import load_demo
+        from kiban.org.demo import DemoDataExists, load_demo
 
         self.stdout.write("loading the demo prefecture (架空県) …")
-        load_demo(staff=300, password=DEMO_PASSWORD)
+        try:
+            load_demo(staff=300, password=DEMO_PASSWORD, stdout=self.stdout)
+        except DemoDataExists as exc:  # departments without staff, e.g. half an HR import
+            self.stdout.write(f"the demo organisation is not loaded: {exc}")
+            return
         self.stdout.write(f"demo loaded: sign in as admin / {DEMO_PASSWORD}")

@@ -1,0 +1,11 @@
+"""Steps shared by browser tests."""
+
+from __future__ import annotations
+
+
+def sign_in(page, username: str, password: str) -> None:
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("form button[type=submit]")
