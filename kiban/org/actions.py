@@ -17,7 +17,8 @@ def can_see_retired(user) -> bool:
 def access_staff(user, username: str) -> Staff:
     """The person with this 職員番号, memberships loaded. Http404 when unknown, or retired and the
     viewer is not an IT administrator."""
-    person = staff_with_departments().filter(username=username).first()
+    found = staff_with_departments(Staff.objects.filter(username=username))
+    person = found[0] if found else None
     if person is None or (not person.is_active and not can_see_retired(user)):
         raise Http404("staff not found")
     return person

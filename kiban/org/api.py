@@ -77,7 +77,7 @@ class StaffFilters(Schema):
 
 
 def staff_data(person) -> dict:
-    """The staff object of CONTRACT.md. Memberships must be prefetched (queries.staff_with_departments)."""
+    """The staff object of CONTRACT.md. `person.posts` must be loaded (queries.attach_posts)."""
     return {
         "username": person.username,
         "family_name": person.family_name,
@@ -91,7 +91,7 @@ def staff_data(person) -> dict:
         "title": person.title,
         "departments": [
             {"id": m.department_id, "name": m.department.name, "title": m.title, "primary": m.is_primary}
-            for m in person.memberships.all()
+            for m in person.posts
         ],
     }
 

@@ -278,10 +278,11 @@ def search_staff(
     limit: int = DEFAULT_LIMIT,
 ) -> SearchResult:
     """Matching staff with their memberships and departments loaded (three queries in all)."""
+    from kiban.accounts.models import Staff
     from kiban.org.queries import staff_with_departments
 
     ids, more = search_staff_ids(
         query, include_retired=include_retired, department_id=department_id, limit=limit
     )
-    by_id = {person.pk: person for person in staff_with_departments().filter(pk__in=ids)}
+    by_id = {person.pk: person for person in staff_with_departments(Staff.objects.filter(pk__in=ids))}
     return SearchResult(staff=[by_id[i] for i in ids if i in by_id], more=more)

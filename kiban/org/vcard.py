@@ -57,9 +57,9 @@ def _org_chain(department: Department | None, departments: dict[int, Department]
 
 
 def staff_vcard(person: Staff, departments: dict[int, Department]) -> str:
-    """One vCard. `person` must have memberships prefetched (queries.staff_with_departments);
+    """One vCard. `person.posts` must be loaded (queries.attach_posts);
     `departments` maps id → department for the ORG hierarchy (see all_departments)."""
-    memberships = list(person.memberships.all())
+    memberships = person.posts
     primary = next((m for m in memberships if m.is_primary), memberships[0] if memberships else None)
     title = (primary.title if primary and primary.title else person.title) or ""
     lines = [

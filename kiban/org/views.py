@@ -58,7 +58,7 @@ def department(request, department_id: int):
 @login_required
 def profile(request, username: str):
     person = actions.access_staff(request.user, username)
-    memberships = list(person.memberships.all())
+    memberships = person.posts
     return render(
         request,
         "org/profile.html",

@@ -226,7 +226,7 @@ def test_search_uses_the_index(people):
 def test_membership_shown_with_results(people, org_tree):
     MembershipFactory(staff=people["clerk"], department=org_tree["douro"], title="兼務主事", is_primary=False)
     person = search_staff("さとう").staff[0]
-    assert [(m.department.name, m.is_primary) for m in person.memberships.all()] == [
+    assert [(m.department.name, m.is_primary) for m in person.posts] == [
         ("人事課", True),
         ("道路課", False),
     ]
