@@ -14,6 +14,7 @@ import signal
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger("kiban.serve")
 
@@ -62,7 +63,7 @@ class Command(BaseCommand):
         worker = None if no_worker else WorkerThread()
         if worker is not None:
             worker.start()
-        self.stdout.write(f"Kiban: http://{host}:{port}/  (Ctrl+C で終了)")
+        self.stdout.write(f"Kiban: http://{host}:{port}/  " + _("(Ctrl+C で終了)"))
         # uvicorn shuts down gracefully on SIGTERM, then raises the signal again through the handler it found.
         # Python's default would kill the process there, before the worker has finished its job; this one
         # lets `finally` stop the worker and the command exit 0.
@@ -78,7 +79,8 @@ class Command(BaseCommand):
                 ws_per_message_deflate=False,
                 log_level="info" if verbosity >= 1 else "warning",
                 proxy_headers=settings.USE_X_FORWARDED_FOR,
-                env_file=None,
+                # Open WebSockets would otherwise hold a restart until every client leaves.
+                timeout_graceful_shutdown=10,
             )
         except KeyboardInterrupt:
             pass  # uvicorn re-raises the Ctrl+C it handled; the server is already down
