@@ -141,7 +141,7 @@ def test_serve_with_several_workers_needs_redis(tmp_path):
         _kiban("serve", "--workers", "2"), env=_env(tmp_path), capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 1
-    assert "--workers 2 needs KIBAN_REDIS_URL" in result.stderr
+    assert "--workers 2 には KIBAN_REDIS_URL" in result.stderr
     assert not (tmp_path / "kiban.sqlite3").exists() or _task_statuses(tmp_path) == []
 
 

@@ -43,11 +43,14 @@ class Command(BaseCommand):
         self, *args, host: str, port: int, demo: bool, workers: int, no_worker: bool, **options
     ) -> None:
         if workers < 1:
-            raise CommandError("--workers must be 1 or more")
+            raise CommandError(_("--workers には 1 以上を指定してください。"))
         if workers > 1 and not settings.REDIS_URL:
             raise CommandError(
-                f"--workers {workers} needs KIBAN_REDIS_URL (e.g. redis://127.0.0.1:6379/0): realtime events "
-                "must reach every server process. Set it, or run with one worker."
+                _(
+                    "--workers %(n)d には KIBAN_REDIS_URL（例: redis://127.0.0.1:6379/0）が必要です。"
+                    "リアルタイム通知をすべてのサーバープロセスに届けるためです。設定するか、1 プロセスで起動してください。"
+                )
+                % {"n": workers}
             )
         verbosity = options["verbosity"]
         call_command("migrate", interactive=False, verbosity=max(verbosity - 1, 0))
@@ -96,15 +99,17 @@ class Command(BaseCommand):
         from django.contrib.auth import get_user_model
 
         if get_user_model().objects.exists():
-            self.stdout.write("staff exist already: the demo organisation is not loaded")
+            self.stdout.write(_("職員が登録済みのため、デモ組織は読み込みません。"))
             return
         # Imported here: the demo data (and its name lists) are only needed on a first demo start.
         from kiban.org.demo import DemoDataExists, load_demo
 
-        self.stdout.write("loading the demo prefecture (架空県) …")
+        self.stdout.write(_("デモ用の架空県を読み込んでいます…"))
         try:
             load_demo(staff=300, password=DEMO_PASSWORD, stdout=self.stdout)
         except DemoDataExists as exc:  # departments without staff, e.g. half an HR import
-            self.stdout.write(f"the demo organisation is not loaded: {exc}")
+            self.stdout.write(_("デモ組織は読み込みません: %(reason)s") % {"reason": exc})
             return
-        self.stdout.write(f"demo loaded: sign in as admin / {DEMO_PASSWORD}")
+        self.stdout.write(
+            _("デモを読み込みました。admin / %(password)s でログインできます。") % {"password": DEMO_PASSWORD}
+        )
