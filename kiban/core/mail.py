@@ -17,9 +17,12 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import make_msgid
+from django.db import transaction
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 
+from kiban.core import audit
 from kiban.core.jobs import enqueue_on_commit, job
 from kiban.core.models import OutgoingEmail
 
@@ -157,3 +160,19 @@ def unsent_emails(limit: int = 100) -> list[OutgoingEmail]:
         .defer("body", "html", "attachments")
         .order_by("created_at")[:limit]
     )
+
+
+def do_resend_email(actor, email_id: int, request=None) -> OutgoingEmail:
+    """Put a mail that gave up (status failed, e.g. after a long SMTP outage) back in the queue, for an IT
+    administrator. Only a failed mail can be resent, so a delivered one is never sent twice: anything else is
+    Http404. The caller checks that `actor` is an administrator."""
+    with transaction.atomic():
+        updated = OutgoingEmail.objects.filter(pk=email_id, status=OutgoingEmail.Status.FAILED).update(
+            status=OutgoingEmail.Status.QUEUED, attempts=0
+        )
+        if not updated:
+            raise Http404
+        email = OutgoingEmail.objects.get(pk=email_id)
+        audit.record("mail.resend", actor=actor, target=email, request=request, to=email.to)
+        enqueue_on_commit(deliver_email, email.pk)
+    return email

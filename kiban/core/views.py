@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from kiban.core.jobs import attempt_of, jobs_needing_attention
-from kiban.core.mail import unsent_emails
+from kiban.core.mail import do_resend_email, unsent_emails
 
 
 @require_GET
@@ -59,3 +61,15 @@ def jobs(request):
         for row in rows:
             row.attempt = attempt_of(row)
     return render(request, "core/jobs.html", {**groups, "emails": unsent_emails()})
+
+
+@require_POST
+@login_required
+def resend_email(request, email_id: int):
+    if not request.user.is_staff:
+        raise Http404
+    email = do_resend_email(request.user, email_id, request=request)
+    messages.success(
+        request, _("「%(subject)s」を再送信の待ち行列に入れました。") % {"subject": email.subject}
+    )
+    return redirect("core:jobs")

@@ -10,7 +10,7 @@ from django_tasks_db.models import DBTaskResult
 
 from kiban.core.jobs import run_pending_jobs
 from kiban.core.mail import send_mail
-from kiban.core.models import OutgoingEmail
+from kiban.core.models import AuditEntry, OutgoingEmail
 from kiban.core.tests.test_jobs import always_fails, once
 
 
@@ -72,3 +72,46 @@ def test_django_admin_needs_the_view_permission_which_is_staff_alone_lacks(troub
     # administrator without it uses /manage/jobs.
     client.force_login(it_admin)
     assert client.get("/admin/django_tasks_database/dbtaskresult/").status_code == 403
+
+
+@pytest.fixture
+def given_up_mail(db):
+    return OutgoingEmail.objects.create(
+        to=["a@pref.example.jp"], subject="防災訓練のお知らせ", body="本文", status=OutgoingEmail.Status.FAILED,
+        attempts=13, last_error="ConnectionRefusedError: [Errno 111] Connection refused",
+    )  # fmt: skip
+
+
+def test_it_admin_resends_a_mail_that_gave_up(
+    given_up_mail, client, it_admin, django_capture_on_commit_callbacks
+):
+    client.force_login(it_admin)
+    assert "再送信" in client.get("/manage/jobs").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/manage/jobs/mail/{given_up_mail.pk}/resend")
+    assert response.status_code == 302
+    assert response["Location"] == "/manage/jobs"
+    given_up_mail.refresh_from_db()
+    assert (given_up_mail.status, given_up_mail.attempts) == (OutgoingEmail.Status.QUEUED, 0)
+    job = DBTaskResult.objects.get()
+    assert (job.task_path, job.args_kwargs["args"]) == ("kiban.core.mail.deliver_email", [given_up_mail.pk])
+    entry = AuditEntry.objects.get(action="mail.resend")
+    assert (entry.actor_username, entry.target_id) == (it_admin.username, str(given_up_mail.pk))
+
+
+def test_a_sent_mail_cannot_be_resent(given_up_mail, client, it_admin):
+    OutgoingEmail.objects.filter(pk=given_up_mail.pk).update(status=OutgoingEmail.Status.SENT)
+    client.force_login(it_admin)
+    assert client.post(f"/manage/jobs/mail/{given_up_mail.pk}/resend").status_code == 404
+    given_up_mail.refresh_from_db()
+    assert given_up_mail.status == OutgoingEmail.Status.SENT
+    assert DBTaskResult.objects.count() == 0
+    assert not AuditEntry.objects.filter(action="mail.resend").exists()
+
+
+def test_clerk_cannot_resend_mail(given_up_mail, client, clerk):
+    client.force_login(clerk)
+    assert client.post(f"/manage/jobs/mail/{given_up_mail.pk}/resend").status_code == 404
+    given_up_mail.refresh_from_db()
+    assert given_up_mail.status == OutgoingEmail.Status.FAILED
+    assert DBTaskResult.objects.count() == 0

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from kiban.core.jobs import run_pending_jobs
-from kiban.core.mail import deliver_email, send_mail
+from kiban.core.mail import MAIL_RETRIES, deliver_email, send_mail
 from kiban.core.models import OutgoingEmail
 from kiban.settings import parse_smtp_url
 
@@ -290,3 +290,17 @@ def test_mail_over_tls_with_login(
     assert [m["Subject"] for m in inbox.messages] == [SUBJECT]
     queued.refresh_from_db()
     assert queued.status == OutgoingEmail.Status.SENT
+
+
+def test_mail_is_marked_failed_after_the_last_attempt_and_not_retried(db, smtp_port):
+    queued = OutgoingEmail.objects.create(
+        to=["a@pref.example.jp"], subject=SUBJECT, body=BODY, attempts=MAIL_RETRIES
+    )
+    deliver_email.enqueue(queued.pk, _attempt=MAIL_RETRIES + 1)  # the 13th and last attempt; no server
+
+    assert run_pending_jobs() == 1
+
+    queued.refresh_from_db()
+    assert (queued.status, queued.attempts) == (OutgoingEmail.Status.FAILED, MAIL_RETRIES + 1)
+    assert queued.last_error.startswith("ConnectionRefusedError")
+    assert list(DBTaskResult.objects.values_list("status", flat=True)) == ["FAILED"]
