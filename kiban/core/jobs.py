@@ -10,9 +10,9 @@ database backend claims each row with SELECT … FOR UPDATE SKIP LOCKED (an excl
 so several workers never run the same attempt twice; a job that came due while nothing ran is simply READY
 at the next start.
 
-Delivery is at-least-once per attempt row only in the sense that a worker killed in the middle of a job
-leaves its row RUNNING (django-tasks-db has no lease); it is not retried automatically, and /manage/jobs
-shows it. Jobs with an external side effect (mail) therefore claim their own work idempotently.
+A worker killed in the middle of a job leaves its row RUNNING (django-tasks-db has no lease): it is neither
+retried nor run again automatically, and /manage/jobs shows it. Jobs with an external side effect (mail)
+claim their own work idempotently, so enqueueing one again is always safe.
 """
 
 from __future__ import annotations
