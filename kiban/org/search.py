@@ -91,6 +91,40 @@ def register_sqlite_functions(sender, connection, **kwargs) -> None:
 # --- Index set-up (called from the migration and after any later migration) ---------------------------
 
 
+# Covering indexes for the first step of a search (prefix ranges): each holds the key, then the 五十音
+# order and the active flag, so a branch is answered from the index alone and sorted without the table.
+_COVER = "sort_key, username, is_active, id"
+PREFIX_INDEXES = {
+    "sqlite": [
+        "CREATE INDEX IF NOT EXISTS org_staff_prefix_reading ON accounts_staff (sort_key, username, is_active, id)",
+        f"CREATE INDEX IF NOT EXISTS org_staff_prefix_name ON accounts_staff (substr(search_text, 1, 64), {_COVER})",
+        f"CREATE INDEX IF NOT EXISTS org_staff_prefix_romaji ON accounts_staff (lower(romaji), {_COVER})",
+        f"CREATE INDEX IF NOT EXISTS org_staff_prefix_email ON accounts_staff (lower(email), {_COVER})",
+        f"CREATE INDEX IF NOT EXISTS org_staff_prefix_extension ON accounts_staff (extension, {_COVER})",
+    ],
+    # "C" collation: prefix ranges are only exact in code point order, whatever the database's locale.
+    "postgresql": [
+        'CREATE INDEX IF NOT EXISTS org_staff_prefix_reading ON accounts_staff ((sort_key COLLATE "C"), '
+        f"{_COVER})",
+        "CREATE INDEX IF NOT EXISTS org_staff_prefix_name ON accounts_staff "
+        f'((substr(search_text, 1, 64) COLLATE "C"), {_COVER})',
+        'CREATE INDEX IF NOT EXISTS org_staff_prefix_romaji ON accounts_staff ((lower(romaji) COLLATE "C"), '
+        f"{_COVER})",
+        'CREATE INDEX IF NOT EXISTS org_staff_prefix_email ON accounts_staff ((lower(email) COLLATE "C"), '
+        f"{_COVER})",
+        'CREATE INDEX IF NOT EXISTS org_staff_prefix_extension ON accounts_staff ((extension COLLATE "C"), '
+        f"{_COVER})",
+    ],
+}
+
+
+def install_prefix_indexes(conn=None) -> None:
+    conn = conn or connection
+    with conn.cursor() as cursor:
+        for sql in PREFIX_INDEXES.get(conn.vendor, []):
+            cursor.execute(sql)
+
+
 def install_index(conn=None) -> None:
     """Create the index objects for this engine if missing. Idempotent. `conn`: a Django connection."""
     conn = conn or connection
@@ -155,6 +189,7 @@ def ensure_index(sender=None, using: str = "default", **kwargs) -> None:
         has_table = cursor.fetchone()[0]
     if not has_table:
         return  # not migrated this far yet
+    install_prefix_indexes(conn)  # a table rebuild drops raw expression indexes too (IF NOT EXISTS: cheap)
     if present != len(_TRIGGERS):
         with transaction.atomic(using=using):
             rebuild_index(conn)
@@ -200,6 +235,81 @@ def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# Upper bound of a prefix range: compares above every string that starts with the prefix (code point
+# order on SQLite's BINARY collation and PostgreSQL's "C" collation).
+_TOP = chr(0x10FFFF)
+_PREFIX_KEYS = {
+    # name → the indexed expression. Each is a B-tree range scan: a prefix query on 100,000 staff touches
+    # only the people it returns.
+    "sqlite": {
+        "reading": "s.sort_key",
+        "name": "substr(s.search_text, 1, 64)",
+        "romaji": "lower(s.romaji)",
+        "email": "lower(s.email)",
+        "extension": "s.extension",
+    },
+    "postgresql": {
+        "reading": 's.sort_key COLLATE "C"',
+        "name": 'substr(s.search_text, 1, 64) COLLATE "C"',
+        "romaji": 'lower(s.romaji) COLLATE "C"',
+        "email": 'lower(s.email) COLLATE "C"',
+        "extension": 's.extension COLLATE "C"',
+    },
+}
+
+
+def _filters(terms: list[str], *, include_retired: bool, department_id: int | None) -> tuple[list[str], list]:
+    """Conditions every result must meet: each term is a substring of `search_text` (the recheck)."""
+    where: list[str] = []
+    params: list = []
+    for term in terms:
+        where.append("s.search_text LIKE %s ESCAPE '\\'")
+        params.append(f"%{_like_escape(term)}%")
+    if not include_retired:
+        where.append("s.is_active")
+    if department_id is not None:
+        where.append("s.id IN (SELECT m.staff_id FROM org_membership m WHERE m.department_id = %s)")
+        params.append(department_id)
+    return where, params
+
+
+def _select_ids(where: list[str], params: list, limit: int) -> list[int]:
+    # Only constant fragments are joined into the SQL; every value is a parameter.
+    sql = (
+        "SELECT s.id FROM accounts_staff s WHERE "  # noqa: S608
+        + " AND ".join(where)
+        + " ORDER BY s.sort_key, s.username LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _prefix_ids(vendor: str, first: str, limit: int) -> list[int]:
+    """Step 1 of a one-term search: active people with a key starting with the term, best `limit` in
+    五十音 order. One branch per key, each taking its own best `limit` from its index, merged by UNION and
+    cut again: exact, because each branch's top holds every one of its rows that can be in the overall top."""
+    branches = [
+        # Constant fragments only; values are parameters.
+        "SELECT * FROM (SELECT s.id, s.sort_key, s.username FROM accounts_staff s "  # noqa: S608
+        f"WHERE {expression} >= %s AND {expression} < %s AND s.is_active "
+        "ORDER BY s.sort_key, s.username LIMIT %s) AS b"
+        for expression in _PREFIX_KEYS[vendor].values()
+    ]
+    sql = "SELECT u.id FROM (" + " UNION ".join(branches) + ") AS u ORDER BY u.sort_key, u.username LIMIT %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*[first, first + _TOP, limit] * len(branches), limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _contains_condition(vendor: str, terms: list[str]) -> tuple[str, list]:
+    """People whose `search_text` holds every term's bigrams: the FTS5 table or the GIN index."""
+    if vendor == "sqlite":
+        phrases = " AND ".join('"' + " ".join(_token(g) for g in bigrams(t)) + '"' for t in terms)
+        return "s.id IN (SELECT rowid FROM org_staff_fts WHERE org_staff_fts MATCH %s)", [phrases]
+    return "kiban_bigrams(s.search_text) @> %s::text[]", [sorted({g for t in terms for g in bigrams(t)})]
+
+
 def search_staff_ids(
     query: str,
     *,
@@ -209,63 +319,69 @@ def search_staff_ids(
 ) -> tuple[list[int], bool]:
     """Ids of matching staff, best first, at most `limit`, and whether there were more.
 
-    Order: people whose name, reading or romaji starts with the first term, then 五十音 (`sort_key`).
-    Terms of two or more characters go through the index. A query of one-character terms only matches
-    a prefix of the reading or the name (no index serves a single character well); beside a longer
-    term, a one-character term may match anywhere.
+    Order: people whose name, reading, romaji, email or extension starts with the first term, then the
+    others; each group in 五十音 order.
+
+    One term (the common case) takes two steps, each served by an index:
+    1. prefix matches by B-tree range scans (`_prefix_ids`). For a common surname this alone fills the
+       page, so the bigram index is never asked for thousands of rows only to rank them;
+    2. if the page is not full, people containing the term anywhere (bigram index: FTS5 on SQLite, GIN on
+       PostgreSQL), after the first group.
+    Several terms (or a department filter): the bigram index of all terms narrows to few rows, ranked in
+    one query. Every bigram candidate is rechecked with a substring match of every term on `search_text`.
+    A term with "@" is an email address: it matches by prefix only (its bigrams, the domain's above all,
+    are in every row). One-character terms are not indexed: a query of only those matches by prefix.
     """
     terms = parse_terms(query)
     limit = max(1, min(limit, MAX_LIMIT))
-    where: list[str] = []
-    params: list = []
-    vendor = connection.vendor
-    indexed = [t for t in terms if len(t) >= 2]
-    short = [t for t in terms if len(t) < 2]
+    where, params = _filters(terms, include_retired=include_retired, department_id=department_id)
+    if not terms:
+        ids = _select_ids(where or ["1 = 1"], params, limit + 1)
+        return ids[:limit], len(ids) > limit
 
-    if indexed:
-        if vendor == "sqlite":
-            phrases = " AND ".join('"' + " ".join(_token(g) for g in bigrams(t)) + '"' for t in indexed)
-            where.append("s.id IN (SELECT rowid FROM org_staff_fts WHERE org_staff_fts MATCH %s)")
-            params.append(phrases)
-        else:
-            grams = sorted({g for t in indexed for g in bigrams(t)})
-            where.append("kiban_bigrams(s.search_text) @> %s::text[]")
-            params.append(grams)
-    for term in indexed:
-        where.append("s.search_text LIKE %s ESCAPE '\\'")
-        params.append(f"%{_like_escape(term)}%")
-    for term in short:
-        if indexed:
-            # The indexed terms already narrow the rows: a one-character term is a plain recheck.
-            where.append("s.search_text LIKE %s ESCAPE '\\'")
-            params.append(f"%{_like_escape(term)}%")
-        else:
-            where.append("(s.sort_key LIKE %s ESCAPE '\\' OR s.search_text LIKE %s ESCAPE '\\')")
-            params.extend([f"{_like_escape(term)}%"] * 2)
-    if not include_retired:
-        where.append("s.is_active")
-    if department_id is not None:
-        where.append("s.id IN (SELECT m.staff_id FROM org_membership m WHERE m.department_id = %s)")
-        params.append(department_id)
+    vendor = "postgresql" if connection.vendor == "postgresql" else "sqlite"
+    first = terms[0]
+    emails = [t for t in terms if "@" in t]
+    indexed = [t for t in terms if len(t) >= 2 and "@" not in t]
 
-    order = "s.sort_key, s.username"
-    order_params: list = []
-    if terms:
-        prefix = f"{_like_escape(terms[0])}%"
-        order = (
-            "CASE WHEN s.search_text LIKE %s ESCAPE '\\' OR s.sort_key LIKE %s ESCAPE '\\' "
-            "OR lower(s.romaji) LIKE %s ESCAPE '\\' THEN 0 ELSE 1 END, " + order
+    if len(terms) == 1 and not include_retired and department_id is None:
+        # The common case — one name, reading, romaji, extension or address — answered in two steps.
+        ids = _prefix_ids(vendor, first, limit + 1)
+        if len(ids) > limit or not indexed:
+            return ids[:limit], len(ids) > limit
+        condition, condition_params = _contains_condition(vendor, indexed)
+        exclude = [f"s.id NOT IN ({', '.join(['%s'] * len(ids))})"] if ids else []
+        ids += _select_ids(
+            [condition, *exclude, *where], [*condition_params, *ids, *params], limit + 1 - len(ids)
         )
-        order_params = [prefix, prefix, prefix]
+        return ids[:limit], len(ids) > limit
 
-    # Only the constant fragments above are joined here; every value is a parameter.
+    # Several terms (or a filter): the bigram index narrows to few rows, ranked in one query: a prefix
+    # match of the first term first, then 五十音.
+    conditions: list[str] = []
+    condition_params: list = []
+    if indexed:
+        condition, condition_params = _contains_condition(vendor, indexed)
+        conditions.append(condition)
+    for email in emails:
+        expression = _PREFIX_KEYS[vendor]["email"]
+        conditions.append(f"{expression} >= %s AND {expression} < %s")
+        condition_params.extend([email, email + _TOP])
+    if not indexed and not emails:
+        # Only one-character terms: no index serves them well; match the start of the reading or name.
+        expression = _PREFIX_KEYS[vendor]["reading"]
+        name = _PREFIX_KEYS[vendor]["name"]
+        conditions.append(f"(({expression} >= %s AND {expression} < %s) OR ({name} >= %s AND {name} < %s))")
+        condition_params.extend([first, first + _TOP, first, first + _TOP])
+    prefix = f"{_like_escape(first)}%"
     sql = (
-        "SELECT s.id FROM accounts_staff s"  # noqa: S608
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + f" ORDER BY {order} LIMIT %s"
+        "SELECT s.id FROM accounts_staff s WHERE "  # noqa: S608
+        + " AND ".join([*conditions, *where])
+        + " ORDER BY CASE WHEN s.search_text LIKE %s ESCAPE '\\' OR s.sort_key LIKE %s ESCAPE '\\' "
+        "OR lower(s.romaji) LIKE %s ESCAPE '\\' THEN 0 ELSE 1 END, s.sort_key, s.username LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *order_params, limit + 1])
+        cursor.execute(sql, [*condition_params, *params, prefix, prefix, prefix, limit + 1])
         ids = [row[0] for row in cursor.fetchall()]
     return ids[:limit], len(ids) > limit
 

@@ -211,16 +211,15 @@ def test_bulk_update_then_reindex_finds_the_new_name(db):
 
 
 def test_search_uses_the_index(people):
-    """The bigram condition is in the query, not a scan of search_text alone."""
+    """A prefix is found by range scans (no LIKE scan); a term inside a name by the bigram index."""
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as ctx:
-        search_staff_ids("さとう")
-    sql = ctx.captured_queries[0]["sql"]
-    if connection.vendor == "sqlite":
-        assert "MATCH" in sql
-    else:
-        assert "kiban_bigrams" in sql
+        assert search_staff_ids("さとう")[0] == [people["clerk"].pk]
+    prefix_sql, contains_sql = (q["sql"] for q in ctx.captured_queries)
+    assert "LIKE" not in prefix_sql
+    assert "sort_key >= 'さとう'" in prefix_sql or "sort_key COLLATE \"C\" >= 'さとう'" in prefix_sql
+    assert ("MATCH" if connection.vendor == "sqlite" else "kiban_bigrams") in contains_sql
 
 
 def test_membership_shown_with_results(people, org_tree):
