@@ -10,5 +10,9 @@ urlpatterns = [
     path("directory/departments/<int:department_id>/", views.department, name="department"),
     path("directory/staff/<str:username>/", views.profile, name="profile"),
     path("manage/reshuffles/", reshuffle_views.reshuffle_list, name="reshuffles"),
-    path("manage/reshuffles/<int:reshuffle_id>/cancel/", reshuffle_views.reshuffle_cancel, name="reshuffle_cancel"),
+    path(
+        "manage/reshuffles/<int:reshuffle_id>/cancel/",
+        reshuffle_views.reshuffle_cancel,
+        name="reshuffle_cancel",
+    ),
 ]
