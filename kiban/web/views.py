@@ -27,7 +27,12 @@ def portal(request):
     return render(
         request,
         "web/portal.html",
-        {"today": today, "today_holiday": holiday_name(today), "upcoming_holidays": upcoming, "sections": sections},
+        {
+            "today": today,
+            "today_holiday": holiday_name(today),
+            "upcoming_holidays": upcoming,
+            "sections": sections,
+        },
     )
 
 
