@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from kiban.accounts.models import LoginFailure
 from kiban.accounts.ratelimit import KEEP_FAILURES_FOR
 from kiban.core.audit import prune_expired_entries
 from kiban.core.jobs import job
 
 
-@job(retries=3)
+@job(retries=3, every=dt.timedelta(days=1))
 def prune_security_records() -> dict[str, int]:
     """Delete sign-in failures too old to count and audit entries past their retention (365 days).
 

@@ -41,19 +41,32 @@ def backoff_delay(attempt: int, base: float, cap: float) -> float:
     return min(cap, base * (2 ** (attempt - 1)))
 
 
+# Jobs that repeat (housekeeping): task path → (task, interval). Filled by `@job(every=…)`.
+PERIODIC: dict[str, tuple[Task, dt.timedelta]] = {}
+
+
 def job(
-    *, retries: int = 5, backoff: float = 30.0, max_backoff: float = 3600.0, queue_name: str = "default"
+    *,
+    retries: int = 5,
+    backoff: float = 30.0,
+    max_backoff: float = 3600.0,
+    queue_name: str = "default",
+    every: dt.timedelta | None = None,
 ) -> Callable[[Callable[..., Any]], Task]:
     """Turn a module-level function into a background job that is retried `retries` times with backoff.
 
     The function receives JSON-serialisable arguments only. It must be safe to run again after it raised
     (the retry runs it from the start), so a job with an external effect claims its work first.
+    With `every`, the job (which then takes no arguments) repeats: each run schedules the next one, and a
+    starting worker schedules it when none is waiting (`schedule_periodic_jobs`).
     """
 
     def decorate(func: Callable[..., Any]) -> Task:
         @functools.wraps(func)
         def run(*args: Any, **kwargs: Any) -> Any:
             attempt = int(kwargs.pop(ATTEMPT_KWARG, 1))
+            if every is not None and attempt == 1:
+                _schedule_next(wrapped, every)
             try:
                 return func(*args, **kwargs)
             except Exception:
@@ -76,9 +89,49 @@ def job(
                 raise
 
         wrapped = task(queue_name=queue_name)(run)
+        if every is not None:
+            PERIODIC[wrapped.module_path] = (wrapped, every)
         return wrapped
 
     return decorate
+
+
+def _waiting(job_task: Task, *, exclude_running: bool = False) -> bool:
+    from django_tasks_db.models import DBTaskResult
+
+    statuses = ["READY"] if exclude_running else ["READY", "RUNNING"]
+    return DBTaskResult.objects.filter(task_path=job_task.module_path, status__in=statuses).exists()
+
+
+def _schedule_next(job_task: Task, every: dt.timedelta) -> None:
+    # The running row is RUNNING, so only a READY one means the next run is already booked.
+    if not _waiting(job_task, exclude_running=True):
+        job_task.using(run_after=timezone.now() + every).enqueue()
+
+
+def schedule_periodic_jobs() -> int:
+    """Book every repeating job that has no run waiting (at worker start). Returns how many were booked.
+
+    Two workers starting at once may both book one; the jobs are housekeeping and idempotent, and the
+    next run books only when nothing is waiting, so the extra booking does not multiply."""
+    import importlib
+
+    # The registry fills as modules are imported; import each app's jobs module so it is complete.
+    from django.apps import apps
+
+    for app in apps.get_app_configs():
+        if app.name.startswith("kiban."):
+            try:
+                importlib.import_module(f"{app.name}.jobs")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{app.name}.jobs":
+                    raise
+    booked = 0
+    for job_task, _every in PERIODIC.values():
+        if not _waiting(job_task):
+            job_task.enqueue()
+            booked += 1
+    return booked
 
 
 def enqueue_on_commit(
@@ -122,6 +175,7 @@ class WorkerThread(threading.Thread):
 
     def run(self) -> None:
         try:
+            schedule_periodic_jobs()
             self.worker.run()
         except Exception:  # a crashed worker must not take the web server down silently
             logger.exception("background worker stopped")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from kiban.core.jobs import make_worker
+from kiban.core.jobs import make_worker, schedule_periodic_jobs
 
 
 class Command(BaseCommand):
@@ -17,6 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="run the jobs that are due, then exit")
 
     def handle(self, *args, interval: float, batch: bool, **options) -> None:
+        schedule_periodic_jobs()
         worker = make_worker(interval=interval, batch=batch, name="worker")
         # SIGTERM and SIGINT: finish the job that is running, then exit 0 (a second signal aborts it).
         worker.configure_signals()
