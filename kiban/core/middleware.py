@@ -39,3 +39,28 @@ class SecurityHeadersMiddleware:
         if settings.SESSION_COOKIE_SECURE:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+
+class LanguageMiddleware:
+    """Japanese unless the person chose otherwise with the language switch (its cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, so a PC set up in English would
+    show the English interface to staff who never asked for it; the product is Japanese first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.languages = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        from django.utils import translation
+        from django.utils.cache import patch_vary_headers
+
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in self.languages:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", language)
+        return response

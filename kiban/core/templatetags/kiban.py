@@ -33,3 +33,12 @@ def wareki_filter(value, arg: str = "") -> str:
 def holiday_filter(value) -> str:
     date = _as_date(value)
     return (holiday_name(date) or "") if date else ""
+
+
+@register.filter(name="wareki_datetime")
+def wareki_datetime_filter(value) -> str:
+    """{{ dt|wareki_datetime }} → 令和8年11月26日 18:34 (local time)."""
+    if not isinstance(value, dt.datetime):
+        return wareki_filter(value)
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{wareki(local.date())} {local:%H:%M}"

@@ -64,3 +64,10 @@ def test_every_page_carries_a_strict_content_security_policy(client, clerk):
     assert script_src.strip() == "script-src 'self'"
     assert "unsafe-inline" not in csp
     assert "frame-ancestors 'none'" in csp
+
+
+def test_japanese_is_shown_even_to_a_browser_that_prefers_english(client, clerk):
+    client.force_login(clerk)
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="ja">' in html
+    assert "ポータル" in html

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import translation
+
+from kiban.core.templatetags.kiban import holiday_filter, wareki_datetime_filter
+from kiban.core.wareki import fiscal_year, holiday_name, wareki
+
+
+def test_era_boundaries_and_gannen():
+    with translation.override("ja"):
+        assert wareki(dt.date(2019, 4, 30)) == "平成31年4月30日"
+        assert wareki(dt.date(2019, 5, 1)) == "令和元年5月1日"
+        assert wareki(dt.date(2026, 11, 26), weekday=True) == "令和8年11月26日(木)"
+        assert wareki(dt.date(1989, 1, 7)) == "昭和64年1月7日"
+
+
+def test_datetime_is_shown_in_tokyo_time():
+    utc_evening = dt.datetime(2026, 11, 26, 16, 30, tzinfo=dt.UTC)  # 01:30 on the 27th in Tokyo
+    with translation.override("ja"):
+        assert wareki_datetime_filter(utc_evening) == "令和8年11月27日 01:30"
+
+
+def test_public_and_substitute_holidays_are_named():
+    assert holiday_name(dt.date(2026, 11, 23)) == "勤労感謝の日"
+    assert holiday_name(dt.date(2026, 5, 6)) == "憲法記念日 振替休日"  # 5/3 fell on a Sunday
+    assert holiday_filter(dt.date(2026, 11, 24)) == ""
+
+
+def test_fiscal_year_runs_april_to_march():
+    assert fiscal_year(dt.date(2027, 3, 31)) == 2026
+    assert fiscal_year(dt.date(2027, 4, 1)) == 2027
