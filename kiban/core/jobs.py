@@ -228,3 +228,58 @@ def jobs_needing_attention(limit: int = 100) -> dict[str, list]:
 def attempt_of(row: Any) -> int:
     """Which attempt of its job a task row is (1 for the first run)."""
     return int(row.args_kwargs.get("kwargs", {}).get(ATTEMPT_KWARG, 1))
+
+
+# A job whose worker died (process killed, machine lost) stays RUNNING: django-tasks-db has no lease.
+# No Kiban job runs anywhere near this long, so a RUNNING row older than this has lost its worker.
+ABANDONED_AFTER = dt.timedelta(minutes=30)
+KEEP_SUCCESSFUL = dt.timedelta(days=7)
+KEEP_FAILED = dt.timedelta(days=90)
+
+
+class WorkerLost(Exception):
+    """Recorded on a job row whose worker stopped while running it."""
+
+
+def recover_abandoned_jobs(older_than: dt.timedelta = ABANDONED_AFTER) -> int:
+    """Mark RUNNING rows older than `older_than` as FAILED (WorkerLost) and run each again as its next
+    attempt. Jobs are written to be safe to run again (see `job`). Returns how many were recovered."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()
+    recovered = 0
+    for row in DBTaskResult.objects.filter(status="RUNNING", started_at__lt=now - older_than):
+        # Conditional: of two workers recovering at once, one wins; a row that just finished is left alone.
+        lost = DBTaskResult.objects.filter(pk=row.pk, status="RUNNING").update(
+            status="FAILED",
+            finished_at=now,
+            exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
+            traceback=f"WorkerLost: the worker {row.worker_ids[-1] if row.worker_ids else '?'} stopped while "
+            f"running this job (RUNNING since {row.started_at:%Y-%m-%d %H:%M:%S %Z}).",
+        )
+        if not lost:
+            continue
+        try:
+            job_task = row.task
+        except (ImportError, AttributeError):
+            logger.error("abandoned job %s: task %s no longer exists", row.pk, row.task_path)
+            continue
+        kwargs = dict(row.args_kwargs.get("kwargs", {}))
+        kwargs[ATTEMPT_KWARG] = int(kwargs.get(ATTEMPT_KWARG, 1)) + 1
+        job_task.using(queue_name=row.queue_name).enqueue(*row.args_kwargs.get("args", []), **kwargs)
+        logger.warning("job %s (%s) lost its worker; running it again", row.pk, row.task_path)
+        recovered += 1
+    return recovered
+
+
+@job(retries=2, every=dt.timedelta(minutes=15))
+def queue_housekeeping() -> dict[str, int]:
+    """Every 15 minutes: run again the jobs whose worker died, and forget old finished job rows."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()
+    successful, _ = DBTaskResult.objects.filter(
+        status="SUCCESSFUL", finished_at__lt=now - KEEP_SUCCESSFUL
+    ).delete()
+    failed, _ = DBTaskResult.objects.filter(status="FAILED", finished_at__lt=now - KEEP_FAILED).delete()
+    return {"recovered": recover_abandoned_jobs(), "pruned_successful": successful, "pruned_failed": failed}
