@@ -103,15 +103,17 @@ PREFIX_INDEXES = {
         f"CREATE INDEX IF NOT EXISTS org_staff_prefix_extension ON accounts_staff (extension, {_COVER})",
     ],
     # "C" collation: prefix ranges are only exact in code point order, whatever the database's locale.
+    # INCLUDE the base column: PostgreSQL answers from an expression index alone (index-only scan) only when
+    # the column the expression reads is in the index too.
     "postgresql": [
         'CREATE INDEX IF NOT EXISTS org_staff_prefix_reading ON accounts_staff ((sort_key COLLATE "C"), '
         f"{_COVER})",
         "CREATE INDEX IF NOT EXISTS org_staff_prefix_name ON accounts_staff "
-        f'((substr(search_text, 1, 64) COLLATE "C"), {_COVER})',
+        f'((substr(search_text, 1, 64) COLLATE "C"), {_COVER}) INCLUDE (search_text)',
         'CREATE INDEX IF NOT EXISTS org_staff_prefix_romaji ON accounts_staff ((lower(romaji) COLLATE "C"), '
-        f"{_COVER})",
+        f"{_COVER}) INCLUDE (romaji)",
         'CREATE INDEX IF NOT EXISTS org_staff_prefix_email ON accounts_staff ((lower(email) COLLATE "C"), '
-        f"{_COVER})",
+        f"{_COVER}) INCLUDE (email)",
         'CREATE INDEX IF NOT EXISTS org_staff_prefix_extension ON accounts_staff ((extension COLLATE "C"), '
         f"{_COVER})",
     ],
@@ -313,6 +315,17 @@ def _prefix_ids(vendor: str, first: str, limit: int) -> list[int]:
     """Step 1 of a one-term search: active people with a key starting with the term, best `limit` in
     五十音 order. One branch per key, each taking its own best `limit` from its index, merged by UNION and
     cut again: exact, because each branch's top holds every one of its rows that can be in the overall top."""
+    keys = _PREFIX_KEYS[vendor]
+    # A key that cannot start with this term is not asked: romaji only for Latin letters, an email address
+    # only for a term that looks like one (else "sato" reads every sato.*@ address beside every Sato),
+    # an extension only for a term with a digit.
+    wanted = ["reading", "name"]
+    if first.isascii():
+        wanted.append("romaji")
+        if "@" in first or "." in first:
+            wanted.append("email")
+        if any(ch.isdigit() for ch in first):
+            wanted.append("extension")
     # Constant fragments only; values are parameters.
     branches = [
         "SELECT * FROM ("  # noqa: S608
@@ -322,7 +335,7 @@ def _prefix_ids(vendor: str, first: str, limit: int) -> list[int]:
             f"{expression} >= %s AND {expression} < %s AND s.is_active",
         )
         + ") AS b"
-        for expression in _PREFIX_KEYS[vendor].values()
+        for expression in (keys[name] for name in wanted)
     ]
     sql = (
         "SELECT u.id FROM (" + " UNION ".join(branches) + f") AS u ORDER BY {_order(vendor, 'u')} LIMIT %s"  # noqa: S608
