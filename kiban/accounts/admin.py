@@ -103,6 +103,12 @@ class StaffAdmin(ItAdminPermissions, UserAdmin):
         ),
     ]
     filter_horizontal = ["groups", "user_permissions"]
+    actions = ["reset_two_factor"]
+
+    @admin.action(description=_("二要素認証を解除する（端末と回復コードを失くした人）"))
+    def reset_two_factor(self, request, queryset):
+        count = actions.do_reset_two_factor(request, request.user, queryset)
+        self.message_user(request, _("%(n)d 人の二要素認証を解除し、ログアウトさせました。") % {"n": count})
 
     @admin.display(description=_("氏名"), ordering="sort_key")
     def full_name(self, obj: Staff) -> str:

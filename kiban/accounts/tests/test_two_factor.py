@@ -167,3 +167,43 @@ def test_disabling_two_factor_requires_the_password(clerk):
     assert (entry.actor_id, entry.ip) == (clerk.pk, "192.0.2.53")
     # Signing in no longer asks for a code.
     assert sign_in(browser(), "100002", PASSWORD)["Location"] == "/"
+
+
+def test_it_admin_resets_two_factor_of_someone_who_lost_phone_and_codes(
+    clerk, it_admin, section_head, client
+):
+    phone = browser()
+    sign_in(phone, "100002", PASSWORD)
+    enrol(phone)
+    clerk.refresh_from_db()
+    assert clerk.totp_enabled is True
+
+    client.force_login(it_admin)
+    response = client.post(
+        "/admin/accounts/staff/",
+        {"action": "reset_two_factor", "_selected_action": [clerk.pk, section_head.pk]},
+    )
+    assert response.status_code == 302
+
+    clerk.refresh_from_db()
+    assert (clerk.totp_enabled, clerk.totp_secret) == (False, "")
+    assert not RecoveryCode.objects.filter(user=clerk).exists()
+    assert phone.get("/").status_code == 302  # signed out everywhere
+    # Audited once, for the person who had it on; the section head had nothing to reset.
+    entries = AuditEntry.objects.filter(action="admin.2fa_reset")
+    assert [(e.actor_username, e.target_id) for e in entries] == [("100009", str(clerk.pk))]
+    # The password alone signs in again, so the person can enrol a new phone.
+    assert sign_in(browser(), "100002", PASSWORD).status_code == 302
+
+
+def test_only_it_administrators_can_reset_two_factor(clerk, client):
+    phone = browser()
+    sign_in(phone, "100002", PASSWORD)
+    enrol(phone)
+    client.force_login(clerk)
+    response = client.post(
+        "/admin/accounts/staff/", {"action": "reset_two_factor", "_selected_action": [clerk.pk]}
+    )
+    assert response.status_code == 302 and "/admin/login" in response["Location"]
+    clerk.refresh_from_db()
+    assert clerk.totp_enabled is True
