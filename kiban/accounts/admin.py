@@ -107,12 +107,26 @@ class StaffAdmin(ItAdminPermissions, UserAdmin):
 
     @admin.action(description=_("二要素認証を解除する（端末と回復コードを失くした人）"))
     def reset_two_factor(self, request, queryset):
+        if not request.user.is_superuser:
+            queryset = queryset.filter(is_superuser=False)
         count = actions.do_reset_two_factor(request, request.user, queryset)
         self.message_user(request, _("%(n)d 人の二要素認証を解除し、ログアウトさせました。") % {"n": count})
 
     @admin.display(description=_("氏名"), ordering="sort_key")
     def full_name(self, obj: Staff) -> str:
         return obj.full_name
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # An IT administrator who is not a superuser must not take over a superuser's account (its password,
+        # its two-factor): that would be a way to grant themselves superuser rights.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -82,3 +82,19 @@ def test_ordinary_staff_cannot_use_the_admin(clerk, client):
     response = client.get("/admin/accounts/staff/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_it_admin_who_is_not_superuser_cannot_take_over_a_superuser_account(it_admin, client):
+    from kiban.accounts.tests.factories import StaffFactory
+
+    root = StaffFactory(username="000001", is_staff=True, is_superuser=True)
+    client.force_login(it_admin)
+    response = client.post(
+        f"/admin/accounts/staff/{root.pk}/password/",
+        {"password1": "taken-over-password-1", "password2": "taken-over-password-1"},
+    )
+    assert response.status_code == 403
+    root.refresh_from_db()
+    assert root.check_password(PASSWORD)
+    assert client.post(f"/admin/accounts/staff/{root.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert type(root).objects.filter(pk=root.pk).exists()

@@ -51,6 +51,15 @@ def test_raw_sql_update_and_delete_are_refused(no_purge_permit):
     assert entry.actor_username == "100002"
 
 
+def test_truncate_is_refused_on_postgresql(no_purge_permit):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE; its DELETE trigger is tested above")
+    entry = record("auth.login", actor_username="100002")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE core_auditentry")
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
 def test_entries_older_than_the_retention_can_be_pruned_and_younger_ones_stay(no_purge_permit):
     record("auth.login", actor_username="old")
     record("auth.login", actor_username="young")
