@@ -43,53 +43,45 @@ def org_tree(db):
     return {"soumu": soumu, "jinji": jinji, "joho": joho, "doboku": doboku, "douro": douro}
 
 
-@pytest.fixture
-def section_head(org_tree):
+def _persona(department, *, rank: int, is_head: bool = False, **staff):
+    """A member of staff with one primary membership (title as on the staff record)."""
     from kiban.accounts.tests.factories import StaffFactory
     from kiban.org.tests.factories import MembershipFactory
 
-    person = StaffFactory(
-        username="100001", family_name="髙橋", given_name="一郎", family_name_kana="タカハシ",
-        given_name_kana="イチロウ", romaji="Takahashi Ichiro", title="課長", extension="2101",
-    )  # fmt: skip
-    MembershipFactory(staff=person, department=org_tree["jinji"], title="課長", is_head=True, rank=10)
+    person = StaffFactory(**staff)
+    MembershipFactory(staff=person, department=department, title=staff["title"], is_head=is_head, rank=rank)
     return person
+
+
+@pytest.fixture
+def section_head(org_tree):
+    return _persona(
+        org_tree["jinji"], rank=10, is_head=True, username="100001", family_name="髙橋", given_name="一郎",
+        family_name_kana="タカハシ", given_name_kana="イチロウ", romaji="Takahashi Ichiro", title="課長",
+        extension="2101",
+    )  # fmt: skip
 
 
 @pytest.fixture
 def clerk(org_tree):
-    from kiban.accounts.tests.factories import StaffFactory
-    from kiban.org.tests.factories import MembershipFactory
-
-    person = StaffFactory(
-        username="100002", family_name="佐藤", given_name="花子", family_name_kana="サトウ",
-        given_name_kana="ハナコ", romaji="Sato Hanako", title="主事", extension="2102",
+    return _persona(
+        org_tree["jinji"], rank=90, username="100002", family_name="佐藤", given_name="花子",
+        family_name_kana="サトウ", given_name_kana="ハナコ", romaji="Sato Hanako", title="主事", extension="2102",
     )  # fmt: skip
-    MembershipFactory(staff=person, department=org_tree["jinji"], title="主事", rank=90)
-    return person
 
 
 @pytest.fixture
 def other_clerk(org_tree):
-    from kiban.accounts.tests.factories import StaffFactory
-    from kiban.org.tests.factories import MembershipFactory
-
-    person = StaffFactory(
-        username="500001", family_name="渡邊", given_name="健", family_name_kana="ワタナベ",
-        given_name_kana="ケン", romaji="Watanabe Ken", title="主任", extension="5101",
+    return _persona(
+        org_tree["douro"], rank=80, username="500001", family_name="渡邊", given_name="健",
+        family_name_kana="ワタナベ", given_name_kana="ケン", romaji="Watanabe Ken", title="主任", extension="5101",
     )  # fmt: skip
-    MembershipFactory(staff=person, department=org_tree["douro"], title="主任", rank=80)
-    return person
 
 
 @pytest.fixture
 def it_admin(org_tree):
-    from kiban.accounts.tests.factories import StaffFactory
-    from kiban.org.tests.factories import MembershipFactory
-
-    person = StaffFactory(
-        username="100009", family_name="齋藤", given_name="誠", family_name_kana="サイトウ",
-        given_name_kana="マコト", romaji="Saito Makoto", title="主査", extension="2201", is_staff=True,
+    return _persona(
+        org_tree["joho"], rank=70, username="100009", family_name="齋藤", given_name="誠",
+        family_name_kana="サイトウ", given_name_kana="マコト", romaji="Saito Makoto", title="主査",
+        extension="2201", is_staff=True,
     )  # fmt: skip
-    MembershipFactory(staff=person, department=org_tree["joho"], title="主査", rank=70)
-    return person
