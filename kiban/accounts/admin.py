@@ -12,13 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from kiban.accounts import actions
 from kiban.accounts.devices import describe_user_agent
 from kiban.accounts.models import ApiToken, DeviceSession, LoginFailure, SecurityPolicy, Staff
+from kiban.core.permissions import is_it_admin
 
 
 class ItAdminPermissions:
     """IT administrators (is_staff) manage identity without per-model permission grants."""
 
     def _it_admin(self, request) -> bool:
-        return request.user.is_active and request.user.is_staff
+        return is_it_admin(request.user)
 
     def has_module_permission(self, request) -> bool:
         return self._it_admin(request)

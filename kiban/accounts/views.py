@@ -33,6 +33,7 @@ from kiban.accounts.forms import (
 )
 from kiban.accounts.models import Staff
 from kiban.accounts.ratelimit import LoginBlocked, wait_in_words
+from kiban.core.permissions import is_it_admin
 
 PENDING_2FA = "kiban_2fa_pending"
 ENROL_SECRET = "kiban_2fa_enrol_secret"  # noqa: S105  (a session key name, not a secret)
@@ -240,8 +241,8 @@ def revoke_session(request, session_id: int):
 @login_required
 @never_cache
 def audit(request):
-    if not request.user.is_staff:
-        raise PermissionDenied
+    if not is_it_admin(request.user):
+        raise PermissionDenied  # 403 here (the audit viewer announced itself before the shared rule)
     form = AuditFilterForm(request.GET or None)
     audit_filter = queries.AuditFilter()
     if form.is_bound and form.is_valid():

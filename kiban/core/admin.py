@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from kiban.core.models import AuditEntry
+from kiban.core.permissions import is_it_admin
 
 
 @admin.register(AuditEntry)
@@ -22,10 +23,10 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return {}
 
     def has_module_permission(self, request) -> bool:
-        return request.user.is_active and request.user.is_staff
+        return is_it_admin(request.user)
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_staff
+        return is_it_admin(request.user)
 
     def has_add_permission(self, request) -> bool:
         return False

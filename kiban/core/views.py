@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kiban.core.jobs import attempt_of, jobs_needing_attention
 from kiban.core.mail import do_resend_email, unsent_emails
+from kiban.core.permissions import it_admin_required
 
 
 @require_GET
@@ -50,12 +50,9 @@ def readyz(request):
 
 
 @require_GET
-@login_required
+@it_admin_required
 def jobs(request):
-    """Failed, running and waiting background jobs and unsent mail: IT administrators only (404 for others,
-    so the page does not advertise itself)."""
-    if not request.user.is_staff:
-        raise Http404
+    """Failed, running and waiting background jobs and unsent mail: IT administrators only."""
     groups = jobs_needing_attention()
     for rows in groups.values():
         for row in rows:
@@ -64,10 +61,8 @@ def jobs(request):
 
 
 @require_POST
-@login_required
+@it_admin_required
 def resend_email(request, email_id: int):
-    if not request.user.is_staff:
-        raise Http404
     email = do_resend_email(request.user, email_id, request=request)
     messages.success(
         request, _("「%(subject)s」を再送信の待ち行列に入れました。") % {"subject": email.subject}

@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.http import Http404
 
 from kiban.accounts.models import Staff
+from kiban.core.permissions import is_it_admin
 from kiban.org.models import Department
 from kiban.org.queries import staff_with_departments
 
 
 def can_see_retired(user) -> bool:
-    return bool(user.is_authenticated and user.is_staff)
+    return is_it_admin(user)
 
 
 def access_staff(user, username: str) -> Staff:

@@ -22,6 +22,7 @@ from kiban.accounts.models import Staff
 from kiban.core.audit import record
 from kiban.core.jobs import enqueue_on_commit, job
 from kiban.core.mail import send_mail
+from kiban.core.permissions import is_it_admin
 from kiban.org.importer import ImportFailed, apply_plan, build_plan, tokyo_midnight
 from kiban.org.importer_parse import DEPARTMENTS, ParsedFile
 from kiban.org.models import Reshuffle
@@ -138,7 +139,7 @@ def _mail_failure(reshuffle: Reshuffle) -> None:
 
 def access_reshuffle(user, reshuffle_id: int) -> Reshuffle:
     """Only IT administrators see reshuffles; for anyone else they do not exist."""
-    if not (user.is_authenticated and user.is_active and user.is_staff):
+    if not is_it_admin(user):
         raise Http404
     try:
         return Reshuffle.objects.get(pk=reshuffle_id)

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kiban.core.permissions import it_admin_required
 from kiban.org import reshuffle as reshuffles
 
 
-def _require_it_admin(request) -> None:
-    # Clerks get a 404, not a 403: the page does not exist for them.
-    if not request.user.is_staff:
-        raise Http404
-
-
-@login_required
+@it_admin_required
 def reshuffle_list(request):
-    _require_it_admin(request)
     return render(request, "org/reshuffles.html", {"reshuffles": reshuffles.listed_reshuffles()})
 
 

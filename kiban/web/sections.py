@@ -9,6 +9,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from kiban.core.permissions import is_it_admin
+
 
 @dataclass(frozen=True)
 class Section:
@@ -34,7 +36,7 @@ SECTIONS = [
 def available_sections(user) -> list[tuple[Section, str]]:
     result = []
     for section in SECTIONS:
-        if section.admin_only and not (user.is_authenticated and user.is_staff):
+        if section.admin_only and not is_it_admin(user):
             continue
         try:
             url = reverse(section.url_name)

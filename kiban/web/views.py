@@ -3,10 +3,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
+from kiban.core.permissions import it_admin_required
 from kiban.core.wareki import holiday_name
 from kiban.web.sections import available_sections
 
@@ -36,9 +36,7 @@ def portal(request):
     )
 
 
-@login_required
+@it_admin_required
 def manage(request):
     """The IT administrator's menu: every administrative page that exists."""
-    if not request.user.is_staff:
-        raise Http404
     return render(request, "web/manage.html")
