@@ -7,6 +7,9 @@ import datetime as dt
 from django.utils import timezone
 
 TOUCH_EVERY = dt.timedelta(minutes=5)
+# When this browser's device row was last refreshed, kept in its own session: between refreshes a request
+# costs no query (an UPDATE on every page view would also take SQLite's write lock every time).
+SEEN_KEY = "kiban_device_seen"
 
 
 class DeviceSessionMiddleware:
@@ -17,8 +20,14 @@ class DeviceSessionMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         session = getattr(request, "session", None)
-        if user is not None and user.is_authenticated and session is not None and session.session_key:
-            from kiban.accounts.actions import touch_device_session
+        if user is None or not user.is_authenticated or session is None or not session.session_key:
+            return response
+        now = timezone.now()
+        seen = session.get(SEEN_KEY)
+        if seen is not None and now.timestamp() - seen < TOUCH_EVERY.total_seconds():
+            return response
+        from kiban.accounts.actions import touch_device_session
 
-            touch_device_session(request, user, session.session_key, TOUCH_EVERY, timezone.now())
+        touch_device_session(request, user, session.session_key, TOUCH_EVERY, now)
+        session[SEEN_KEY] = now.timestamp()
         return response

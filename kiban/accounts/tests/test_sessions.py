@@ -120,3 +120,28 @@ def test_expired_sessions_are_not_listed(clerk):
 )
 def test_device_names_in_words(user_agent, words):
     assert describe_user_agent(user_agent) == words
+
+
+def test_page_views_between_refreshes_cost_no_device_session_query(clerk):
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kiban.accounts.middleware import SEEN_KEY
+
+    phone = browser()
+    sign_in(phone, "100002", PASSWORD)
+    phone.get("/")
+    with CaptureQueriesContext(connection) as ctx:
+        phone.get("/")
+    assert not [q for q in ctx.captured_queries if "accounts_devicesession" in q["sql"]]
+
+    # Six minutes later (as the session remembers it) the device row is refreshed once.
+    session = phone.session
+    session[SEEN_KEY] = (timezone.now() - dt.timedelta(minutes=6)).timestamp()
+    session.save()
+    DeviceSession.objects.filter(user=clerk).update(last_seen_at=timezone.now() - dt.timedelta(minutes=6))
+    phone.get("/")
+    refreshed = DeviceSession.objects.get(user=clerk).last_seen_at
+    assert timezone.now() - refreshed < dt.timedelta(minutes=1)
