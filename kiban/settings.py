@@ -66,7 +66,6 @@ DEBUG = env_bool("KIBAN_DEBUG", False)
 ALLOWED_HOSTS = env_list("KIBAN_ALLOWED_HOSTS", "127.0.0.1,localhost")
 BASE_URL = env_str("KIBAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [BASE_URL]
-TESTING = env_bool("KIBAN_TESTING", False)
 
 INSTALLED_APPS = [
     "kiban.core.adminsite.KibanAdminConfig",  # django.contrib.admin, with admin changes audited
@@ -212,7 +211,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Identity and security ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.Staff"
