@@ -23,6 +23,12 @@ api = NinjaAPI(
 ROUTERS = [
     ("/auth/", "kiban.accounts.api"),
     ("/", "kiban.org.api"),
+    ("/", "kiban.realtime.api"),
+    ("/", "kiban.notifications.api"),
+    ("/", "kiban.chat.api"),
+    ("/", "kiban.chat.api_search"),
+    ("/", "kiban.calendar.api"),
+    ("/", "kiban.booking.api"),
 ]
 
 

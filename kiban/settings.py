@@ -80,6 +80,11 @@ INSTALLED_APPS = [
     "kiban.core",
     "kiban.accounts",
     "kiban.org",
+    "kiban.realtime",
+    "kiban.notifications",
+    "kiban.chat",
+    "kiban.calendar",
+    "kiban.booking",
     "kiban.web",
 ]
 

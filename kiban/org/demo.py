@@ -11,6 +11,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import TextIO
 
 from django.contrib.auth.hashers import make_password
@@ -136,6 +137,9 @@ def _names(rng: random.Random) -> Callable[[], tuple[str, str, str, str]]:
     return draw
 
 
+DEMO_MODULES = ("kiban.booking.demo", "kiban.calendar.demo", "kiban.chat.demo")
+
+
 def load_demo(
     staff: int = DEFAULT_STAFF, password: str = DEFAULT_PASSWORD, stdout: TextIO | None = None
 ) -> dict:
@@ -243,5 +247,8 @@ def load_demo(
             "memberships": len(memberships),
         }
         record("org.demo.load", actor_username="system", target_type="org.demo", **counts)
+    # The modules' own demo data (resources, events, teams and channels), each in its own transaction.
+    for module in DEMO_MODULES:
+        counts.update(import_module(module).load_demo(say))
     say("done")
     return counts
