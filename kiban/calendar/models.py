@@ -56,6 +56,9 @@ class Event(models.Model):
     end = models.DateTimeField(_("終了"))
     # RFC 5545 RRULE value (without the "RRULE:" prefix), null for a single event.
     rrule = models.TextField(_("繰り返し"), null=True, blank=True)
+    # The zone whose wall clock the series follows: Asia/Tokyo, or the zone of an imported series (a weekly
+    # 9:00 meeting in New York stays at 9:00 New York time across its DST change).
+    tzid = models.CharField(max_length=64, default="Asia/Tokyo")
     # ISO 8601 datetimes (UTC) of excluded and added occurrence starts.
     exdates = models.JSONField(_("除外日"), default=list, blank=True)
     rdates = models.JSONField(_("追加日"), default=list, blank=True)

@@ -24,9 +24,18 @@ with `timezone.localtime`). An all-day occurrence runs 00:00 Asia/Tokyo to 00:00
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kiban.calendar.models import Event
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from kiban.calendar import recurrence
+from kiban.calendar.models import MAX_SHORT_SPAN, Attendee, CalendarPolicy, Event, EventException
+from kiban.core.wareki import holiday_name
+
+TOKYO = recurrence.TOKYO
+Interval = tuple[dt.datetime, dt.datetime]
 
 
 @dataclass
@@ -46,3 +55,329 @@ class Occurrence:
     @property
     def event_id(self) -> int:
         return self.event.pk
+
+
+def _short(qs, field_prefix: str, start: dt.datetime, end: dt.datetime):
+    """Rows of short single events that can overlap [start, end): one bounded index range."""
+    return qs.filter(
+        **{
+            f"{field_prefix}long_running": False,
+            f"{field_prefix}start__gte": start - MAX_SHORT_SPAN,
+            f"{field_prefix}start__lt": end,
+        }
+    )
+
+
+def _long(qs, field_prefix: str, start: dt.datetime, end: dt.datetime):
+    return qs.filter(
+        Q(**{f"{field_prefix}series_end__isnull": True}) | Q(**{f"{field_prefix}series_end__gte": start}),
+        **{f"{field_prefix}long_running": True, f"{field_prefix}start__lt": end},
+    )
+
+
+def window_events(
+    user_ids: Iterable[int], start: dt.datetime, end: dt.datetime, *, include_declined: bool = True
+) -> tuple[dict[int, Event], dict[int, set[int]]]:
+    """Events organised or attended by `user_ids` that may overlap [start, end) (a superset: recurrences
+    are not expanded yet), and for each event the ids among `user_ids` it belongs to."""
+    user_ids = list(set(user_ids))
+    events: dict[int, Event] = {}
+    owners: dict[int, set[int]] = {}
+    if not user_ids:
+        return events, owners
+    own = Event.objects.filter(organizer_id__in=user_ids).defer("description")
+    for query in (_short(own, "", start, end), _long(own, "", start, end)):
+        for event in query:
+            events[event.pk] = event
+            owners.setdefault(event.pk, set()).add(event.organizer_id)
+    attending = Attendee.objects.filter(staff_id__in=user_ids)
+    if not include_declined:
+        attending = attending.exclude(status=Attendee.Status.DECLINED)
+    missing: set[int] = set()
+    for query in (_short(attending, "", start, end), _long(attending, "", start, end)):
+        for event_id, staff_id in query.values_list("event_id", "staff_id"):
+            owners.setdefault(event_id, set()).add(staff_id)
+            if event_id not in events:
+                missing.add(event_id)
+    if missing:
+        for event in Event.objects.filter(pk__in=missing).defer("description"):
+            events[event.pk] = event
+    return events, owners
+
+
+def expand(event: Event, start: dt.datetime, end: dt.datetime, exceptions: list[EventException] = ()):
+    """(start, end, recurrence_id, exception or None) of the event's occurrences overlapping [start, end)."""
+    duration = event.end - event.start
+    if not event.is_recurring:
+        if event.start < end and (event.end > start or (event.start == event.end and event.start >= start)):
+            return [(event.start, event.end, None, None)]
+        return []
+    by_id = {x.recurrence_id: x for x in exceptions}
+    result = []
+    for original in recurrence.occurrence_starts(
+        event.rrule,
+        event.start,
+        duration,
+        start,
+        end,
+        tzid=event.tzid,
+        rdates=event.rdates,
+        exdates=event.exdates,
+    ):
+        changed = by_id.pop(original, None)
+        if changed is None:
+            result.append((original, original + duration, original, None))
+        elif not changed.cancelled and changed.start < end and changed.end > start:
+            result.append((changed.start, changed.end, original, changed))
+    excluded = {recurrence.parse_instant(x) for x in event.exdates}
+    # An occurrence moved into the window from outside it.
+    for original, changed in by_id.items():
+        if (
+            not changed.cancelled
+            and original not in excluded
+            and changed.start < end
+            and changed.end > start
+            and not (start - duration < original < end)
+        ):
+            result.append((changed.start, changed.end, original, changed))
+    return result
+
+
+def events_for(
+    user_ids: Iterable[int],
+    start: dt.datetime,
+    end: dt.datetime,
+    viewer,
+    *,
+    include_declined: bool = True,
+    with_description: bool = False,
+) -> list[Occurrence]:
+    """See the module docstring. `viewer` None means no visibility filter (free/busy, the owner's export)."""
+    events, owners = window_events(user_ids, start, end, include_declined=include_declined)
+    if not events:
+        return []
+    recurring = [pk for pk, e in events.items() if e.is_recurring]
+    exceptions: dict[int, list[EventException]] = {}
+    if recurring:
+        for x in EventException.objects.filter(event_id__in=recurring):
+            exceptions.setdefault(x.event_id, []).append(x)
+    hidden: set[int] = set()
+    if viewer is not None:
+        private = [
+            pk
+            for pk, e in events.items()
+            if e.visibility == Event.Visibility.PRIVATE and e.organizer_id != viewer.pk
+        ]
+        if private:
+            attending = set(
+                Attendee.objects.filter(event_id__in=private, staff_id=viewer.pk).values_list(
+                    "event_id", flat=True
+                )
+            )
+            hidden = set(private) - attending
+    descriptions: dict[int, str] = {}
+    if with_description:
+        visible = [pk for pk in events if pk not in hidden]
+        descriptions = dict(Event.objects.filter(pk__in=visible).values_list("pk", "description"))
+    busy_title = _("予定あり")
+    result: list[Occurrence] = []
+    for pk, event in events.items():
+        for occ_start, occ_end, original, changed in expand(event, start, end, exceptions.get(pk, [])):
+            if pk in hidden:
+                result.append(
+                    Occurrence(
+                        event=event,
+                        start=occ_start,
+                        end=occ_end,
+                        occurrence_start=original,
+                        title=busy_title,
+                        all_day=event.all_day,
+                        reduced=True,
+                        owner_ids=owners[pk],
+                    )
+                )
+                continue
+            source = changed or event
+            result.append(
+                Occurrence(
+                    event=event,
+                    start=occ_start,
+                    end=occ_end,
+                    occurrence_start=original,
+                    title=source.title,
+                    location=source.location,
+                    description=(changed.description if changed else descriptions.get(pk, "")),
+                    all_day=source.all_day,
+                    owner_ids=owners[pk],
+                )
+            )
+    result.sort(key=lambda o: (not o.all_day, o.start, o.end, o.event.pk))
+    return result
+
+
+def local_day_bounds(day: dt.date) -> Interval:
+    start = dt.datetime.combine(day, dt.time(), tzinfo=TOKYO)
+    return start.astimezone(dt.UTC), (start + dt.timedelta(days=1)).astimezone(dt.UTC)
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    merged: list[Interval] = []
+    for s, e in sorted(intervals):
+        if merged and s <= merged[-1][1]:
+            if e > merged[-1][1]:
+                merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _person_bookings(user_ids: list[int], start: dt.datetime, end: dt.datetime) -> dict[int, list]:
+    """Standalone bookings (not part of an event) per person, from the booking module when it offers them."""
+    try:
+        from kiban.booking import queries as booking_queries
+    except ImportError:
+        return {}
+    reader = getattr(booking_queries, "person_bookings", None)
+    if reader is None:
+        return {}
+    return reader(user_ids, start, end)
+
+
+def freebusy(user_ids: Iterable[int], start: dt.datetime, end: dt.datetime) -> dict[int, list[Interval]]:
+    """Busy intervals per person (merged, clipped to [start, end)). Declined invitations do not count;
+    private events are just busy; standalone bookings (a car out) count."""
+    user_ids = list(dict.fromkeys(user_ids))
+    busy: dict[int, list[Interval]] = {uid: [] for uid in user_ids}
+    events, owners = window_events(user_ids, start, end, include_declined=False)
+    recurring = [pk for pk, e in events.items() if e.is_recurring]
+    exceptions: dict[int, list[EventException]] = {}
+    if recurring:
+        for x in EventException.objects.filter(event_id__in=recurring).only(
+            "event_id", "recurrence_id", "cancelled", "start", "end"
+        ):
+            exceptions.setdefault(x.event_id, []).append(x)
+    for pk, event in events.items():
+        for occ_start, occ_end, _original, _changed in expand(event, start, end, exceptions.get(pk, [])):
+            for uid in owners[pk]:
+                if uid in busy:
+                    busy[uid].append((max(occ_start, start), min(occ_end, end)))
+    for uid, bookings in _person_bookings(user_ids, start, end).items():
+        for booking in bookings:
+            busy.setdefault(uid, []).append((max(booking.start, start), min(booking.end, end)))
+    return {uid: merge(intervals) for uid, intervals in busy.items()}
+
+
+def _resource_busy(resource_id: int, start: dt.datetime, end: dt.datetime) -> list[Interval]:
+    from kiban.booking import queries as booking_queries
+
+    return [(s, e) for s, e in booking_queries.busy_ranges(resource_id, start, end)]
+
+
+def find_meeting_times(
+    user_ids: Iterable[int],
+    duration: dt.timedelta,
+    start: dt.datetime,
+    end: dt.datetime,
+    resource_id: int | None = None,
+    *,
+    limit: int = 5,
+    step: dt.timedelta = dt.timedelta(minutes=30),
+) -> list[Interval]:
+    """The first `limit` slots of `duration` in [start, end) when every person (and the resource) is free,
+    within working hours on working days. Slots start on `step` boundaries of local time."""
+    policy = CalendarPolicy.current()
+    busy_by_person = freebusy(user_ids, start, end)
+    busy = [iv for intervals in busy_by_person.values() for iv in intervals]
+    if resource_id is not None:
+        busy += _resource_busy(resource_id, start, end)
+    busy = merge(busy)
+    slots: list[Interval] = []
+    day = start.astimezone(TOKYO).date()
+    last_day = end.astimezone(TOKYO).date()
+    while day <= last_day and len(slots) < limit:
+        if day.weekday() < 5 and not holiday_name(day):
+            open_at = max(dt.datetime.combine(day, policy.work_start, tzinfo=TOKYO), start)
+            close_at = min(dt.datetime.combine(day, policy.work_end, tzinfo=TOKYO), end)
+            candidate = _round_up(open_at, step)
+            while candidate + duration <= close_at and len(slots) < limit:
+                clash = next((b for b in busy if b[0] < candidate + duration and b[1] > candidate), None)
+                if clash is None:
+                    slots.append((candidate.astimezone(dt.UTC), (candidate + duration).astimezone(dt.UTC)))
+                    candidate += step
+                else:
+                    candidate = _round_up(clash[1].astimezone(TOKYO), step)
+        day += dt.timedelta(days=1)
+    return slots
+
+
+def _round_up(moment: dt.datetime, step: dt.timedelta) -> dt.datetime:
+    local = moment.astimezone(TOKYO)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    steps = -(-(local - midnight) // step)
+    return midnight + steps * step
+
+
+@dataclass
+class ScheduleDay:
+    date: dt.date
+    holiday: str | None
+    weekend: bool
+
+
+@dataclass
+class ScheduleRow:
+    staff: object
+    title: str
+    is_head: bool
+    days: list[list[Occurrence]]
+    # Standalone bookings of the person per day (busy blocks): booking objects from kiban.booking.
+    bookings: list[list] = field(default_factory=list)
+
+
+@dataclass
+class GroupSchedule:
+    department: object
+    start: dt.date
+    days: list[ScheduleDay]
+    rows: list[ScheduleRow]
+
+
+def group_schedule(department, start: dt.date, days: int, viewer) -> GroupSchedule:
+    """See the module docstring. A multi-day occurrence appears in every day it covers."""
+    from kiban.org.queries import department_members
+
+    members = department_members(department)
+    dates = [start + dt.timedelta(days=i) for i in range(days)]
+    window_start = local_day_bounds(dates[0])[0]
+    window_end = local_day_bounds(dates[-1])[1]
+    user_ids = [m.staff_id for m in members]
+    occurrences = events_for(user_ids, window_start, window_end, viewer)
+    bookings = _person_bookings(user_ids, window_start, window_end)
+    bounds = [local_day_bounds(d) for d in dates]
+    per_person: dict[int, list[list[Occurrence]]] = {uid: [[] for _ in dates] for uid in user_ids}
+    for occ in occurrences:
+        for i, (day_start, day_end) in enumerate(bounds):
+            if occ.start < day_end and (
+                occ.end > day_start or (occ.start == occ.end and occ.start >= day_start)
+            ):
+                for uid in occ.owner_ids:
+                    if uid in per_person:
+                        per_person[uid][i].append(occ)
+    rows = []
+    for member in members:
+        person_bookings: list[list] = [[] for _ in dates]
+        for booking in bookings.get(member.staff_id, []):
+            for i, (day_start, day_end) in enumerate(bounds):
+                if booking.start < day_end and booking.end > day_start:
+                    person_bookings[i].append(booking)
+        rows.append(
+            ScheduleRow(
+                staff=member.staff,
+                title=member.title or member.staff.title,
+                is_head=member.is_head,
+                days=per_person[member.staff_id],
+                bookings=person_bookings,
+            )
+        )
+    schedule_days = [ScheduleDay(d, holiday_name(d), d.weekday() >= 5) for d in dates]
+    return GroupSchedule(department=department, start=start, days=schedule_days, rows=rows)

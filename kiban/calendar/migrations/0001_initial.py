@@ -41,6 +41,7 @@ class Migration(migrations.Migration):
                 ('start', models.DateTimeField(verbose_name='開始')),
                 ('end', models.DateTimeField(verbose_name='終了')),
                 ('rrule', models.TextField(blank=True, null=True, verbose_name='繰り返し')),
+                ('tzid', models.CharField(default='Asia/Tokyo', max_length=64)),
                 ('exdates', models.JSONField(blank=True, default=list, verbose_name='除外日')),
                 ('rdates', models.JSONField(blank=True, default=list, verbose_name='追加日')),
                 ('series_end', models.DateTimeField(blank=True, editable=False, null=True)),
