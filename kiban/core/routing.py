@@ -1,11 +1,20 @@
-"""WebSocket routes. Each module that sends live events registers them here (chat adds /ws)."""
+"""WebSocket routes. `/ws` is the one socket per client (kiban.realtime.socket).
+
+`/ws` checks the Origin itself, only for session-cookie sign-ins (a Bearer token cannot come from a hostile
+page, and native clients send no Origin). A route added here must be wrapped in Channels'
+`AllowedHostsOriginValidator(AuthMiddlewareStack(...))`.
+"""
 
 from __future__ import annotations
 
-from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
+from channels.sessions import CookieMiddleware
+from django.urls import path
 
-websocket_urlpatterns: list = []
+from kiban.realtime.socket import realtime_socket
 
-websocket_application = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+websocket_urlpatterns: list = [
+    path("ws", CookieMiddleware(realtime_socket)),
+]
+
+websocket_application = URLRouter(websocket_urlpatterns)

@@ -1,0 +1,38 @@
+"""Live events to connected clients: `publish(user_ids, event)`.
+
+    from kiban.realtime import publish
+    from kiban.realtime.events import MessageCreated
+
+    publish(member_ids, MessageCreated(message=message_dict(message)))
+
+Design (docs/ARCHITECTURE.md, "Realtime"): after the transaction commits, the event is stored once in
+`realtime.Event` (which gives it its increasing `id`, used by clients to catch up after a disconnect through
+`GET /api/v1/events?after=ID`) and serialized once; then each server process hands it to the sockets of the
+recipients it holds: through an in-process hub when Kiban runs as one process, through one Redis PUBLISH per
+event (every process subscribes once) when KIBAN_REDIS_URL is set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kiban.realtime.events import BaseEvent
+
+__all__ = ["BaseEvent", "publish"]
+
+
+def publish(user_ids: Iterable[int], event: BaseEvent) -> None:
+    """Send `event` to every connected device of the people `user_ids`, in every server process.
+
+    Call it from an action, inside or outside a transaction: delivery happens after the commit
+    (`transaction.on_commit`), so a client is never told about something it cannot read yet, and nothing is
+    sent if the transaction rolls back. Duplicate ids are sent once; an empty list sends nothing. Safe to call
+    from any thread (request threads, the background worker, `kiban worker`, management commands). Delivery
+    never raises into the caller: a failure is logged, and clients recover through `/api/v1/events?after=`.
+
+    Tests: `kiban.realtime.testing.capture_events()` records what was published and committed.
+    """
+    # Imported here: this package is imported while apps load, before models can be.
+    from kiban.realtime.delivery import schedule
+
+    schedule(user_ids, event)

@@ -1,5 +1,43 @@
+"""`GET /api/v1/events?after=ID`: the caller's live events after ID (catch-up after a reconnect, and the
+polling fallback when a proxy blocks WebSockets)."""
+
 from __future__ import annotations
 
-from ninja import Router
+import json
+from typing import Any
+
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from kiban.realtime.queries import events_for
 
 router = Router(tags=["realtime"])
+
+
+class EventsIn(Schema):
+    after: int = Field(
+        0, ge=0, description="The last event id the client has (0: none yet, just learn last_id)."
+    )
+
+
+class EventsOut(Schema):
+    events: list[dict[str, Any]] = Field(
+        description="The caller's events after `after`, oldest first, each as sent on /ws (with its `id`)."
+    )
+    last_id: int = Field(description="Continue with `?after=last_id`.")
+    truncated: bool = Field(
+        description="Too far behind to catch up event by event: refetch what you show, then continue "
+        "from last_id."
+    )
+
+
+@router.get("/events", response=EventsOut)
+def list_events(request, params: Query[EventsIn]):
+    from kiban.realtime.delivery import frame_text
+
+    mine, last_id, truncated = events_for(request.auth.pk, params.after)
+    return {
+        "events": [json.loads(frame_text(event_id, body)) for event_id, body in mine],
+        "last_id": last_id,
+        "truncated": truncated,
+    }

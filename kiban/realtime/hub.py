@@ -1,0 +1,284 @@
+"""The per-process fan-out hub: user id → this process's sockets of that person.
+
+Why not Channels' group_send: it costs 100–250 µs of CPU per delivered message against 7–24 µs for an
+in-process broadcast (shared/notes/realtime-fanout.md). Here an event reaches a process once (a
+`call_soon_threadsafe` from the publishing thread, or one Redis message per event for the whole process), is
+already serialized, and costs one dict lookup per recipient plus one queue append per socket.
+
+Each socket has a bounded queue drained by the socket's own coroutine, so a slow reader never holds up the
+others: when its queue overflows it is dropped and closed (1013, "try again later"); the client reconnects
+and catches up through `/api/v1/events?after=`.
+
+The hub starts on the event loop of the first socket of the process (uvicorn's, once per worker process). It
+runs two background tasks: the Redis subscriber when KIBAN_REDIS_URL is set, and a once-a-minute tick that
+refreshes `realtime.Seen` for the people connected here and closes sockets whose credential was revoked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+
+logger = logging.getLogger("kiban.realtime")
+
+# Frames waiting for one socket before it counts as overwhelmed (a client that stopped reading).
+MAX_QUEUE = 1000
+CLOSE_OVERWHELMED = 1013  # "try again later"
+CLOSE_UNAUTHENTICATED = 4401
+# How often a process refreshes Seen.last_seen_at for its connected people and re-checks credentials.
+TICK_SECONDS = 60.0
+READY_TIMEOUT = 5.0
+
+
+class Connection:
+    """One socket as the hub sees it. `push` is called on the loop; the socket's coroutine drains `queue`."""
+
+    __slots__ = ("close_code", "credential", "queue", "send", "task", "user_id", "waiter")
+
+    def __init__(self, user_id: int, send, credential: tuple[str, str | int]) -> None:
+        self.user_id = user_id
+        self.send = send
+        # ("session", session_key) or ("token", ApiToken id): re-checked by the hub's tick.
+        self.credential = credential
+        self.queue: collections.deque[str] = collections.deque()
+        self.waiter: asyncio.Future | None = None
+        self.close_code: int | None = None
+        self.task: asyncio.Task | None = None
+
+    def push(self, frame: str) -> None:
+        if self.close_code is not None:
+            return
+        if len(self.queue) >= MAX_QUEUE:
+            self.close(CLOSE_OVERWHELMED)
+            return
+        self.queue.append(frame)
+        self._wake()
+
+    def close(self, code: int) -> None:
+        """Ask the socket's coroutine to close with `code` (dropping what it has not sent)."""
+        if self.close_code is not None:
+            return
+        self.close_code = code
+        self.queue.clear()
+        if self.waiter is None and self.task is not None and code == CLOSE_OVERWHELMED:
+            # Blocked in send() on a reader that stopped reading: abandon the socket (uvicorn closes the
+            # transport when the application returns).
+            self.task.cancel()
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def wait(self) -> None:
+        """Until there is something to send or the socket is to close."""
+        if self.queue or self.close_code is not None:
+            return
+        self.waiter = asyncio.get_running_loop().create_future()
+        await self.waiter
+
+
+class Hub:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.by_user: dict[int, set[Connection]] = {}
+        self.ready = asyncio.Event()
+        self.tasks: list[asyncio.Task] = []
+        # Highest event id routed here: after a lost Redis connection, what follows is read from the table.
+        self.last_event_id = 0
+
+    def start(self) -> None:
+        if settings.REDIS_URL:
+            self.tasks.append(self.loop.create_task(self._subscribe()))
+        else:
+            self.ready.set()
+        self.tasks.append(self.loop.create_task(self._tick()))
+
+    def stop(self) -> None:
+        for task in self.tasks:
+            with contextlib.suppress(RuntimeError):  # its loop may be closed already (tests)
+                task.cancel()
+
+    async def aclose(self) -> None:
+        """Stop the background tasks and wait for them (tests, before their loop ends)."""
+        self.stop()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.tasks.clear()
+
+    # --- sockets -------------------------------------------------------------------------------------------
+
+    def add(self, conn: Connection) -> bool:
+        """Register a socket; True when it is this process's first socket of the person."""
+        conns = self.by_user.get(conn.user_id)
+        if conns is None:
+            self.by_user[conn.user_id] = {conn}
+            return True
+        conns.add(conn)
+        return False
+
+    def remove(self, conn: Connection) -> bool:
+        """Forget a socket; True when it was this process's last socket of the person."""
+        conns = self.by_user.get(conn.user_id)
+        if conns is None or conn not in conns:
+            return False
+        conns.discard(conn)
+        if not conns:
+            del self.by_user[conn.user_id]
+            return True
+        return False
+
+    def connection_count(self) -> int:
+        return sum(len(conns) for conns in self.by_user.values())
+
+    # --- delivery (on the loop) ----------------------------------------------------------------------------
+
+    def deliver(self, recipients: list[int], frame: str) -> None:
+        event_id = frame_id(frame)
+        if event_id > self.last_event_id:
+            self.last_event_id = event_id
+        by_user = self.by_user
+        for user_id in recipients:
+            conns = by_user.get(user_id)
+            if conns:
+                for conn in conns:
+                    conn.push(frame)
+
+    async def _subscribe(self) -> None:
+        """One Redis subscription for the whole process; reconnects, then replays what it missed."""
+        import redis.asyncio as aioredis
+
+        from kiban.realtime.delivery import REDIS_CHANNEL, decode_redis_message
+
+        delay = 0.5
+        lost = False
+        while True:
+            client = aioredis.Redis.from_url(settings.REDIS_URL)
+            pubsub = client.pubsub()
+            try:
+                await pubsub.subscribe(REDIS_CHANNEL)
+                while True:
+                    message = await pubsub.get_message(timeout=None)
+                    if message is None:
+                        continue
+                    if message["type"] == "subscribe":
+                        # Subscribed: from here nothing published is missed.
+                        if lost:
+                            await self._replay_from_table()
+                        self.ready.set()
+                        delay = 0.5
+                    elif message["type"] == "message":
+                        recipients, frame = decode_redis_message(message["data"])
+                        self.deliver(recipients, frame)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("realtime: Redis subscription lost; retrying in %.1f s", delay, exc_info=True)
+                lost = True
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                    await client.aclose()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+    async def _replay_from_table(self) -> None:
+        from kiban.realtime.queries import events_after_all
+
+        rows = await sync_to_async(events_after_all)(self.last_event_id)
+        for event_id, recipients, body in rows:
+            from kiban.realtime.delivery import frame_text
+
+            self.deliver(recipients, frame_text(event_id, body))
+
+    async def _tick(self) -> None:
+        from kiban.realtime import presence
+
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            try:
+                user_ids = list(self.by_user)
+                if user_ids:
+                    await sync_to_async(presence.touch)(user_ids)
+                await self._close_revoked()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("realtime: presence tick failed")
+
+    async def _close_revoked(self) -> None:
+        from kiban.realtime.auth import still_valid
+
+        conns = [conn for conns in self.by_user.values() for conn in conns]
+        if not conns:
+            return
+        valid = await sync_to_async(still_valid)([conn.credential for conn in conns])
+        for conn in conns:
+            if conn.credential not in valid:
+                conn.close(CLOSE_UNAUTHENTICATED)
+
+
+def frame_id(frame: str) -> int:
+    """The id of a frame built by `delivery.frame_text` (`{"id":123,…`), without parsing the JSON."""
+    end = frame.find(",", 6)
+    try:
+        return int(frame[6:end])
+    except ValueError:
+        return 0
+
+
+_hub: Hub | None = None
+
+
+async def get_hub() -> Hub:
+    """The hub of this process, started on the running loop (a new loop, as in tests, gets a new hub)."""
+    global _hub
+    loop = asyncio.get_running_loop()
+    if _hub is None or _hub.loop is not loop:
+        if _hub is not None:
+            _hub.stop()
+        from kiban.realtime.queries import max_event_id
+
+        hub = Hub(loop)
+        _hub = hub
+        hub.last_event_id = await sync_to_async(max_event_id)()
+        hub.start()
+    hub = _hub
+    if not hub.ready.is_set():
+        try:
+            await asyncio.wait_for(hub.ready.wait(), READY_TIMEOUT)
+        except TimeoutError:
+            # Redis is unreachable: serve the socket anyway; the subscriber replays what it missed once
+            # it subscribes, and clients poll /api/v1/events meanwhile if they must.
+            logger.warning("realtime: no Redis subscription after %.0f s", READY_TIMEOUT)
+    return hub
+
+
+def current_hub() -> Hub | None:
+    return _hub
+
+
+async def shutdown() -> None:
+    """Stop this process's hub (tests end each event loop with it)."""
+    global _hub
+    hub, _hub = _hub, None
+    if hub is not None:
+        await hub.aclose()
+
+
+def deliver_threadsafe(recipients: list[int], frame: str) -> None:
+    """From any thread: hand a frame to this process's hub, if it has one (it has once a socket connected)."""
+    hub = _hub
+    if hub is None:
+        return
+    try:
+        hub.loop.call_soon_threadsafe(hub.deliver, recipients, frame)
+    except RuntimeError:
+        pass  # the loop is closed (a finished test, a stopping server): no socket left to deliver to

@@ -1,0 +1,54 @@
+"""Reading the event table (catch-up after a disconnect, the polling fallback, the hub's replay)."""
+
+from __future__ import annotations
+
+from django.db.models import Max, Min
+
+from kiban.realtime.models import Event
+
+# Rows a single catch-up reads at most. A client further behind gets `truncated` and refetches what it shows.
+CATCH_UP_LIMIT = 500
+
+
+def max_event_id() -> int:
+    return Event.objects.aggregate(m=Max("id"))["m"] or 0
+
+
+def events_after_all(after: int, limit: int = 10_000) -> list[tuple[int, list[int], str]]:
+    """(id, recipients, body) of every event after `after`, oldest first (the hub's replay)."""
+    rows = Event.objects.filter(id__gt=after).order_by("id").values_list("id", "recipients", "payload")
+    return list(rows[:limit])
+
+
+def events_for(
+    user_id: int, after: int, limit: int = CATCH_UP_LIMIT
+) -> tuple[list[tuple[int, str]], int, bool]:
+    """The events of `user_id` after id `after`: `([(id, body)], last_id, truncated)`.
+
+    Reads at most `limit` rows of everyone's events after `after` and keeps the person's own in Python: one
+    row per event, so the few rows since a client's last poll are cheap to scan. `truncated` says the client
+    cannot catch up event by event: it is too far behind (more than `limit` rows), the events it needs were
+    pruned, or its id is unknown here (a restored database). Then it must refetch what it shows and
+    continue from `last_id`, the current maximum. `after=0` (a client without history) just learns
+    `last_id`.
+    """
+    if after <= 0:
+        return [], max_event_id(), False
+    rows = list(
+        Event.objects.filter(id__gt=after)
+        .order_by("id")
+        .values_list("id", "recipients", "payload")[: limit + 1]
+    )
+    if len(rows) > limit:
+        return [], max_event_id(), True
+    bounds = Event.objects.aggregate(lo=Min("id"), hi=Max("id"))
+    # Ids have no gaps except after a failed insert, so a first kept row beyond after + 1 means events the
+    # client never saw were pruned (a rare false alarm only costs a refetch). The pruning job always keeps
+    # the newest row, so an empty table means no event was ever published.
+    if bounds["lo"] is not None and (bounds["lo"] > after + 1 or after > bounds["hi"]):
+        return [], bounds["hi"], True
+    if bounds["lo"] is None:
+        return [], 0, True
+    mine = [(event_id, body) for event_id, recipients, body in rows if user_id in recipients]
+    last_id = rows[-1][0] if rows else after
+    return mine, last_id, False
