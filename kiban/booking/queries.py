@@ -1,0 +1,174 @@
+"""Reads of the booking module, shared by the calendar, the API and the pages.
+
+`busy_ranges(resource_ids, start, end) -> {resource_id: [(start, end), …]}` slot-holding bookings
+    (confirmed and pending) overlapping the window, sorted; resources without any map to [].
+`bookings_of(user_ids, start, end) -> list[Booking]` a person's standalone bookings (no event) that hold
+    a slot and overlap the window, for their calendar (resource loaded); the calendar shows them.
+`availability(kind, first_day, days) -> Grid` the availability grid of one kind of resource.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from kiban.booking.models import AlcoholCheck, Booking, Resource
+from kiban.core.wareki import holiday_name
+
+
+def busy_ranges(
+    resource_ids: Iterable[int], start: dt.datetime, end: dt.datetime
+) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
+    ids = list(resource_ids)
+    result: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {rid: [] for rid in ids}
+    rows = (
+        Booking.objects.filter(resource_id__in=ids, status__in=Booking.HOLDING, start__lt=end, end__gt=start)
+        .order_by("start")
+        .values_list("resource_id", "start", "end")
+    )
+    for rid, s, e in rows:
+        result[rid].append((s, e))
+    return result
+
+
+def bookings_of(user_ids: Iterable[int], start: dt.datetime, end: dt.datetime) -> list[Booking]:
+    return list(
+        Booking.objects.filter(
+            booked_by_id__in=list(user_ids),
+            event_id__isnull=True,
+            status__in=Booking.HOLDING,
+            start__lt=end,
+            end__gt=start,
+        )
+        .select_related("resource")
+        .order_by("start", "id")
+    )
+
+
+def local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    return start, start + dt.timedelta(days=1)
+
+
+@dataclass
+class Block:
+    booking: Booking
+    start: dt.datetime  # clipped to the day, local time
+    end: dt.datetime
+    left: float = 0.0  # position within the day's working window, percent
+    width: float = 0.0
+
+
+@dataclass
+class Day:
+    date: dt.date
+    holiday: str | None
+    weekend: bool
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class Row:
+    resource: Resource
+    days: list[Day]
+
+
+@dataclass
+class Grid:
+    kind: str
+    first_day: dt.date
+    days: list[dt.date]
+    rows: list[Row]
+    hours: list[int]
+
+
+# The grid shows this window of each day; bookings outside it are clipped to its edges.
+GRID_FIRST_HOUR = 7
+GRID_LAST_HOUR = 21
+
+
+def availability(kind: str, first_day: dt.date, days: int = 1, *, resources=None) -> Grid:
+    """Resources of `kind` (active, in display order) as rows, `days` days from `first_day` as columns,
+    each with its slot-holding bookings (booker loaded). Two queries whatever the size."""
+    if resources is None:
+        resources = list(Resource.objects.filter(kind=kind, active=True).select_related("department"))
+    dates = [first_day + dt.timedelta(days=i) for i in range(days)]
+    window_start = local_day_bounds(dates[0])[0]
+    window_end = local_day_bounds(dates[-1])[1]
+    bookings = (
+        Booking.objects.filter(
+            resource__in=resources, status__in=Booking.HOLDING, start__lt=window_end, end__gt=window_start
+        )
+        .select_related("booked_by")
+        .order_by("start")
+    )
+    by_resource: dict[int, list[Booking]] = {}
+    for b in bookings:
+        by_resource.setdefault(b.resource_id, []).append(b)
+    span = (GRID_LAST_HOUR - GRID_FIRST_HOUR) * 3600
+    rows = []
+    for resource in resources:
+        row_days = []
+        for date in dates:
+            day_start, day_end = local_day_bounds(date)
+            grid_start = day_start + dt.timedelta(hours=GRID_FIRST_HOUR)
+            day = Day(date=date, holiday=holiday_name(date), weekend=date.weekday() >= 5)
+            for b in by_resource.get(resource.pk, []):
+                if b.start < day_end and b.end > day_start:
+                    s = timezone.localtime(max(b.start, day_start))
+                    e = timezone.localtime(min(b.end, day_end))
+                    left = min(max((s - grid_start).total_seconds() / span, 0), 1)
+                    right = min(max((e - grid_start).total_seconds() / span, 0), 1)
+                    day.blocks.append(
+                        Block(b, s, e, round(left * 100, 2), round(max(right - left, 0.01) * 100, 2))
+                    )
+            row_days.append(day)
+        rows.append(Row(resource, row_days))
+    return Grid(kind, first_day, dates, rows, list(range(GRID_FIRST_HOUR, GRID_LAST_HOUR)))
+
+
+def pending_for(user) -> list[Booking]:
+    """Pending bookings of the resources whose owning section the person belongs to (or all, for IT admins)."""
+    from kiban.booking.rules import managed_department_ids
+    from kiban.core.permissions import is_it_admin
+
+    qs = Booking.objects.filter(status=Booking.Status.PENDING).select_related("resource", "booked_by")
+    if not is_it_admin(user):
+        qs = qs.filter(resource__department_id__in=managed_department_ids(user))
+    return list(qs.order_by("start", "id")[:500])
+
+
+def my_bookings(user, *, since: dt.datetime | None = None, limit: int = 200) -> list[Booking]:
+    from django.db.models import Q
+
+    qs = Booking.objects.filter(Q(booked_by=user) | Q(driver=user)).select_related("resource", "driver")
+    if since is not None:
+        qs = qs.filter(end__gt=since)
+    return list(qs.order_by("start", "id")[:limit])
+
+
+def alcohol_log(resource_filter, *, start: dt.datetime, end: dt.datetime, driver_id: int | None = None):
+    qs = AlcoholCheck.objects.filter(
+        resource_filter_q(resource_filter), checked_at__gte=start, checked_at__lt=end
+    ).select_related("driver", "checker", "booking__resource")
+    if driver_id:
+        qs = qs.filter(driver_id=driver_id)
+    return qs.order_by("checked_at", "id")
+
+
+def resource_filter_q(resource_filter):
+    from django.db.models import Q
+
+    # `resource_filter` is a Q over Resource; re-root it at booking__resource.
+    def reroot(node):
+        if isinstance(node, Q):
+            q = Q(*[reroot(c) for c in node.children], _connector=node.connector, _negated=node.negated)
+            return q
+        key, value = node
+        return (f"booking__resource__{key}", value)
+
+    return reroot(resource_filter) if resource_filter is not None else Q()
