@@ -1,0 +1,134 @@
+"""notify / mark_read / mark_read_up_to: what is stored, what is announced, whose rows change."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from django.http import Http404
+
+from kiban.notifications import actions
+from kiban.notifications.models import Notification
+from kiban.notifications.tests.factories import NotificationFactory
+from kiban.realtime.testing import capture_events
+
+pytestmark = pytest.mark.django_db
+
+
+def test_notify_stores_one_per_recipient_and_announces_each_to_its_recipient_only(
+    section_head, clerk, other_clerk
+):
+    with capture_events() as events:
+        created = actions.notify(
+            [clerk.pk, other_clerk.pk],
+            kind="chat.mention",
+            title="髙橋 一郎さんがあなたをメンションしました",
+            body="@佐藤 人事異動の件、確認お願いします",
+            url="/chat/c/12#seq-3",
+            actor=section_head,
+            group_key="conversation:12",
+            seq=3,
+        )
+
+    assert [n.recipient_id for n in created] == [clerk.pk, other_clerk.pk]
+    assert Notification.objects.count() == 2
+    assert events.types() == ["notification.created", "notification.created"]
+    (to_clerk, event_clerk), (to_other, event_other) = events
+    assert to_clerk == [clerk.pk]
+    assert to_other == [other_clerk.pk]
+    mine = Notification.objects.get(recipient=clerk)
+    assert event_clerk.notification == {
+        "id": mine.pk,
+        "kind": "chat.mention",
+        "title": "髙橋 一郎さんがあなたをメンションしました",
+        "body": "@佐藤 人事異動の件、確認お願いします",
+        "url": "/chat/c/12#seq-3",
+        "actor": "100001",
+        "group_key": "conversation:12",
+        "seq": 3,
+        "created_at": mine.created_at.isoformat(),
+        "read_at": None,
+    }
+    assert event_other.notification["id"] == Notification.objects.get(recipient=other_clerk).pk
+
+
+def test_the_actor_and_repeated_recipients_are_notified_never_or_once(section_head, clerk):
+    with capture_events() as events:
+        actions.notify([clerk.pk, section_head.pk, clerk.pk], kind="chat.dm", title="t", actor=section_head)
+
+    assert list(Notification.objects.values_list("recipient_id", flat=True)) == [clerk.pk]
+    assert [user_ids for user_ids, _event in events] == [[clerk.pk]]
+
+
+def test_nothing_is_stored_or_announced_when_the_callers_transaction_rolls_back(clerk):
+    with capture_events() as events, pytest.raises(RuntimeError), transaction.atomic():
+        actions.notify([clerk.pk], kind="chat.dm", title="t")
+        raise RuntimeError("the message could not be stored")
+
+    assert Notification.objects.count() == 0
+    assert events == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://evil.example/", "//evil.example/x", "javascript:alert(1)", "/\\evil.example", "chat/c/1"],
+)
+def test_a_link_off_this_site_is_dropped(clerk, url):
+    (n,) = actions.notify([clerk.pk], kind="chat.dm", title="t", url=url)
+    assert n.url == ""
+
+
+def test_long_titles_and_bodies_are_cut_not_refused(clerk):
+    (n,) = actions.notify([clerk.pk], kind="chat.dm", title="あ" * 500, body="い" * 5000)
+    n.refresh_from_db()
+    assert len(n.title) == actions.TITLE_MAX
+    assert n.title.endswith("…")
+    assert len(n.body) == actions.BODY_MAX
+
+
+def test_reading_a_conversation_marks_its_notifications_read_up_to_that_seq(clerk, other_clerk):
+    upto2 = [NotificationFactory(recipient=clerk, group_key="conversation:1", seq=s) for s in (1, 2)]
+    later = NotificationFactory(recipient=clerk, group_key="conversation:1", seq=3)
+    elsewhere = NotificationFactory(recipient=clerk, group_key="conversation:2", seq=1)
+    someone_else = NotificationFactory(recipient=other_clerk, group_key="conversation:1", seq=1)
+
+    assert actions.mark_read_up_to(clerk.pk, "conversation:1", 2) == 2
+
+    unread = set(Notification.objects.filter(read_at__isnull=True).values_list("pk", flat=True))
+    assert unread == {later.pk, elsewhere.pk, someone_else.pk}
+    assert all(Notification.objects.get(pk=n.pk).read_at is not None for n in upto2)
+
+
+def test_reading_a_whole_group_marks_all_its_notifications(clerk):
+    for s in (1, 5, None):
+        NotificationFactory(recipient=clerk, group_key="conversation:1", seq=s)
+
+    assert actions.mark_read_up_to(clerk.pk, "conversation:1", None) == 3
+    assert actions.mark_read_up_to(clerk.pk, "", None) == 0
+    assert Notification.objects.filter(read_at__isnull=True).count() == 0
+
+
+def test_marking_anothers_notification_read_is_not_found_and_changes_nothing(clerk, other_clerk):
+    theirs = NotificationFactory(recipient=other_clerk)
+
+    with pytest.raises(Http404):
+        actions.mark_read(clerk, theirs.pk)
+
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_marking_read_twice_keeps_the_first_time(clerk):
+    n = NotificationFactory(recipient=clerk)
+    first = actions.mark_read(clerk, n.pk).read_at
+    assert first is not None
+    assert actions.mark_read(clerk, n.pk).read_at == first
+
+
+def test_mark_all_read_touches_only_the_persons_own(clerk, other_clerk):
+    NotificationFactory.create_batch(3, recipient=clerk)
+    theirs = NotificationFactory(recipient=other_clerk)
+
+    assert actions.mark_all_read(clerk) == 3
+    assert actions.unread_count(clerk) == 0
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
