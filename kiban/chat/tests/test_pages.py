@@ -1,0 +1,159 @@
+"""Chat pages: the list and a conversation render for members, a stranger gets 404, the dm route creates
+once and then reuses, every page needs sign-in, the no-script composer posts, search highlights safely."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from kiban.chat import actions
+from kiban.chat.models import Conversation, Member, Message
+from kiban.chat.views import highlight
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def group(clerk, section_head):
+    conv, _ = actions.do_create_conversation(
+        clerk, kind="group", members=[section_head.username], name="人事打合せ"
+    )
+    return actions.access_conversation(clerk, conv.pk)
+
+
+def test_chat_pages_require_sign_in(client, group):
+    for url in [
+        reverse("chat:index"),
+        reverse("chat:conversation", args=[group.pk]),
+        reverse("chat:dm", args=["100001"]),
+        reverse("chat:info", args=[group.pk]),
+        reverse("chat:browse"),
+        reverse("chat:new"),
+        reverse("chat:search"),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/login"), url
+    assert Conversation.objects.filter(kind="dm").count() == 0
+
+
+def test_member_sees_list_and_last_page_of_messages(client, clerk, section_head, group):
+    actions.do_post_message(
+        section_head, actions.access_conversation(section_head, group.pk), "**おはよう**ございます"
+    )
+    client.force_login(clerk)
+
+    index = client.get(reverse("chat:index"))
+    assert index.status_code == 200
+    assert f'data-conv-id="{group.pk}"' in index.text
+    assert "人事打合せ" in index.text
+    assert 'data-unread="1"' in index.text
+
+    page = client.get(reverse("chat:conversation", args=[group.pk]))
+    assert page.status_code == 200
+    assert "<strong>おはよう</strong>ございます" in page.text
+    assert "髙橋" in page.text
+    assert f'data-conversation="{group.pk}"' in page.text
+    assert f'action="/chat/c/{group.pk}/post/"' in page.text
+    # The open conversation shows no unread badge for itself.
+    assert f'data-conv-id="{group.pk}" data-activity' in page.text
+    assert 'data-unread="0"' in page.text
+
+
+def test_stranger_gets_404_for_a_private_conversation(client, other_clerk, group):
+    client.force_login(other_clerk)
+    for name in ["chat:conversation", "chat:info"]:
+        assert client.get(reverse(name, args=[group.pk])).status_code == 404
+    response = client.post(reverse("chat:post", args=[group.pk]), {"body": "入れて"})
+    assert response.status_code == 404
+    assert Message.objects.filter(conversation=group).count() == 0
+
+
+def test_dm_route_creates_the_dm_once_then_reuses_it(client, clerk, section_head):
+    client.force_login(clerk)
+    first = client.get(reverse("chat:dm", args=[section_head.username]))
+    assert first.status_code == 302
+    conv = Conversation.objects.get(kind="dm")
+    assert first["Location"] == reverse("chat:conversation", args=[conv.pk])
+    assert set(Member.objects.filter(conversation=conv).values_list("staff__username", flat=True)) == {
+        "100001",
+        "100002",
+    }
+    second = client.get(reverse("chat:dm", args=[section_head.username]))
+    assert second["Location"] == first["Location"]
+    assert Conversation.objects.filter(kind="dm").count() == 1
+
+
+def test_dm_route_with_unknown_person_is_404_and_creates_nothing(client, clerk):
+    client.force_login(clerk)
+    assert client.get(reverse("chat:dm", args=["999999"])).status_code == 404
+    assert Conversation.objects.count() == 0
+
+
+def test_directory_chat_button_opens_the_dm_route(client, clerk, section_head):
+    client.force_login(clerk)
+    profile = client.get(reverse("org:profile", args=[section_head.username]))
+    assert 'href="/chat/dm/100001"' in profile.text
+
+
+def test_composer_without_javascript_posts_and_returns_to_the_conversation(client, clerk, group):
+    client.force_login(clerk)
+    response = client.post(reverse("chat:post", args=[group.pk]), {"body": "議事録を共有します"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("chat:conversation", args=[group.pk])
+    message = Message.objects.get(conversation=group)
+    assert (message.seq, message.body, message.author_id) == (1, "議事録を共有します", clerk.pk)
+
+
+def test_empty_post_without_javascript_is_refused_and_stores_nothing(client, clerk, group):
+    client.force_login(clerk)
+    response = client.post(reverse("chat:post", args=[group.pk]), {"body": "   "}, follow=True)
+    assert response.status_code == 200
+    assert Message.objects.filter(conversation=group).count() == 0
+
+
+def test_older_link_pages_back_by_seq(client, clerk, group):
+    for i in range(55):
+        actions.do_post_message(clerk, group, f"メッセージ{i + 1}")
+    client.force_login(clerk)
+    page = client.get(reverse("chat:conversation", args=[group.pk]))
+    assert 'href="?before=6"' in page.text
+    assert "メッセージ55" in page.text and ">メッセージ5<" not in page.text
+    older = client.get(reverse("chat:conversation", args=[group.pk]) + "?before=6")
+    assert "<p>メッセージ5</p>" in older.text
+    assert "メッセージ6<" not in older.text
+
+
+def test_info_page_mutes_and_leaves(client, clerk, section_head, group):
+    client.force_login(clerk)
+    url = reverse("chat:info", args=[group.pk])
+    assert client.get(url).status_code == 200
+    client.post(url, {"op": "mute", "muted": "1"})
+    assert Member.objects.get(conversation=group, staff=clerk).muted is True
+    response = client.post(url, {"op": "leave"})
+    assert response["Location"] == reverse("chat:index")
+    assert not Member.objects.filter(conversation=group, staff=clerk).exists()
+
+
+def test_new_group_page_creates_the_group_with_picked_members(client, clerk, section_head, other_clerk):
+    client.force_login(clerk)
+    response = client.post(
+        reverse("chat:new"), {"kind": "group", "members": ["100001", "500001"], "name": "道路と人事"}
+    )
+    conv = Conversation.objects.get(kind="group")
+    assert response["Location"] == reverse("chat:conversation", args=[conv.pk])
+    assert conv.name == "道路と人事"
+    assert set(conv.members.values_list("staff__username", flat=True)) == {"100001", "100002", "500001"}
+
+
+def test_new_group_with_unknown_member_creates_nothing(client, clerk):
+    client.force_login(clerk)
+    response = client.post(reverse("chat:new"), {"kind": "group", "members": ["nobody"]})
+    assert response.status_code == 200
+    assert "職員が見つかりません" in response.text
+    assert Conversation.objects.count() == 0
+
+
+def test_search_highlight_escapes_the_body_and_marks_the_terms():
+    html = highlight("<script>alert(1)</script> 予算の件 <b>", "予算")
+    assert html == "&lt;script&gt;alert(1)&lt;/script&gt; <mark>予算</mark>の件 &lt;b&gt;"

@@ -1,0 +1,262 @@
+// The chat page's behaviour (progressive enhancement: the server already drew the list and the last page).
+// It loads older history on scroll, applies live events in seq order, keeps badges current, marks the
+// conversation read when its newest message is seen, and falls back to polling when no socket can be held.
+import { Composer } from "./composer.js";
+import { ConversationList } from "./list.js";
+import { renderEmojiPicker } from "./render.js";
+import { ThreadPanel } from "./thread.js";
+import { Timeline } from "./timeline.js";
+import { api, el, t } from "./util.js";
+
+const chat = document.querySelector("[data-chat]");
+if (chat) start(chat);
+
+function memberNames() {
+  const names = new Map();
+  for (const li of document.querySelectorAll("#chat-members [data-username]")) {
+    names.set(li.dataset.username, li.dataset.name);
+  }
+  return names;
+}
+
+function start(root) {
+  const me = root.dataset.me;
+  const conversationId = Number(root.dataset.conversation) || null;
+  const list = new ConversationList(root, { me, currentId: conversationId });
+  const names = memberNames();
+  const live = document.getElementById("chat-live");
+  let timeline = null;
+  let thread = null;
+  let readSeq = Number(root.dataset.lastRead || 0);
+
+  const status = document.getElementById("chat-status");
+  function setStatus(state) {
+    if (!status) return;
+    root.dataset.realtime = state;
+    status.hidden = state === "live";
+    status.textContent = state === "offline" ? t("offline") : t("polling");
+    status.classList.toggle("is-offline", state === "offline");
+  }
+
+  if (conversationId) {
+    const scroller = root.querySelector(".timeline");
+    const messages = root.querySelector(".timeline .messages");
+    timeline = new Timeline({ conversationId, me, names, scroller, list: messages });
+    const target = Number(new URLSearchParams(location.search).get("seq")) || null;
+
+    const markRead = () => {
+      if (document.visibilityState !== "visible" || !timeline.atBottom()) return;
+      const seq = timeline.newestSeq();
+      if (seq <= readSeq) return;
+      readSeq = seq;
+      list.setBadges(conversationId, 0, 0);
+      api(`/api/v1/conversations/${conversationId}/read`, { method: "POST", body: { seq } }).catch(() => {
+        readSeq = 0; // try again at the next chance
+      });
+    };
+
+    timeline.addEventListener("appended", (event) => {
+      const msg = event.detail;
+      list.bump(conversationId, msg.created_at);
+      if (live && msg.author !== me && !msg.thread_root) {
+        const who = msg.author_name || names.get(msg.author) || msg.author || "";
+        live.textContent = `${who}: ${msg.body.slice(0, 140)}`;
+      }
+      markRead();
+    });
+    timeline.addEventListener("loaded", () => {
+      root.dataset.ready = "1";
+      markRead();
+    });
+    scroller.addEventListener("scroll", () => {
+      if (scroller.scrollTop < 200) timeline.loadOlder();
+      markRead();
+    }, { passive: true });
+    document.addEventListener("visibilitychange", markRead);
+    window.addEventListener("focus", markRead);
+
+    const older = root.querySelector(".timeline-older");
+    if (older) older.hidden = true; // the no-script link; scrolling does it now
+
+    new Composer(root.querySelector(".chat-pane > form.composer"), {
+      conversationId,
+      onSent: (msg) => timeline.receive(msg),
+    });
+    const panel = root.querySelector(".thread-panel");
+    if (panel) thread = new ThreadPanel(panel, { chat: root, timeline, me, names, conversationId });
+    bindMessageActions(root, { timeline, thread, me, conversationId });
+    timeline.loadInitial(target).catch((error) => {
+      root.dataset.ready = "error";
+      console.warn("chat: could not load messages", error);
+    });
+  } else {
+    root.dataset.ready = "1";
+  }
+  list.updateTotal();
+  connectRealtime({ root, list, timeline, conversationId, setStatus });
+}
+
+async function connectRealtime({ list, timeline, conversationId, setStatus }) {
+  let stream;
+  try {
+    const realtime = await import("../realtime.js");
+    stream = realtime.connect();
+  } catch (error) {
+    // Without the realtime client, poll: new messages still show within a few seconds.
+    console.warn("chat: realtime client unavailable, polling", error);
+    setStatus("polling");
+    setInterval(() => {
+      if (timeline) timeline.catchUp().catch(() => {});
+      list.refresh();
+    }, 4000);
+    return;
+  }
+  const mine = (conv) => conversationId !== null && conv === conversationId;
+  stream.addEventListener("message.created", (event) => {
+    const msg = event.detail.message;
+    const reading = mine(msg.conversation) && document.visibilityState === "visible";
+    if (mine(msg.conversation)) timeline.receive(msg);
+    else list.onMessage(msg, { reading });
+  });
+  const onChange = (event) => {
+    const msg = event.detail.message;
+    if (mine(msg.conversation)) timeline.update(msg);
+  };
+  stream.addEventListener("message.updated", onChange);
+  stream.addEventListener("message.deleted", onChange);
+  stream.addEventListener("reaction.added", (event) => {
+    if (mine(event.detail.conversation)) timeline.reaction(event.detail, true);
+  });
+  stream.addEventListener("reaction.removed", (event) => {
+    if (mine(event.detail.conversation)) timeline.reaction(event.detail, false);
+  });
+  stream.addEventListener("conversation.read", (event) => {
+    // Read on another of this person's devices.
+    const item = list.item(event.detail.conversation);
+    if (item) list.refreshOne(event.detail.conversation);
+  });
+  for (const type of ["conversation.created", "conversation.updated"]) {
+    // Events carry the shared fields only; unread counts and titles are personal: ask for ours.
+    stream.addEventListener(type, (event) => list.refreshOne(event.detail.conversation.id));
+  }
+  stream.addEventListener("resync", () => {
+    if (timeline) timeline.refresh().catch(() => {});
+    list.refresh();
+  });
+  stream.addEventListener("status", (event) => setStatus(event.detail?.status || event.detail));
+  if (stream.status) setStatus(stream.status);
+}
+
+function bindMessageActions(root, { timeline, thread, me, conversationId }) {
+  root.addEventListener("click", async (event) => {
+    const msgNode = event.target.closest("li.msg");
+    if (!msgNode || !root.contains(msgNode)) return;
+    const id = Number(msgNode.dataset.id);
+    const msg = timeline.byId.get(id);
+    const reactionButton = event.target.closest("button.reaction");
+    const pick = event.target.closest("button[data-pick]");
+    const actionButton = event.target.closest("[data-action]");
+    try {
+      if (reactionButton) {
+        await toggleReaction(id, reactionButton.dataset.emoji, reactionButton.classList.contains("is-mine"));
+      } else if (pick) {
+        pick.closest(".emoji-picker").remove();
+        const has = (msg?.reactions || []).some((r) => r.emoji === pick.dataset.pick && (r.users || []).includes(me));
+        await toggleReaction(id, pick.dataset.pick, has);
+      } else if (actionButton) {
+        await runAction(actionButton.dataset.action, { msgNode, msg, id, timeline, thread, conversationId });
+      } else if (!event.target.closest("a, button, textarea, input")) {
+        // A tap on a phone shows the message's menu (there is no hover).
+        for (const open of root.querySelectorAll(".msg.is-menu-open")) {
+          if (open !== msgNode) open.classList.remove("is-menu-open");
+        }
+        msgNode.classList.toggle("is-menu-open");
+      }
+    } catch (error) {
+      alertError(msgNode, error);
+    }
+  });
+}
+
+async function toggleReaction(id, emoji, mine) {
+  if (mine) {
+    await api(`/api/v1/messages/${id}/reactions/${encodeURIComponent(emoji)}`, { method: "DELETE" });
+  } else {
+    await api(`/api/v1/messages/${id}/reactions`, { method: "POST", body: { emoji } });
+  }
+}
+
+async function runAction(action, { msgNode, msg, id, timeline, thread, conversationId }) {
+  if (action === "react") {
+    const existing = msgNode.querySelector(".emoji-picker");
+    if (existing) existing.remove();
+    else msgNode.querySelector(".msg-main").append(renderEmojiPicker());
+  } else if (action === "thread" && thread) {
+    await thread.open(id);
+  } else if (action === "edit" && msg) {
+    startEdit(msgNode, msg, timeline);
+  } else if (action === "delete") {
+    if (!window.confirm(t("confirmDelete"))) return;
+    const deleted = await api(`/api/v1/messages/${id}`, { method: "DELETE" });
+    if (deleted && deleted.id) timeline.update(deleted);
+  } else if (action === "pin" && msg) {
+    const updated = await api(`/api/v1/messages/${id}/pin`, { method: msg.pinned ? "DELETE" : "POST" });
+    if (updated && updated.id) timeline.update(updated);
+  } else if (action === "link") {
+    const url = `${location.origin}/chat/c/${conversationId}/?seq=${msgNode.dataset.seq}`;
+    await navigator.clipboard.writeText(url).catch(() => window.prompt(t("copyLink"), url));
+  }
+}
+
+function startEdit(msgNode, msg, timeline) {
+  const body = msgNode.querySelector(".msg-body");
+  if (!body || msgNode.querySelector(".msg-edit")) return;
+  const textarea = el("textarea", { "aria-label": t("edit") });
+  textarea.value = msg.body;
+  const form = el(
+    "form",
+    { class: "msg-edit" },
+    textarea,
+    el(
+      "div",
+      { class: "btn-row" },
+      el("button", { type: "submit", class: "btn btn-primary", text: t("save") }),
+      el("button", { type: "button", class: "btn", "data-cancel": "1", text: t("cancel") }),
+    ),
+  );
+  body.hidden = true;
+  body.after(form);
+  textarea.focus();
+  const done = () => {
+    form.remove();
+    body.hidden = false;
+  };
+  form.querySelector("[data-cancel]").addEventListener("click", done);
+  textarea.addEventListener("keydown", (event) => {
+    if (event.isComposing || event.keyCode === 229) return;
+    if (event.key === "Escape") {
+      event.preventDefault();
+      done();
+    } else if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const updated = await api(`/api/v1/messages/${msg.id}`, { method: "PATCH", body: { body: textarea.value } });
+      timeline.update(updated);
+    } catch (error) {
+      alertError(msgNode, error);
+      return;
+    }
+    done();
+  });
+}
+
+function alertError(msgNode, error) {
+  const note = el("p", { class: "composer-error", role: "alert", text: error.message || t("sendFailed") });
+  msgNode.querySelector(".msg-main")?.append(note);
+  setTimeout(() => note.remove(), 6000);
+}

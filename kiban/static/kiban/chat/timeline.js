@@ -1,0 +1,205 @@
+// The messages of one conversation, in seq order, exactly once each. Live events may arrive out of order or
+// after a gap (a reconnect, a missed event): a message is shown only when every seq before it is known, and
+// a gap is filled by asking the server for what came after the last seq shown (`?after=SEQ`).
+import { renderMessage } from "./render.js";
+import { api, results } from "./util.js";
+
+const PAGE = 50;
+
+export class Timeline extends EventTarget {
+  constructor({ conversationId, me, names, scroller, list }) {
+    super();
+    this.id = conversationId;
+    this.me = me;
+    this.names = names;
+    this.scroller = scroller;
+    this.list = list;
+    this.byId = new Map(); // message id → message dict (roots and replies)
+    this.lastSeq = 0; // every seq ≤ lastSeq has been applied
+    this.firstSeq = null; // the oldest seq loaded (older history is fetched before it)
+    this.buffer = new Map(); // seq → message that arrived ahead of a gap
+    this.readSeq = 0;
+    this.catchingUp = null;
+    this.noOlder = false;
+    this.loadingOlder = false;
+  }
+
+  url(query) {
+    return `/api/v1/conversations/${this.id}/messages?${query}`;
+  }
+
+  atBottom() {
+    const s = this.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < 48;
+  }
+
+  scrollToBottom() {
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+  }
+
+  // First page: the newest messages, or the page that ends at `target` when a link points at one message.
+  async loadInitial(target) {
+    const query = target ? `before=${target + 1}&limit=${PAGE}` : `limit=${PAGE}`;
+    const page = sortBySeq(results(await api(this.url(query))));
+    this.list.replaceChildren();
+    this.byId.clear();
+    this.buffer.clear();
+    for (const msg of page) this.store(msg);
+    this.firstSeq = page.length ? page[0].seq : null;
+    this.lastSeq = page.length ? page[page.length - 1].seq : 0;
+    this.noOlder = page.length < PAGE || this.firstSeq === 1;
+    for (const msg of page) this.draw(msg, "load");
+    if (target) await this.catchUp();
+    this.dispatchEvent(new CustomEvent("loaded"));
+    if (target && document.getElementById(`m${target}`)) {
+      const node = document.getElementById(`m${target}`);
+      node.classList.add("is-target");
+      node.scrollIntoView({ block: "center" });
+      node.focus({ preventScroll: true });
+    } else {
+      this.scrollToBottom();
+    }
+  }
+
+  async loadOlder() {
+    if (this.noOlder || this.loadingOlder || this.firstSeq === null) return;
+    this.loadingOlder = true;
+    try {
+      const page = sortBySeq(results(await api(this.url(`before=${this.firstSeq}&limit=${PAGE}`))));
+      const fromBottom = this.scroller.scrollHeight - this.scroller.scrollTop;
+      for (const msg of page.reverse()) {
+        if (this.byId.has(msg.id)) continue;
+        this.store(msg);
+        this.draw(msg, "start");
+      }
+      if (page.length) this.firstSeq = Math.min(this.firstSeq, page[page.length - 1].seq);
+      if (page.length < PAGE || this.firstSeq <= 1) this.noOlder = true;
+      // Keep the message the person was reading where it was.
+      this.scroller.scrollTop = this.scroller.scrollHeight - fromBottom;
+    } finally {
+      this.loadingOlder = false;
+    }
+  }
+
+  // A message.created event (or a message our own POST returned).
+  receive(msg) {
+    if (msg.seq <= this.lastSeq) {
+      if (this.byId.has(msg.id)) this.update(msg);
+      return;
+    }
+    // Only a reply announced live adds to its root's count: fetched roots already count fetched replies.
+    this.buffer.set(msg.seq, { ...msg, live: true });
+    this.drain();
+    if (this.buffer.size) this.catchUp();
+  }
+
+  drain() {
+    const stick = this.atBottom();
+    let applied = false;
+    while (this.buffer.has(this.lastSeq + 1)) {
+      const msg = this.buffer.get(this.lastSeq + 1);
+      this.buffer.delete(msg.seq);
+      this.lastSeq = msg.seq;
+      if (this.byId.has(msg.id)) continue;
+      const live = msg.live;
+      delete msg.live;
+      this.store(msg);
+      this.draw(msg, live ? "live" : "end");
+      if (this.firstSeq === null) this.firstSeq = msg.seq;
+      this.dispatchEvent(new CustomEvent("appended", { detail: msg }));
+      applied = true;
+    }
+    if (applied && stick) this.scrollToBottom();
+  }
+
+  // Ask for everything after the last seq shown, page by page; concurrent callers share one run.
+  catchUp() {
+    if (this.catchingUp) {
+      this.catchAgain = true;
+      return this.catchingUp;
+    }
+    this.catchingUp = (async () => {
+      try {
+        do {
+          this.catchAgain = false;
+          for (;;) {
+            const page = sortBySeq(results(await api(this.url(`after=${this.lastSeq}&limit=100`))));
+            for (const msg of page) if (msg.seq > this.lastSeq) this.buffer.set(msg.seq, msg);
+            const before = this.lastSeq;
+            this.drain();
+            if (page.length < 100 || this.lastSeq === before) break;
+          }
+        } while (this.catchAgain);
+        // Anything still buffered is beyond what the server has told us: drop nothing, try again later.
+      } finally {
+        this.catchingUp = null;
+      }
+    })();
+    return this.catchingUp;
+  }
+
+  // Refetch the newest page so edits, deletions and reactions missed while offline are shown too.
+  async refresh() {
+    await this.catchUp();
+    const page = results(await api(this.url(`limit=${PAGE}`)));
+    for (const msg of page) if (this.byId.has(msg.id)) this.update(msg);
+  }
+
+  store(msg) {
+    this.byId.set(msg.id, msg);
+  }
+
+  draw(msg, where) {
+    if (msg.thread_root) {
+      const root = this.byId.get(msg.thread_root);
+      if (root && where === "live") {
+        root.reply_count = (root.reply_count || 0) + 1;
+        this.redraw(root);
+      }
+      return;
+    }
+    const node = renderMessage(msg, { me: this.me, names: this.names });
+    if (where === "start") this.list.prepend(node);
+    else this.list.append(node);
+  }
+
+  redraw(msg) {
+    const old = this.list.querySelector(`li.msg[data-id="${msg.id}"]`);
+    if (old) old.replaceWith(renderMessage(msg, { me: this.me, names: this.names }));
+  }
+
+  // message.updated / message.deleted: the event carries the whole message.
+  update(msg) {
+    if (!this.byId.has(msg.id)) return;
+    this.byId.set(msg.id, { ...this.byId.get(msg.id), ...msg });
+    this.redraw(this.byId.get(msg.id));
+    this.dispatchEvent(new CustomEvent("updated", { detail: this.byId.get(msg.id) }));
+  }
+
+  reaction(event, added) {
+    const msg = this.byId.get(event.message_id);
+    if (!msg) return;
+    const reactions = (msg.reactions || []).map((r) => ({ ...r, users: [...(r.users || [])] }));
+    let r = reactions.find((x) => x.emoji === event.emoji);
+    if (!r) {
+      r = { emoji: event.emoji, users: [] };
+      reactions.push(r);
+    }
+    const has = r.users.includes(event.username);
+    if (added && !has) r.users.push(event.username);
+    if (!added && has) r.users = r.users.filter((u) => u !== event.username);
+    r.count = r.users.length;
+    delete r.me;
+    msg.reactions = reactions.filter((x) => x.users.length);
+    this.redraw(msg);
+    this.dispatchEvent(new CustomEvent("updated", { detail: msg }));
+  }
+
+  newestSeq() {
+    return this.lastSeq;
+  }
+}
+
+export function sortBySeq(list) {
+  return [...list].sort((a, b) => a.seq - b.seq);
+}
