@@ -1,5 +1,608 @@
+"""REST API for chat (CONTRACT.md): conversations, members, messages, reactions, pins, read state,
+attachments, teams and webhooks. Parses, calls kiban.chat.actions, renders; nothing else."""
+
 from __future__ import annotations
 
-from ninja import Router
+from typing import Literal
+
+from django.http import FileResponse, HttpRequest
+from ninja import File, Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+from ninja.responses import Status
+from pydantic import Field
+
+from kiban.chat import actions, queries
+from kiban.chat.attachments import (
+    AttachmentTooLarge,
+    access_attachment,
+    do_upload_attachment,
+    thumbnail_content_type,
+)
+from kiban.chat.models import Conversation, Message, MessageEdit
+from kiban.chat.serializers import attachment_dict, conversation_dict, message_dict, team_dict
+from kiban.core.permissions import is_it_admin
+from kiban.org.models import Department
 
 router = Router(tags=["chat"])
+
+# --- Schemas ---------------------------------------------------------------------------------------------
+
+
+class ConversationOut(Schema):
+    id: int
+    kind: Literal["dm", "group", "channel"]
+    name: str = Field(description="As set; empty for a dm or an unnamed group (show `title`).")
+    title: str = Field(description="What to show: the name, else the other members' names.")
+    topic: str
+    team: int | None
+    visibility: Literal["public", "private"]
+    members: list[str] = Field(description="Usernames, in joining order.")
+    owners: list[str]
+    last_seq: int = Field(description="The seq of the newest message (0 when empty).")
+    last_read_seq: int
+    unread: int = Field(description="Messages after the person's read mark.")
+    mentions: int = Field(description="Unread messages that mention the person (or @channel/@here).")
+    muted: bool
+    role: Literal["owner", "member"] | None
+    archived: bool
+    created_at: str
+    last_message_at: str | None
+    url: str
+
+
+class ConversationIn(Schema):
+    kind: Literal["dm", "group", "channel"]
+    members: list[str] = Field(default_factory=list, max_length=200, description="Usernames (職員番号).")
+    name: str | None = Field(None, max_length=100)
+    team: int | None = Field(None, description="The team of a channel.")
+    visibility: Literal["public", "private"] | None = Field(
+        None, description="Channels only; default public."
+    )
+    topic: str | None = Field(None, max_length=100)
+
+
+class ConversationPatch(Schema):
+    name: str | None = Field(None, max_length=100)
+    topic: str | None = Field(None, max_length=100)
+
+
+class ReactionOut(Schema):
+    emoji: str
+    count: int
+    users: list[str]
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str = Field(description="Detected from the content, not the name.")
+    size: int
+    width: int | None
+    height: int | None
+    url: str
+    thumbnail_url: str
+
+
+class MessageOut(Schema):
+    id: int
+    conversation: int
+    seq: int = Field(description="1, 2, 3 … per conversation, without gaps.")
+    author: str | None = Field(description="Username; null for a bot (see `bot_name`).")
+    author_name: str
+    bot_name: str
+    body: str = Field(description="As written (empty when deleted).")
+    html: str = Field(description="Sanitised rendering of the Markdown subset.")
+    thread_root: int | None
+    reply_count: int
+    last_reply_at: str | None
+    created_at: str
+    edited_at: str | None
+    deleted: bool
+    pinned: bool
+    reactions: list[ReactionOut]
+    attachments: list[AttachmentOut]
+    mentions: list[str]
+
+
+class MessageIn(Schema):
+    body: str = Field("", max_length=20000)
+    thread_root: int | None = Field(None, description="Reply in the thread of this message.")
+    attachments: list[int] = Field(
+        default_factory=list, max_length=10, description="Ids from the upload endpoint."
+    )
+
+
+class MessagePatch(Schema):
+    body: str = Field(max_length=20000)
+
+
+class MessageFilters(Schema):
+    after: int | None = Field(None, ge=0, description="Messages with a greater seq, oldest first (catch up).")
+    before: int | None = Field(None, ge=1, description="The newest messages below this seq (history).")
+    limit: int = Field(50, ge=1, le=queries.MAX_PAGE)
+    thread: int | None = Field(None, ge=1, description="A thread: its root message id.")
+    roots_only: bool = Field(False, description="Leave thread replies out.")
+
+
+class ReadIn(Schema):
+    seq: int = Field(ge=0)
+
+
+class ReadOut(Schema):
+    conversation: int
+    seq: int
+    unread: int
+
+
+class MembersIn(Schema):
+    members: list[str] = Field(min_length=1, max_length=200)
+
+
+class MemberOut(Schema):
+    username: str
+    name: str
+    role: Literal["owner", "member"]
+
+
+class MuteIn(Schema):
+    muted: bool = True
+
+
+class ArchiveIn(Schema):
+    archived: bool = True
+
+
+class ReactionIn(Schema):
+    emoji: str = Field(max_length=64)
+    toggle: bool = Field(False, description="Remove the reaction when the person already gave it.")
+
+
+class ReactionResult(Schema):
+    emoji: str
+    reacted: bool
+    reactions: list[ReactionOut]
+
+
+class PinIn(Schema):
+    pinned: bool = True
+
+
+class EditOut(Schema):
+    body: str
+    edited_at: str
+    editor: str | None
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    description: str
+    department: int | None
+    archived: bool
+    is_member: bool
+    member_count: int | None
+
+
+class TeamIn(Schema):
+    name: str = Field(max_length=100)
+    description: str = Field("", max_length=1000)
+
+
+class ChannelOut(Schema):
+    id: int
+    name: str
+    topic: str
+    visibility: Literal["public", "private"]
+    is_member: bool
+    last_seq: int
+
+
+class DepartmentSyncIn(Schema):
+    department: int
+
+
+class DepartmentSyncOut(Schema):
+    team: TeamOut
+    added: int
+    removed: int
+
+
+class WebhookOut(Schema):
+    id: int
+    bot_name: str
+    created_at: str
+    last_used_at: str | None
+    token: str | None = Field(None, description="Only in the answer that creates it; store it now.")
+    url: str | None = Field(None, description="Where to POST (only when created).")
+
+
+class WebhookIn(Schema):
+    bot_name: str = Field(max_length=64)
+
+
+class UnreadOut(Schema):
+    conversations: int
+    messages: int
+    mentions: int
+
+
+# --- Conversations ---------------------------------------------------------------------------------------
+
+
+def _conversation_out(conv: Conversation, user) -> dict:
+    return conversation_dict(conv, user, member=getattr(conv, "membership", None))
+
+
+@router.get("/conversations", response=list[ConversationOut], summary="The person's conversations")
+def list_conversations(request: HttpRequest, include_archived: bool = False):
+    rows = list(queries.memberships(request.user, include_archived=include_archived))
+    members = queries.members_by_conversation([m.conversation_id for m in rows])
+    return [
+        conversation_dict(
+            m.conversation,
+            request.user,
+            member=m,
+            members=members[m.conversation_id],
+            mentions=m.mention_count,
+        )
+        for m in rows
+    ]
+
+
+@router.post(
+    "/conversations",
+    response={200: ConversationOut, 201: ConversationOut},
+    summary="Create a conversation (an existing dm is returned with 200)",
+)
+def create_conversation(request: HttpRequest, payload: ConversationIn):
+    conv, created = actions.do_create_conversation(
+        request.user, kind=payload.kind, members=payload.members, name=payload.name, team_id=payload.team,
+        visibility=payload.visibility, topic=payload.topic,
+    )  # fmt: skip
+    conv = actions.access_conversation(request.user, conv.pk)
+    return Status(201 if created else 200, _conversation_out(conv, request.user))
+
+
+@router.get("/chat/unread", response=UnreadOut, summary="Unread totals for badges")
+def unread(request: HttpRequest):
+    return queries.unread_totals(request.user).__dict__
+
+
+@router.get("/conversations/{int:conversation_id}", response=ConversationOut)
+def get_conversation(request: HttpRequest, conversation_id: int):
+    return _conversation_out(actions.access_conversation(request.user, conversation_id), request.user)
+
+
+@router.patch("/conversations/{int:conversation_id}", response=ConversationOut)
+def update_conversation(request: HttpRequest, conversation_id: int, payload: ConversationPatch):
+    conv = actions.access_conversation(request.user, conversation_id)
+    actions.do_update_conversation(request.user, conv, name=payload.name, topic=payload.topic)
+    return _conversation_out(conv, request.user)
+
+
+@router.get("/conversations/{int:conversation_id}/members", response=list[MemberOut])
+def list_members(request: HttpRequest, conversation_id: int):
+    conv = actions.access_conversation(request.user, conversation_id)
+    members = queries.members_by_conversation([conv.pk])[conv.pk]
+    return [{"username": m.staff.username, "name": m.staff.full_name, "role": m.role} for m in members]
+
+
+@router.post("/conversations/{int:conversation_id}/members", response=ConversationOut)
+def add_members(request: HttpRequest, conversation_id: int, payload: MembersIn):
+    conv = actions.access_conversation(request.user, conversation_id)
+    actions.do_add_members(request.user, conv, payload.members)
+    return _conversation_out(conv, request.user)
+
+
+@router.delete("/conversations/{int:conversation_id}/members/{username}", response={204: None})
+def remove_member(request: HttpRequest, conversation_id: int, username: str):
+    conv = actions.access_conversation(request.user, conversation_id)
+    actions.do_remove_member(request.user, conv, username)
+    return Status(204, None)
+
+
+@router.post("/conversations/{int:conversation_id}/leave", response={204: None})
+def leave(request: HttpRequest, conversation_id: int):
+    conv = actions.access_conversation(request.user, conversation_id)
+    actions.do_leave_conversation(request.user, conv)
+    return Status(204, None)
+
+
+@router.post(
+    "/conversations/{int:conversation_id}/join", response=ConversationOut, summary="Join a public channel"
+)
+def join(request: HttpRequest, conversation_id: int):
+    actions.do_join_channel(request.user, actions.access_public_channel(request.user, conversation_id))
+    return _conversation_out(actions.access_conversation(request.user, conversation_id), request.user)
+
+
+@router.put("/conversations/{int:conversation_id}/mute", response=ConversationOut)
+def mute(request: HttpRequest, conversation_id: int, payload: MuteIn):
+    conv = actions.access_conversation(request.user, conversation_id)
+    actions.do_set_muted(request.user, conv, payload.muted)
+    return _conversation_out(conv, request.user)
+
+
+@router.post("/conversations/{int:conversation_id}/archive", response=ConversationOut)
+def archive(request: HttpRequest, conversation_id: int, payload: ArchiveIn | None = None):
+    conv = actions.access_conversation(request.user, conversation_id)
+    actions.do_archive_conversation(request.user, conv, payload.archived if payload else True)
+    return _conversation_out(conv, request.user)
+
+
+@router.post("/conversations/{int:conversation_id}/read", response=ReadOut, summary="Mark as read up to seq")
+def mark_read(request: HttpRequest, conversation_id: int, payload: ReadIn):
+    conv = actions.access_conversation(request.user, conversation_id)
+    seq = actions.do_mark_read(request.user, conv, payload.seq)
+    last_seq = Conversation.objects.filter(pk=conv.pk).values_list("last_seq", flat=True).get()
+    return {"conversation": conv.pk, "seq": seq, "unread": max(last_seq - seq, 0)}
+
+
+@router.get("/conversations/{int:conversation_id}/pins", response=list[MessageOut])
+def pins(request: HttpRequest, conversation_id: int):
+    conv = actions.access_conversation(request.user, conversation_id)
+    return [message_dict(m) for m in queries.pinned_messages(conv)]
+
+
+# --- Messages --------------------------------------------------------------------------------------------
+
+
+@router.get("/conversations/{int:conversation_id}/messages", response=list[MessageOut])
+def list_messages(request: HttpRequest, conversation_id: int, filters: Query[MessageFilters]):
+    conv = actions.access_conversation(request.user, conversation_id)
+    thread = None
+    if filters.thread is not None:
+        thread = Message.objects.filter(pk=filters.thread, conversation=conv).first()
+        if thread is None:
+            raise HttpError(400, "thread: この会話のメッセージを指定してください。")
+    page = queries.message_page(
+        conv, after=filters.after, before=filters.before, limit=filters.limit, thread=thread,
+        roots_only=filters.roots_only,
+    )  # fmt: skip
+    return [message_dict(m) for m in page]
+
+
+@router.post("/conversations/{int:conversation_id}/messages", response={201: MessageOut})
+def post_message(request: HttpRequest, conversation_id: int, payload: MessageIn):
+    conv = actions.access_conversation(request.user, conversation_id)
+    message = actions.do_post_message(
+        request.user,
+        conv,
+        payload.body,
+        thread_root_id=payload.thread_root,
+        attachment_ids=payload.attachments,
+    )
+    return Status(
+        201,
+        message_dict(
+            message, reactions=[], attachments=list(message.attachments.all()) if payload.attachments else []
+        ),
+    )
+
+
+def _message_out(message_id: int) -> dict:
+    return message_dict(queries.messages_with_details(Message.objects.filter(pk=message_id)).get())
+
+
+@router.get("/messages/{int:message_id}", response=MessageOut)
+def get_message(request: HttpRequest, message_id: int):
+    message = actions.access_message(request.user, message_id)
+    return _message_out(message.pk)
+
+
+@router.patch("/messages/{int:message_id}", response=MessageOut)
+def edit_message(request: HttpRequest, message_id: int, payload: MessagePatch):
+    message = actions.access_message(request.user, message_id)
+    actions.do_edit_message(request.user, message, payload.body)
+    return _message_out(message.pk)
+
+
+@router.delete("/messages/{int:message_id}", response=MessageOut, summary="Delete (a tombstone remains)")
+def delete_message(request: HttpRequest, message_id: int):
+    message = actions.access_message(request.user, message_id)
+    actions.do_delete_message(request.user, message)
+    return _message_out(message.pk)
+
+
+@router.get(
+    "/messages/{int:message_id}/thread", response=list[MessageOut], summary="A thread: root then replies"
+)
+def thread(request: HttpRequest, message_id: int, after: int | None = None, limit: int = 200):
+    message = actions.access_message(request.user, message_id)
+    root = message if message.thread_root_id is None else Message.objects.get(pk=message.thread_root_id)
+    page = queries.message_page(message.conversation, thread=root, after=after or 0, limit=limit)
+    return [message_dict(m) for m in page]
+
+
+@router.get(
+    "/messages/{int:message_id}/edits", response=list[EditOut], summary="Edit history (previous bodies)"
+)
+def edits(request: HttpRequest, message_id: int):
+    message = actions.access_message(request.user, message_id)
+    rows = MessageEdit.objects.filter(message=message).select_related("editor")
+    return [
+        {
+            "body": e.body,
+            "edited_at": e.edited_at.isoformat(),
+            "editor": e.editor.username if e.editor else None,
+        }
+        for e in rows
+    ]
+
+
+def _reaction_result(message: Message, emoji: str, reacted: bool) -> dict:
+    return {"emoji": emoji, "reacted": reacted, "reactions": _message_out(message.pk)["reactions"]}
+
+
+@router.post(
+    "/messages/{int:message_id}/reactions", response=ReactionResult, summary="Add (or toggle) a reaction"
+)
+def add_reaction(request: HttpRequest, message_id: int, payload: ReactionIn):
+    message = actions.access_message(request.user, message_id)
+    reacted = actions.do_react(request.user, message, payload.emoji, add=None if payload.toggle else True)
+    return _reaction_result(message, payload.emoji.strip(), reacted)
+
+
+@router.delete("/messages/{int:message_id}/reactions/{emoji}", response=ReactionResult)
+def remove_reaction(request: HttpRequest, message_id: int, emoji: str):
+    message = actions.access_message(request.user, message_id)
+    reacted = actions.do_react(request.user, message, emoji, add=False)
+    return _reaction_result(message, emoji.strip(), reacted)
+
+
+@router.post("/messages/{int:message_id}/pin", response=MessageOut)
+def pin(request: HttpRequest, message_id: int, payload: PinIn | None = None):
+    message = actions.access_message(request.user, message_id)
+    actions.do_pin_message(request.user, message, payload.pinned if payload else True)
+    return _message_out(message.pk)
+
+
+@router.delete("/messages/{int:message_id}/pin", response=MessageOut)
+def unpin(request: HttpRequest, message_id: int):
+    message = actions.access_message(request.user, message_id)
+    actions.do_pin_message(request.user, message, False)
+    return _message_out(message.pk)
+
+
+# --- Attachments -----------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/conversations/{int:conversation_id}/attachments",
+    response={201: AttachmentOut},
+    summary="Upload a file (multipart field `file`); pass its id in the next message's `attachments`",
+)
+def upload(request: HttpRequest, conversation_id: int, file: File[UploadedFile]):
+    conv = actions.access_conversation(request.user, conversation_id)
+    try:
+        attachment = do_upload_attachment(request.user, conv, file)
+    except AttachmentTooLarge as exc:
+        raise HttpError(
+            413, f"file: {exc.limit // (1024 * 1024)} MB を超えるファイルは添付できません。"
+        ) from exc
+    return Status(201, attachment_dict(attachment))
+
+
+def _file_response(field, content_type: str, filename: str, inline: bool) -> FileResponse:
+    response = FileResponse(
+        field.storage.open(field.name, "rb"),
+        content_type=content_type,
+        as_attachment=not inline,
+        filename=filename,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@router.get("/attachments/{int:attachment_id}", summary="Download (members only)")
+def download(request: HttpRequest, attachment_id: int):
+    from kiban.chat.attachments import INLINE_TYPES
+
+    attachment = access_attachment(request.user, attachment_id)
+    inline = attachment.content_type in INLINE_TYPES
+    return _file_response(attachment.file, attachment.content_type, attachment.name, inline)
+
+
+@router.get("/attachments/{int:attachment_id}/thumbnail", summary="An image's thumbnail (members only)")
+def thumbnail(request: HttpRequest, attachment_id: int):
+    attachment = access_attachment(request.user, attachment_id)
+    if not attachment.thumbnail:
+        raise HttpError(404, "Not found.")
+    return _file_response(attachment.thumbnail, thumbnail_content_type(attachment), "thumbnail", True)
+
+
+# --- Teams -----------------------------------------------------------------------------------------------
+
+
+@router.get("/teams", response=list[TeamOut])
+def list_teams(request: HttpRequest):
+    return [
+        team_dict(t, is_member=t.is_member, member_count=t.member_count)
+        for t in actions.teams_for(request.user)
+    ]
+
+
+@router.post("/teams", response={201: TeamOut})
+def create_team(request: HttpRequest, payload: TeamIn):
+    team = actions.do_create_team(request.user, name=payload.name, description=payload.description)
+    return Status(201, team_dict(team, is_member=True, member_count=1))
+
+
+@router.post(
+    "/teams/department-sync", response=DepartmentSyncOut, summary="IT administrators: a team per department"
+)
+def sync_department(request: HttpRequest, payload: DepartmentSyncIn):
+    if not is_it_admin(request.user):
+        raise HttpError(403, "IT管理者だけができる操作です。")
+    department = Department.objects.filter(pk=payload.department, is_active=True).first()
+    if department is None:
+        raise HttpError(400, "department: 所属が見つかりません。")
+    result = actions.do_sync_department_team(department, actor=request.user)
+    count = result.team.memberships.count()
+    is_member = result.team.memberships.filter(staff=request.user).exists()
+    return {
+        "team": team_dict(result.team, is_member=is_member, member_count=count),
+        "added": result.added,
+        "removed": result.removed,
+    }
+
+
+@router.post("/teams/{int:team_id}/join", response=TeamOut)
+def join_team(request: HttpRequest, team_id: int):
+    team = actions.access_team(request.user, team_id)
+    actions.do_join_team(request.user, team)
+    return team_dict(team, is_member=True, member_count=team.memberships.count())
+
+
+@router.get("/teams/{int:team_id}/channels", response=list[ChannelOut])
+def channels(request: HttpRequest, team_id: int):
+    team = actions.access_team(request.user, team_id)
+    return [
+        {
+            "id": c.pk,
+            "name": c.name,
+            "topic": c.topic,
+            "visibility": c.visibility,
+            "is_member": c.is_member,
+            "last_seq": c.last_seq,
+        }
+        for c in actions.team_channels(request.user, team)
+    ]
+
+
+# --- Webhooks --------------------------------------------------------------------------------------------
+
+
+def _webhook_out(hook, token: str | None = None) -> dict:
+    from django.conf import settings
+
+    return {
+        "id": hook.pk,
+        "bot_name": hook.bot_name,
+        "created_at": hook.created_at.isoformat(),
+        "last_used_at": hook.last_used_at.isoformat() if hook.last_used_at else None,
+        "token": token,
+        "url": f"{settings.BASE_URL.rstrip('/')}/hooks/{token}" if token else None,
+    }
+
+
+@router.get("/conversations/{int:conversation_id}/webhooks", response=list[WebhookOut])
+def list_webhooks(request: HttpRequest, conversation_id: int):
+    conv = actions.access_conversation(request.user, conversation_id)
+    return [_webhook_out(h) for h in actions.webhooks_of(request.user, conv)]
+
+
+@router.post("/conversations/{int:conversation_id}/webhooks", response={201: WebhookOut})
+def create_webhook(request: HttpRequest, conversation_id: int, payload: WebhookIn):
+    conv = actions.access_conversation(request.user, conversation_id)
+    hook, token = actions.do_create_webhook(request.user, conv, payload.bot_name)
+    return Status(201, _webhook_out(hook, token))
+
+
+@router.delete("/conversations/{int:conversation_id}/webhooks/{int:webhook_id}", response={204: None})
+def revoke_webhook(request: HttpRequest, conversation_id: int, webhook_id: int):
+    conv = actions.access_conversation(request.user, conversation_id)
+    actions.do_revoke_webhook(request.user, conv, webhook_id)
+    return Status(204, None)

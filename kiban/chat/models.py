@@ -261,7 +261,8 @@ def attachment_path(instance: Attachment, filename: str) -> str:
     # The stored name is random: the original name is only shown, never used as a path.
     import secrets
 
-    return f"chat/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
+    suffix = filename[-4:] if filename[-4:] in (".png", ".jpg") else ""  # our own thumbnails only
+    return f"chat/{timezone.now():%Y/%m}/{secrets.token_hex(16)}{suffix}"
 
 
 class Attachment(models.Model):

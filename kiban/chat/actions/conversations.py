@@ -1,0 +1,307 @@
+"""Conversations: access, creation (dm, group, channel), members, leave, archive, join, mute, read state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kiban.chat.actions.common import (
+    MAX_GROUP_MEMBERS,
+    clean_name,
+    field_error,
+    member_ids,
+    staff_by_usernames,
+)
+from kiban.chat.models import Conversation, Member, Team, TeamMember
+from kiban.chat.serializers import conversation_dict
+from kiban.core import audit
+from kiban.realtime import publish
+from kiban.realtime.events import ConversationCreated, ConversationRead, ConversationUpdated
+
+# Per-person fields are left out of the dict an event carries to every member; a client refetches
+# `GET /conversations/{id}` for its own unread count and title.
+_PERSONAL = ("title", "last_read_seq", "unread", "mentions", "muted", "role")
+
+
+def shared_conversation_dict(conv: Conversation, actor) -> dict:
+    data = conversation_dict(conv, actor, mentions=0)
+    for key in _PERSONAL:
+        data.pop(key, None)
+    return data
+
+
+def access_conversation(user, conversation_id: int) -> Conversation:
+    """The conversation if `user` is a member (the member row is at `conv.membership`); else Http404 —
+    whether it exists or not, so a private conversation's existence does not leak."""
+    member = (
+        Member.objects.select_related("conversation")
+        .filter(conversation_id=conversation_id, staff=user)
+        .first()
+    )
+    if member is None:
+        raise Http404
+    conv = member.conversation
+    conv.membership = member
+    return conv
+
+
+def access_public_channel(user, conversation_id: int) -> Conversation:
+    """A public, open channel any staff may see and join (Http404 for anything else)."""
+    conv = (
+        Conversation.objects.filter(
+            pk=conversation_id,
+            kind=Conversation.Kind.CHANNEL,
+            visibility=Conversation.Visibility.PUBLIC,
+            archived_at__isnull=True,
+        )
+        .select_related("team")
+        .first()
+    )
+    if conv is None or (conv.team and conv.team.archived_at):
+        raise Http404
+    return conv
+
+
+def _announce_created(conv: Conversation, actor) -> None:
+    publish(member_ids(conv), ConversationCreated(conversation=shared_conversation_dict(conv, actor)))
+
+
+def _announce_updated(conv: Conversation, actor, *, also: Iterable[int] = ()) -> None:
+    recipients = set(member_ids(conv)) | set(also)
+    publish(recipients, ConversationUpdated(conversation=shared_conversation_dict(conv, actor)))
+
+
+def dm_key(a_id: int, b_id: int) -> str:
+    low, high = sorted((a_id, b_id))
+    return f"{low}:{high}"
+
+
+def do_create_dm(creator, other) -> tuple[Conversation, bool]:
+    """The dm between two people, created if missing. Idempotent under a race: the unique `dm_key` lets
+    one insert win; the loser returns the winner's row. A dm with oneself is a personal notepad."""
+    key = dm_key(creator.pk, other.pk)
+    existing = Conversation.objects.filter(dm_key=key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            conv = Conversation.objects.create(kind=Conversation.Kind.DM, dm_key=key, created_by=creator)
+            Member.objects.bulk_create(
+                [
+                    Member(conversation=conv, staff_id=pid, role=Member.Role.OWNER)
+                    for pid in {creator.pk, other.pk}
+                ]
+            )
+            _announce_created(conv, creator)
+    except IntegrityError:
+        return Conversation.objects.get(dm_key=key), False
+    return conv, True
+
+
+def do_create_conversation(
+    creator,
+    *,
+    kind: str,
+    members: Iterable[str] = (),
+    name: str | None = None,
+    team_id: int | None = None,
+    visibility: str | None = None,
+    topic: str | None = None,
+) -> tuple[Conversation, bool]:
+    """Create a dm (returns the existing one), a group (up to 100 people, creator included) or a channel in
+    a team the creator belongs to. Returns (conversation, created). Bad input raises ValidationError naming
+    the field, before anything is written."""
+    if kind not in Conversation.Kind.values:
+        raise field_error("kind", _("dm、group、channel のいずれかを指定してください。"))
+    people = [p for p in staff_by_usernames(members) if p.pk != creator.pk]
+    name = clean_name(name, required=kind == Conversation.Kind.CHANNEL)
+    if kind == Conversation.Kind.DM:
+        if len(people) > 1:
+            raise field_error("members", _("ダイレクトメッセージの相手は1人です。"))
+        return do_create_dm(creator, people[0] if people else creator)
+    if kind == Conversation.Kind.GROUP:
+        if not people:
+            raise field_error("members", _("メンバーを1人以上指定してください。"))
+        if len(people) + 1 > MAX_GROUP_MEMBERS:
+            raise field_error("members", _("グループは%(max)d人までです。") % {"max": MAX_GROUP_MEMBERS})
+        team = None
+        visibility = Conversation.Visibility.PRIVATE
+    else:
+        if team_id is None:
+            raise field_error("team", _("チャンネルのチームを指定してください。"))
+        team = Team.objects.filter(pk=team_id, archived_at__isnull=True).first()
+        if team is None or not TeamMember.objects.filter(team=team, staff=creator).exists():
+            raise field_error("team", _("参加しているチームを指定してください。"))
+        visibility = visibility or Conversation.Visibility.PUBLIC
+        if visibility not in Conversation.Visibility.values:
+            raise field_error("visibility", _("public または private を指定してください。"))
+    with transaction.atomic():
+        conv = Conversation.objects.create(
+            kind=kind, name=name, team=team, visibility=visibility, topic=clean_name(topic, field="topic"),
+            created_by=creator,
+        )  # fmt: skip
+        rows = [Member(conversation=conv, staff=creator, role=Member.Role.OWNER)]
+        rows += [Member(conversation=conv, staff=p) for p in people]
+        Member.objects.bulk_create(rows)
+        _announce_created(conv, creator)
+    return conv, True
+
+
+def _require_owner(conv: Conversation) -> None:
+    if conv.membership.role != Member.Role.OWNER:
+        raise PermissionDenied(_("オーナーだけができる操作です。"))
+
+
+def _require_open(conv: Conversation) -> None:
+    if conv.archived_at is not None:
+        raise field_error("conversation", _("アーカイブされた会話は変更できません。"))
+
+
+def _may_manage_members(conv: Conversation) -> None:
+    """A dm has fixed members; a private channel's are managed by its owners; in groups and public
+    channels any member may invite."""
+    if conv.kind == Conversation.Kind.DM:
+        raise field_error("conversation", _("ダイレクトメッセージのメンバーは変えられません。"))
+    if conv.kind == Conversation.Kind.CHANNEL and conv.visibility == Conversation.Visibility.PRIVATE:
+        _require_owner(conv)
+
+
+def do_add_members(actor, conv: Conversation, usernames: Iterable[str]) -> list[str]:
+    """Add people; returns the usernames newly added. `conv` comes from access_conversation(actor, …)."""
+    _require_open(conv)
+    _may_manage_members(conv)
+    people = staff_by_usernames(usernames)
+    if not people:
+        raise field_error("members", _("メンバーを1人以上指定してください。"))
+    with transaction.atomic():
+        present = set(Member.objects.filter(conversation=conv).values_list("staff_id", flat=True))
+        new = [p for p in people if p.pk not in present]
+        if conv.kind == Conversation.Kind.GROUP and len(present) + len(new) > MAX_GROUP_MEMBERS:
+            raise field_error("members", _("グループは%(max)d人までです。") % {"max": MAX_GROUP_MEMBERS})
+        Member.objects.bulk_create([Member(conversation=conv, staff=p) for p in new], ignore_conflicts=True)
+        if new:
+            _announce_updated(conv, actor)
+    return [p.username for p in new]
+
+
+def do_remove_member(actor, conv: Conversation, username: str) -> None:
+    """An owner removes someone (anyone may remove themselves: that is leaving)."""
+    _require_open(conv)
+    (person,) = staff_by_usernames([username], field="username")
+    if person.pk == actor.pk:
+        do_leave_conversation(actor, conv)
+        return
+    _may_manage_members(conv)
+    _require_owner(conv)
+    with transaction.atomic():
+        deleted, _rows = Member.objects.filter(conversation=conv, staff=person).delete()
+        if not deleted:
+            raise Http404
+        _announce_updated(conv, actor, also=[person.pk])
+        audit.record("chat.member.remove", actor=actor, target=conv, username=person.username)
+
+
+def do_leave_conversation(user, conv: Conversation) -> None:
+    """Leave a group or channel. The last owner leaving hands ownership to the longest-standing member."""
+    if conv.kind == Conversation.Kind.DM:
+        raise field_error("conversation", _("ダイレクトメッセージからは退出できません。"))
+    with transaction.atomic():
+        Member.objects.filter(pk=conv.membership.pk).delete()
+        if not Member.objects.filter(conversation=conv, role=Member.Role.OWNER).exists():
+            heir = Member.objects.filter(conversation=conv).order_by("joined_at", "id").first()
+            if heir is not None:
+                Member.objects.filter(pk=heir.pk).update(role=Member.Role.OWNER)
+        _announce_updated(conv, user, also=[user.pk])
+
+
+def do_join_channel(user, conv: Conversation) -> bool:
+    """Join a public channel (from access_public_channel). True when newly joined; joining twice is
+    harmless (the unique member constraint decides a race)."""
+    with transaction.atomic():
+        if Member.objects.filter(conversation=conv, staff=user).exists():
+            return False
+        try:
+            with transaction.atomic():
+                Member.objects.create(conversation=conv, staff=user)
+        except IntegrityError:
+            return False
+        _announce_updated(conv, user)
+    return True
+
+
+def do_archive_conversation(actor, conv: Conversation, archived: bool = True) -> Conversation:
+    """Owners archive (read-only from then on) or restore a group or channel."""
+    if conv.kind == Conversation.Kind.DM:
+        raise field_error("conversation", _("ダイレクトメッセージはアーカイブできません。"))
+    _require_owner(conv)
+    with transaction.atomic():
+        conv.archived_at = timezone.now() if archived else None
+        conv.save(update_fields=["archived_at"])
+        audit.record(
+            "chat.conversation.archive" if archived else "chat.conversation.unarchive",
+            actor=actor,
+            target=conv,
+        )
+        _announce_updated(conv, actor)
+    return conv
+
+
+def do_update_conversation(
+    actor, conv: Conversation, *, name: str | None = None, topic: str | None = None
+) -> Conversation:
+    """Rename or set the topic (groups: any member; channels: owners)."""
+    _require_open(conv)
+    if conv.kind == Conversation.Kind.DM:
+        raise field_error("conversation", _("ダイレクトメッセージの名前は変えられません。"))
+    if conv.kind == Conversation.Kind.CHANNEL:
+        _require_owner(conv)
+    fields = []
+    if name is not None:
+        conv.name = clean_name(name, required=conv.kind == Conversation.Kind.CHANNEL)
+        fields.append("name")
+    if topic is not None:
+        conv.topic = clean_name(topic, field="topic")
+        fields.append("topic")
+    if fields:
+        with transaction.atomic():
+            conv.save(update_fields=fields)
+            _announce_updated(conv, actor)
+    return conv
+
+
+def do_set_muted(user, conv: Conversation, muted: bool) -> None:
+    Member.objects.filter(pk=conv.membership.pk).update(muted=muted)
+    conv.membership.muted = muted
+    publish(
+        [user.pk], ConversationUpdated(conversation=shared_conversation_dict(conv, user) | {"muted": muted})
+    )
+
+
+def do_mark_read(user, conv: Conversation, seq: int) -> int:
+    """Move the person's read mark forward to `seq` (clamped to the newest message; never backwards).
+    Announces `conversation.read` to their own devices and marks the conversation's notifications read.
+    Returns the read mark now stored."""
+    if seq < 0:
+        raise field_error("seq", _("0以上の数を指定してください。"))
+    last_seq = Conversation.objects.filter(pk=conv.pk).values_list("last_seq", flat=True).get()
+    seq = min(seq, last_seq)
+    with transaction.atomic():
+        moved = Member.objects.filter(pk=conv.membership.pk, last_read_seq__lt=seq).update(last_read_seq=seq)
+        if not moved:
+            return Member.objects.filter(pk=conv.membership.pk).values_list("last_read_seq", flat=True).get()
+        publish([user.pk], ConversationRead(conversation=conv.pk, seq=seq))
+        from kiban.notifications.actions import mark_read_up_to
+
+        mark_read_up_to(user.pk, f"chat.conversation:{conv.pk}", seq)
+    conv.membership.last_read_seq = seq
+    return seq
+
+
+def advance_own_read_mark(member_pk: int, seq: int) -> None:
+    """The author has read what they wrote (no event: their client already knows)."""
+    Member.objects.filter(pk=member_pk, last_read_seq__lt=seq).update(last_read_seq=seq)

@@ -1,0 +1,394 @@
+"""Messages: post (the hot path), edit, delete, reactions, pins; mentions and notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kiban.chat import markdown
+from kiban.chat.actions.common import MAX_BODY, field_error
+from kiban.chat.models import Attachment, Conversation, Member, Mention, Message, MessageEdit, Reaction
+from kiban.chat.serializers import message_dict
+from kiban.core import audit
+from kiban.realtime import publish
+from kiban.realtime.events import (
+    MessageCreated,
+    MessageDeleted,
+    MessageUpdated,
+    ReactionAdded,
+    ReactionRemoved,
+)
+
+MAX_ATTACHMENTS = 10
+MAX_EMOJI = 32
+EXCERPT = 120
+
+
+def access_message(user, message_id: int) -> Message:
+    """The message if `user` is a member of its conversation (the member row at
+    `message.conversation.membership`); else Http404."""
+    message = Message.objects.select_related("conversation", "author").filter(pk=message_id).first()
+    if message is None:
+        raise Http404
+    member = Member.objects.filter(conversation_id=message.conversation_id, staff=user).first()
+    if member is None:
+        raise Http404
+    message.conversation.membership = member
+    return message
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    staff_id: int
+    muted: bool
+
+
+def _clean_body(body: str | None, *, allow_empty: bool) -> str:
+    body = (body or "").rstrip()
+    if not body.strip() and not allow_empty:
+        raise field_error("body", _("本文を入力してください。"))
+    if len(body) > MAX_BODY:
+        raise field_error("body", _("%(max)d文字以内で入力してください。") % {"max": MAX_BODY})
+    if "\x00" in body:
+        raise field_error("body", _("使えない文字が含まれています。"))
+    return body
+
+
+def _resolve_mentions(
+    body: str, conv: Conversation
+) -> tuple[dict[str, markdown.MentionTarget], dict[int, str]]:
+    """Mentions written in `body` resolved against the conversation's members (only members can read the
+    message, so only they can be mentioned). Returns the renderer's map and {staff_id: kind}."""
+    words = markdown.mention_tokens(body)
+    if not words:
+        return {}, {}
+    rows = list(
+        Member.objects.filter(conversation=conv).values_list(
+            "staff_id", "staff__username", "staff__family_name", "staff__given_name"
+        )
+    )
+    by_word: dict[str, tuple[int, markdown.MentionTarget]] = {}
+    for staff_id, username, family, given in rows:
+        display = f"{family} {given}".strip() or username
+        target = markdown.MentionTarget(username=username, display=display)
+        by_word[username] = (staff_id, target)
+        if family or given:
+            by_word.setdefault(f"{family}{given}", (staff_id, target))
+            by_word.setdefault(f"{family} {given}".strip(), (staff_id, target))
+    mapping: dict[str, markdown.MentionTarget] = {}
+    kinds: dict[int, str] = {}
+    everyone = ""
+    for word in words:
+        bare = markdown.strip_honorific(word)
+        key = word if word in by_word else bare if bare in by_word else None
+        if key is not None:
+            staff_id, target = by_word[key]
+            mapping[key] = target
+            kinds[staff_id] = Mention.Kind.DIRECT
+        elif word.lower() in markdown.ALL_MENTIONS and conv.kind != Conversation.Kind.DM:
+            mapping[word] = markdown.MentionTarget(everyone="here" if word.lower() == "here" else "channel")
+            everyone = "here" if word.lower() == "here" and everyone != "channel" else "channel"
+    if everyone:
+        for staff_id, *_rest in rows:
+            kinds.setdefault(staff_id, everyone)
+    return mapping, kinds
+
+
+def _next_seq(conv_id: int, now) -> int:
+    """Take the next seq. The UPDATE locks the conversation row (PostgreSQL) or runs under the write lock
+    the IMMEDIATE transaction took at BEGIN (SQLite), so concurrent posters queue here; the insert that
+    follows commits or rolls back with it, so seqs have neither gap nor duplicate."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE chat_conversation SET last_seq = last_seq + 1, last_message_at = %s "
+            "WHERE id = %s AND archived_at IS NULL RETURNING last_seq",
+            [connection.ops.adapt_datetimefield_value(now), conv_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise field_error("conversation", _("アーカイブされた会話には投稿できません。"))
+    return int(row[0])
+
+
+def do_post_message(
+    author,
+    conv: Conversation,
+    body: str,
+    *,
+    thread_root_id: int | None = None,
+    attachment_ids: Iterable[int] = (),
+    bot_name: str = "",
+) -> Message:
+    """Store a message with the next seq, then (after commit) announce it to every member and notify the
+    mentioned, the dm partner and the thread's participants. `author` is None for a webhook's bot;
+    otherwise `conv` comes from access_conversation(author, …). Bad input raises ValidationError naming the
+    field, and nothing is written."""
+    attachment_ids = list(dict.fromkeys(int(i) for i in attachment_ids))
+    body = _clean_body(body, allow_empty=bool(attachment_ids))
+    if conv.archived_at is not None:
+        raise field_error("conversation", _("アーカイブされた会話には投稿できません。"))
+    if len(attachment_ids) > MAX_ATTACHMENTS:
+        raise field_error("attachments", _("添付は%(max)d件までです。") % {"max": MAX_ATTACHMENTS})
+    root = None
+    if thread_root_id is not None:
+        root = (
+            Message.objects.filter(pk=thread_root_id, conversation=conv)
+            .only("id", "thread_root_id", "author_id")
+            .first()
+        )
+        if root is None:
+            raise field_error("thread_root", _("この会話のメッセージを指定してください。"))
+        if root.thread_root_id is not None:  # a reply to a reply joins the same thread
+            root = Message.objects.only("id", "thread_root_id", "author_id").get(pk=root.thread_root_id)
+    attachments: list[Attachment] = []
+    if attachment_ids:
+        attachments = list(
+            Attachment.objects.filter(
+                pk__in=attachment_ids,
+                conversation=conv,
+                uploader=author,
+                message__isnull=True,
+                removed_at__isnull=True,
+            )
+        )
+        if len(attachments) != len(attachment_ids) or author is None:
+            raise field_error("attachments", _("この会話にアップロードした未使用の添付を指定してください。"))
+    mapping, mention_kinds = _resolve_mentions(body, conv)
+    html = markdown.render(body, mapping)
+    now = timezone.now()
+    with transaction.atomic():
+        seq = _next_seq(conv.pk, now)
+        message = Message.objects.create(
+            conversation=conv, seq=seq, author=author, bot_name=bot_name, body=body, html=html,
+            thread_root=root, created_at=now,
+        )  # fmt: skip
+        if attachments:
+            Attachment.objects.filter(pk__in=attachment_ids).update(message=message)
+        if root is not None:
+            Message.objects.filter(pk=root.pk).update(reply_count=F("reply_count") + 1, last_reply_at=now)
+        if mention_kinds:
+            Mention.objects.bulk_create(
+                [
+                    Mention(message=message, staff_id=sid, conversation=conv, seq=seq, kind=k)
+                    for sid, k in mention_kinds.items()
+                ]
+            )
+        recipients = [
+            _Recipient(*row)
+            for row in Member.objects.filter(conversation=conv).values_list("staff_id", "muted")
+        ]
+        if author is not None:
+            Member.objects.filter(conversation=conv, staff=author, last_read_seq__lt=seq).update(
+                last_read_seq=seq
+            )
+        conv.last_seq = seq
+        conv.last_message_at = now
+        data = message_dict(
+            message,
+            reactions=[],
+            attachments=attachments,
+            mentions=list(dict.fromkeys(t.username for t in mapping.values() if t.username)),
+        )
+        publish([r.staff_id for r in recipients], MessageCreated(message=data))
+        _notify(message, conv, author, recipients, mention_kinds, root)
+    return message
+
+
+def _notify(
+    message: Message,
+    conv: Conversation,
+    author,
+    recipients: list[_Recipient],
+    mention_kinds: dict[int, str],
+    root: Message | None,
+) -> None:
+    """One notification per person at most: a mention, else a dm, else a reply in their thread. Muted
+    members hear only direct mentions; the author hears nothing."""
+    from kiban.notifications.actions import notify
+
+    author_id = author.pk if author is not None else None
+    muted = {r.staff_id for r in recipients if r.muted}
+    member_set = {r.staff_id for r in recipients}
+    who = author.full_name if author is not None else message.bot_name
+    excerpt = message.body[:EXCERPT]
+    common = {
+        "body": excerpt,
+        "url": f"/chat/{conv.pk}?seq={message.seq}",
+        "actor": author,
+        "group_key": f"chat.conversation:{conv.pk}",
+        "seq": message.seq,
+    }
+    done: set[int] = {author_id} if author_id else set()
+    mentioned = [
+        sid for sid, kind in mention_kinds.items()
+        if sid not in done and (kind == Mention.Kind.DIRECT or sid not in muted)
+    ]  # fmt: skip
+    if mentioned:
+        notify(
+            mentioned, kind="chat.mention", title=_("%(who)sさんからのメンション") % {"who": who}, **common
+        )
+        done.update(mentioned)
+    if conv.kind == Conversation.Kind.DM:
+        partner = [sid for sid in member_set if sid not in done and sid not in muted]
+        if partner:
+            notify(partner, kind="chat.dm", title=_("%(who)sさんからのメッセージ") % {"who": who}, **common)
+            done.update(partner)
+    if root is not None:
+        participants = set(
+            Message.objects.filter(Q(pk=root.pk) | Q(thread_root=root), author__isnull=False)
+            .values_list("author_id", flat=True)
+            .distinct()
+        )
+        repliers = [sid for sid in participants if sid in member_set and sid not in done and sid not in muted]
+        if repliers:
+            notify(
+                repliers,
+                kind="chat.reply",
+                title=_("%(who)sさんがスレッドに返信しました") % {"who": who},
+                **common,
+            )
+
+
+def _members_of(conv_id: int) -> list[int]:
+    return list(Member.objects.filter(conversation_id=conv_id).values_list("staff_id", flat=True))
+
+
+def _fresh_dict(message: Message) -> dict:
+    from kiban.chat.queries import messages_with_details
+
+    return message_dict(messages_with_details(Message.objects.filter(pk=message.pk)).get())
+
+
+def do_edit_message(user, message: Message, body: str) -> Message:
+    """The author edits their message; the old body is kept as a MessageEdit (the 編集済み history)."""
+    if message.author_id != user.pk:
+        raise PermissionDenied(_("自分のメッセージだけを編集できます。"))
+    if message.deleted_at is not None:
+        raise field_error("message", _("削除されたメッセージは編集できません。"))
+    if message.conversation.archived_at is not None:
+        raise field_error("conversation", _("アーカイブされた会話は変更できません。"))
+    body = _clean_body(body, allow_empty=message.attachments.exists())
+    if body == message.body:
+        return message
+    mapping, mention_kinds = _resolve_mentions(body, message.conversation)
+    now = timezone.now()
+    with transaction.atomic():
+        MessageEdit.objects.create(message=message, body=message.body, edited_at=now, editor=user)
+        message.body = body
+        message.html = markdown.render(body, mapping)
+        message.edited_at = now
+        message.save(update_fields=["body", "html", "edited_at"])
+        # Mention rows follow the text (unread mention counts with them); no second notification.
+        Mention.objects.filter(message=message).delete()
+        Mention.objects.bulk_create(
+            [Mention(message=message, staff_id=sid, conversation_id=message.conversation_id, seq=message.seq, kind=k)
+             for sid, k in mention_kinds.items()]
+        )  # fmt: skip
+        publish(_members_of(message.conversation_id), MessageUpdated(message=_fresh_dict(message)))
+    return message
+
+
+def do_delete_message(user, message: Message) -> Message:
+    """The author or a conversation owner deletes a message: a tombstone stays (same id and seq, no
+    body), its attachments become unreachable and their bytes are removed after commit."""
+    is_author = message.author_id == user.pk
+    if not is_author and message.conversation.membership.role != Member.Role.OWNER:
+        raise PermissionDenied(
+            _("自分のメッセージ、またはオーナーとして会話のメッセージだけを削除できます。")
+        )
+    if message.deleted_at is not None:
+        return message
+    now = timezone.now()
+    with transaction.atomic():
+        message.body = ""
+        message.html = ""
+        message.deleted_at = now
+        message.pinned_at = None
+        message.pinned_by = None
+        message.save(update_fields=["body", "html", "deleted_at", "pinned_at", "pinned_by"])
+        MessageEdit.objects.filter(message=message).delete()
+        Mention.objects.filter(message=message).delete()
+        Reaction.objects.filter(message=message).delete()
+        files = list(Attachment.objects.filter(message=message, removed_at__isnull=True))
+        Attachment.objects.filter(pk__in=[a.pk for a in files]).update(removed_at=now)
+        transaction.on_commit(lambda: _delete_files(files))
+        if not is_author:
+            audit.record("chat.message.delete", actor=user, target=message, author_id=message.author_id)
+        publish(
+            _members_of(message.conversation_id),
+            MessageDeleted(message=message_dict(message, reactions=[], attachments=[], mentions=[])),
+        )
+    return message
+
+
+def _delete_files(attachments: list[Attachment]) -> None:
+    for attachment in attachments:
+        for field in (attachment.file, attachment.thumbnail):
+            if field:
+                field.storage.delete(field.name)
+
+
+def clean_emoji(emoji: str | None) -> str:
+    emoji = (emoji or "").strip()
+    if not emoji:
+        raise field_error("emoji", _("絵文字を指定してください。"))
+    if len(emoji) > MAX_EMOJI or any(ch.isspace() for ch in emoji) or "<" in emoji or ">" in emoji:
+        raise field_error("emoji", _("絵文字が正しくありません。"))
+    return emoji
+
+
+def do_react(user, message: Message, emoji: str, *, add: bool | None = None) -> bool:
+    """Add (`add=True`), remove (`False`) or toggle (`None`) the person's reaction. Returns whether the
+    reaction is there afterwards. Nothing is announced when nothing changed."""
+    emoji = clean_emoji(emoji)
+    if message.deleted_at is not None:
+        raise field_error("message", _("削除されたメッセージです。"))
+    with transaction.atomic():
+        existing = Reaction.objects.filter(message=message, staff=user, emoji=emoji)
+        if add is None:
+            add = not existing.exists()
+        if add:
+            try:
+                with transaction.atomic():
+                    Reaction.objects.create(message=message, staff=user, emoji=emoji)
+            except IntegrityError:
+                return True
+            event = ReactionAdded(
+                message_id=message.pk,
+                conversation=message.conversation_id,
+                emoji=emoji,
+                username=user.username,
+            )
+        else:
+            deleted, _rows = existing.delete()
+            if not deleted:
+                return False
+            event = ReactionRemoved(
+                message_id=message.pk,
+                conversation=message.conversation_id,
+                emoji=emoji,
+                username=user.username,
+            )
+        publish(_members_of(message.conversation_id), event)
+    return add
+
+
+def do_pin_message(user, message: Message, pinned: bool = True) -> Message:
+    """Any member pins or unpins a message (the conversation's 📌 list)."""
+    if message.deleted_at is not None:
+        raise field_error("message", _("削除されたメッセージです。"))
+    if (message.pinned_at is not None) == pinned:
+        return message
+    with transaction.atomic():
+        message.pinned_at = timezone.now() if pinned else None
+        message.pinned_by = user if pinned else None
+        message.save(update_fields=["pinned_at", "pinned_by"])
+        publish(_members_of(message.conversation_id), MessageUpdated(message=_fresh_dict(message)))
+    return message

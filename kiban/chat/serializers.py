@@ -1,0 +1,155 @@
+"""The chat objects of CONTRACT.md as plain dicts: the API returns them and realtime events carry them whole.
+
+`message_dict` reads reactions, attachments and mentions from the message's (prefetched) relations unless
+the caller passes them; use `queries.messages_with_details` to load a page of messages in a fixed number of
+queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+
+from kiban.chat.models import Attachment, Conversation, Member, Message, Reaction
+
+
+def attachment_dict(attachment: Attachment) -> dict[str, Any]:
+    removed = attachment.removed_at is not None
+    return {
+        "id": attachment.pk,
+        "name": attachment.name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "width": attachment.width,
+        "height": attachment.height,
+        "url": "" if removed else f"/api/v1/attachments/{attachment.pk}",
+        "thumbnail_url": f"/api/v1/attachments/{attachment.pk}/thumbnail"
+        if attachment.thumbnail and not removed
+        else "",
+    }
+
+
+def reactions_summary(reactions: Iterable[Reaction]) -> list[dict[str, Any]]:
+    """[{emoji, count, users}] in the order each emoji was first used. Reactions need `staff` loaded."""
+    summary: dict[str, dict[str, Any]] = {}
+    for reaction in sorted(reactions, key=lambda r: r.pk):
+        entry = summary.setdefault(reaction.emoji, {"emoji": reaction.emoji, "count": 0, "users": []})
+        entry["count"] += 1
+        entry["users"].append(reaction.staff.username)
+    return list(summary.values())
+
+
+def message_dict(
+    message: Message,
+    *,
+    reactions: list[dict[str, Any]] | None = None,
+    attachments: list[Attachment] | None = None,
+    mentions: list[str] | None = None,
+) -> dict[str, Any]:
+    """The message object. `message.author` should be loaded (select_related) to avoid a query."""
+    deleted = message.deleted_at is not None
+    author = message.author if message.author_id else None
+    if deleted:
+        reactions, attachments, mentions = [], [], []
+    if reactions is None:
+        reactions = reactions_summary(message.reactions.all())
+    if attachments is None:
+        attachments = list(message.attachments.all())
+    if mentions is None:
+        mentions = [m.staff.username for m in message.mention_rows.all() if m.kind == "direct"]
+    return {
+        "id": message.pk,
+        "conversation": message.conversation_id,
+        "seq": message.seq,
+        "author": author.username if author else None,
+        "author_name": author.full_name if author else message.bot_name,
+        "bot_name": message.bot_name,
+        "body": "" if deleted else message.body,
+        "html": "" if deleted else message.html,
+        "thread_root": message.thread_root_id,
+        "reply_count": message.reply_count,
+        "last_reply_at": message.last_reply_at.isoformat() if message.last_reply_at else None,
+        "created_at": message.created_at.isoformat(),
+        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "deleted": deleted,
+        "pinned": message.pinned_at is not None,
+        "reactions": reactions,
+        "attachments": [attachment_dict(a) for a in attachments],
+        "mentions": mentions,
+    }
+
+
+def conversation_title(conv: Conversation, member_names: list[tuple[int, str]], for_user_id: int) -> str:
+    """What to call a conversation: its name, else (dm, unnamed group) the other people's names."""
+    if conv.name:
+        return conv.name
+    others = [name for staff_id, name in member_names if staff_id != for_user_id]
+    if not others:
+        return member_names[0][1] if member_names else ""
+    shown = "、".join(others[:4])
+    return shown + (f" 他{len(others) - 4}名" if len(others) > 4 else "")
+
+
+def conversation_dict(
+    conv: Conversation,
+    for_user,
+    *,
+    member: Member | None = None,
+    members: list[Member] | None = None,
+    mentions: int | None = None,
+) -> dict[str, Any]:
+    """The conversation object as `for_user` sees it (unread and mentions are theirs).
+
+    `members` (with `staff` loaded) and `member` (the person's own row) are looked up when not given."""
+    if members is None:
+        members = list(conv.members.select_related("staff").order_by("joined_at", "id"))
+    if member is None:
+        member = next((m for m in members if m.staff_id == for_user.pk), None)
+    last_read = member.last_read_seq if member else 0
+    if mentions is None:
+        from kiban.chat.queries import unread_mentions
+
+        mentions = unread_mentions(for_user, conv, last_read) if member else 0
+    names = [(m.staff_id, m.staff.full_name or m.staff.username) for m in members]
+    return {
+        "id": conv.pk,
+        "kind": conv.kind,
+        "name": conv.name,
+        "title": conversation_title(conv, names, for_user.pk),
+        "topic": conv.topic,
+        "team": conv.team_id,
+        "visibility": conv.visibility,
+        "members": [m.staff.username for m in members],
+        "owners": [m.staff.username for m in members if m.role == Member.Role.OWNER],
+        "last_seq": conv.last_seq,
+        "last_read_seq": last_read,
+        "unread": max(conv.last_seq - last_read, 0) if member else 0,
+        "mentions": mentions,
+        "muted": bool(member and member.muted),
+        "role": member.role if member else None,
+        "archived": conv.archived_at is not None,
+        "created_at": conv.created_at.isoformat(),
+        "last_message_at": conv.last_message_at.isoformat() if conv.last_message_at else None,
+        "url": _conversation_url(conv),
+    }
+
+
+def _conversation_url(conv: Conversation) -> str:
+    try:
+        return reverse("chat:conversation", args=[conv.pk])
+    except NoReverseMatch:  # the page belongs to the web app; until it exists, the chat index will do
+        return "/chat/"
+
+
+def team_dict(team, *, is_member: bool, member_count: int | None = None) -> dict[str, Any]:
+    return {
+        "id": team.pk,
+        "name": team.name,
+        "description": team.description,
+        "department": team.department_id,
+        "archived": team.archived_at is not None,
+        "is_member": is_member,
+        "member_count": member_count,
+    }
