@@ -19,7 +19,7 @@ from pydantic import Field
 
 from kiban.booking import actions, exports, fleet, queries, rules
 from kiban.booking.models import Booking, DriverLicence, Resource
-from kiban.booking.serializers import alcohol_check_dict, booking_dict, booking_dicts, resource_dict
+from kiban.booking.serializers import alcohol_check_dict, booking_dict, booking_dicts, local, resource_dict
 
 router = Router(tags=["booking"])
 
@@ -219,7 +219,10 @@ def _window(start: dt.datetime | None, end: dt.datetime | None, field: str = "en
 
 
 def _conflict(exc: actions.BookingConflict):
-    return Status(409, {"detail": str(exc), "conflicts": [{"start": s, "end": e} for s, e in exc.conflicts]})
+    return Status(
+        409,
+        {"detail": str(exc), "conflicts": [{"start": local(s), "end": local(e)} for s, e in exc.conflicts]},
+    )
 
 
 def _staff_or_400(username: str, field: str):
@@ -263,12 +266,12 @@ def resource_availability(request, resource_id: int, window: Query[WindowIn]):
     )
     busy = [
         {
-            "start": b.start, "end": b.end, "status": b.status, "booking": b.pk,
+            "start": local(b.start), "end": local(b.end), "status": b.status, "booking": b.pk,
             "booked_by": b.booked_by.username, "booked_by_name": b.booked_by.full_name, "purpose": b.purpose,
         }
         for b in rows
     ]  # fmt: skip
-    return {"resource": resource.pk, "start": start, "end": end, "busy": busy}
+    return {"resource": resource.pk, "start": local(start), "end": local(end), "busy": busy}
 
 
 # --- Bookings -------------------------------------------------------------------------------------------
@@ -446,7 +449,7 @@ def _licence_dict(licence: DriverLicence) -> dict:
         "number_last4": licence.number_last4,
         "valid": licence.expires_on >= timezone.localdate(),
         "checked_by": licence.checked_by.username if licence.checked_by_id else None,
-        "checked_at": licence.checked_at,
+        "checked_at": local(licence.checked_at),
     }
 
 

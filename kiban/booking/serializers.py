@@ -5,8 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from kiban.booking.models import AlcoholCheck, Booking, Resource
+
+
+def local(value):
+    """Times go out in Asia/Tokyo (+09:00), as people read them."""
+    return timezone.localtime(value) if value is not None else None
 
 
 def resource_dict(resource: Resource) -> dict:
@@ -53,8 +59,8 @@ def _booking_dict(b: Booking, names: dict[int, str]) -> dict:
         "id": b.pk,
         "resource": b.resource_id,
         "resource_name": b.resource.name,
-        "start": b.start,
-        "end": b.end,
+        "start": local(b.start),
+        "end": local(b.end),
         "purpose": b.purpose,
         "booked_by": b.booked_by.username,
         "status": b.status,
@@ -67,8 +73,8 @@ def _booking_dict(b: Booking, names: dict[int, str]) -> dict:
             destination=b.destination,
             driver=b.driver.username if b.driver_id else None,
             passengers=[names[p] for p in (b.passengers or []) if p in names],
-            key_handed_over_at=b.key_handed_over_at,
-            returned_at=b.returned_at,
+            key_handed_over_at=local(b.key_handed_over_at),
+            returned_at=local(b.returned_at),
             odometer_start=b.odometer_start,
             odometer_end=b.odometer_end,
             mileage=b.mileage,
@@ -84,7 +90,7 @@ def alcohol_check_dict(c: AlcoholCheck) -> dict:
         "booking": c.booking_id,
         "driver": c.driver.username,
         "kind": c.kind,
-        "checked_at": c.checked_at,
+        "checked_at": local(c.checked_at),
         "checker": c.checker.username,
         "method": c.method,
         "detector_used": c.detector_used,
