@@ -85,7 +85,7 @@ def window_events(
     owners: dict[int, set[int]] = {}
     if not user_ids:
         return events, owners
-    own = Event.objects.filter(organizer_id__in=user_ids).defer("description")
+    own = Event.objects.filter(organizer_id__in=user_ids).select_related("organizer").defer("description")
     for query in (_short(own, "", start, end), _long(own, "", start, end)):
         for event in query:
             events[event.pk] = event
@@ -100,7 +100,7 @@ def window_events(
             if event_id not in events:
                 missing.add(event_id)
     if missing:
-        for event in Event.objects.filter(pk__in=missing).defer("description"):
+        for event in Event.objects.filter(pk__in=missing).select_related("organizer").defer("description"):
             events[event.pk] = event
     return events, owners
 
@@ -232,15 +232,13 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
 
 
 def _person_bookings(user_ids: list[int], start: dt.datetime, end: dt.datetime) -> dict[int, list]:
-    """Standalone bookings (not part of an event) per person, from the booking module when it offers them."""
-    try:
-        from kiban.booking import queries as booking_queries
-    except ImportError:
-        return {}
-    reader = getattr(booking_queries, "person_bookings", None)
-    if reader is None:
-        return {}
-    return reader(user_ids, start, end)
+    """Standalone bookings (not part of an event: a car out, a room booked alone) per person."""
+    from kiban.booking.queries import bookings_of
+
+    result: dict[int, list] = {}
+    for booking in bookings_of(user_ids, start, end):
+        result.setdefault(booking.booked_by_id, []).append(booking)
+    return result
 
 
 def freebusy(user_ids: Iterable[int], start: dt.datetime, end: dt.datetime) -> dict[int, list[Interval]]:
@@ -268,9 +266,9 @@ def freebusy(user_ids: Iterable[int], start: dt.datetime, end: dt.datetime) -> d
 
 
 def _resource_busy(resource_id: int, start: dt.datetime, end: dt.datetime) -> list[Interval]:
-    from kiban.booking import queries as booking_queries
+    from kiban.booking.queries import busy_ranges
 
-    return [(s, e) for s, e in booking_queries.busy_ranges(resource_id, start, end)]
+    return busy_ranges([resource_id], start, end).get(resource_id, [])
 
 
 def find_meeting_times(

@@ -72,7 +72,7 @@ def normalize_rrule(text: str | None) -> str | None:
     canonical = ";".join(f"{k}={v}" for k, v in parts.items())
     try:
         probe = dt.datetime(2000, 1, 1)  # noqa: DTZ001 (dateutil expands naive wall-clock times)
-        du.rrulestr(_for_dateutil(canonical, probe), dtstart=probe)
+        _rule(canonical, probe, "Asia/Tokyo")
     except (ValueError, TypeError, KeyError, IndexError) as exc:
         raise RecurrenceError(str(exc) or "invalid") from exc
     return canonical

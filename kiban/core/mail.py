@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from email.charset import BASE64, Charset
 from email.header import Header
 from email.message import Message
+from email.mime.text import MIMEText
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -106,8 +107,25 @@ def build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
     if email.html:
         message.attach_alternative(email.html, "text/html")
     for attachment in email.attachments:
-        message.attach(attachment["filename"], attachment["content"], attachment.get("mimetype"))
+        mimetype = attachment.get("mimetype") or ""
+        if mimetype.startswith("text/calendar"):
+            message.attach(_calendar_part(attachment["content"], mimetype, attachment["filename"]))
+        else:
+            message.attach(attachment["filename"], attachment["content"], mimetype or None)
     return message
+
+
+def _calendar_part(content: str, mimetype: str, filename: str) -> MIMEText:
+    """An iMIP part (RFC 6047): text/calendar with its `method` parameter, once, and UTF-8 in base64.
+    Django's attach() would repeat the charset parameter and mark it a plain attachment, which Outlook then
+    shows as a file instead of an invitation."""
+    part = MIMEText(content, "calendar", "utf-8")
+    for param in mimetype.split(";")[1:]:
+        key, _sep, value = param.strip().partition("=")
+        if key.lower() not in ("charset", "") and value:
+            part.set_param(key.lower(), value.strip('"'))
+    part.set_param("name", filename)
+    return part
 
 
 @job(retries=MAIL_RETRIES, backoff=30, max_backoff=1800, queue_name="mail")

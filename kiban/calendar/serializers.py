@@ -1,0 +1,125 @@
+"""The event object of CONTRACT.md, for the API and the pages' JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kiban.calendar.models import Attendee, Event
+from kiban.calendar.queries import Occurrence
+
+
+def when(moment: dt.datetime | None) -> str | None:
+    """ISO 8601 with the Asia/Tokyo offset."""
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
+def _related(event_ids: list[int]) -> tuple[dict[int, list[dict]], dict[int, list[int]]]:
+    from kiban.booking.models import Booking
+
+    attendees: dict[int, list[dict]] = {pk: [] for pk in event_ids}
+    resources: dict[int, list[int]] = {pk: [] for pk in event_ids}
+    if event_ids:
+        for event_id, username, status in (
+            Attendee.objects.filter(event_id__in=event_ids)
+            .order_by("staff__sort_key", "staff__username")
+            .values_list("event_id", "staff__username", "status")
+        ):
+            attendees[event_id].append({"username": username, "status": status})
+        for event_id, resource_id in (
+            Booking.objects.filter(event_id__in=event_ids, status__in=Booking.HOLDING)
+            .values_list("event_id", "resource_id")
+            .distinct()
+        ):
+            if resource_id not in resources[event_id]:
+                resources[event_id].append(resource_id)
+    return attendees, resources
+
+
+def reduced_dict(event_id: int, start, end, all_day: bool, occurrence_start=None) -> dict:
+    data = {
+        "id": event_id,
+        "start": when(start),
+        "end": when(end),
+        "all_day": all_day,
+        "visibility": Event.Visibility.PRIVATE,
+        "title": _("予定あり"),
+    }
+    if occurrence_start is not None:
+        data["occurrence_start"] = when(occurrence_start)
+    return data
+
+
+def full_dict(
+    event: Event, *, attendees: list[dict], resources: list[int], description: str | None = None
+) -> dict:
+    return {
+        "id": event.pk,
+        "title": event.title,
+        "start": when(event.start),
+        "end": when(event.end),
+        "all_day": event.all_day,
+        "rrule": event.rrule or None,
+        "exdates": [when(dt.datetime.fromisoformat(x.replace("Z", "+00:00"))) for x in event.exdates],
+        "rdates": [when(dt.datetime.fromisoformat(x.replace("Z", "+00:00"))) for x in event.rdates],
+        "location": event.location,
+        "description": event.description if description is None else description,
+        "visibility": event.visibility,
+        "color": event.color,
+        "organizer": event.organizer.username,
+        "attendees": attendees,
+        "resources": sorted(resources),
+        "sequence": event.sequence,
+        "uid": event.uid,
+    }
+
+
+def event_dict(event: Event, viewer, *, can_see: bool) -> dict:
+    """One event as stored (the series, not an occurrence)."""
+    if not can_see:
+        return reduced_dict(event.pk, event.start, event.end, event.all_day)
+    attendees, resources = _related([event.pk])
+    data = full_dict(event, attendees=attendees[event.pk], resources=resources[event.pk])
+    data["exceptions"] = [
+        {
+            "occurrence_start": when(x.recurrence_id),
+            "cancelled": x.cancelled,
+            "title": x.title,
+            "start": when(x.start),
+            "end": when(x.end),
+            "location": x.location,
+        }
+        for x in event.exceptions.order_by("recurrence_id")
+    ]
+    return data
+
+
+def occurrence_dicts(occurrences: Iterable[Occurrence]) -> list[dict]:
+    """Expanded occurrences: the event object with this occurrence's start/end and `occurrence_start`."""
+    occurrences = list(occurrences)
+    visible_ids = sorted({o.event.pk for o in occurrences if not o.reduced})
+    attendees, resources = _related(visible_ids)
+    result = []
+    for occ in occurrences:
+        if occ.reduced:
+            result.append(reduced_dict(occ.event.pk, occ.start, occ.end, occ.all_day, occ.occurrence_start))
+            continue
+        data = full_dict(
+            occ.event,
+            attendees=attendees[occ.event.pk],
+            resources=resources[occ.event.pk],
+            description=occ.description,
+        )
+        data.update(
+            title=occ.title,
+            location=occ.location,
+            start=when(occ.start),
+            end=when(occ.end),
+            all_day=occ.all_day,
+            occurrence_start=when(occ.occurrence_start),
+        )
+        result.append(data)
+    return result
