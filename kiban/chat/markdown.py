@@ -162,6 +162,8 @@ def sanitize(html: str) -> str:
         link_rel=LINK_REL,
         set_tag_attribute_values={"a": {"target": "_blank"}},
         strip_comments=True,
+        # A relative URL has no scheme to check; chat links are absolute, so allow none.
+        url_relative="deny",
     )
 
 

@@ -132,11 +132,11 @@ def conversation_dict(
         "archived": conv.archived_at is not None,
         "created_at": conv.created_at.isoformat(),
         "last_message_at": conv.last_message_at.isoformat() if conv.last_message_at else None,
-        "url": _conversation_url(conv),
+        "url": conversation_url(conv),
     }
 
 
-def _conversation_url(conv: Conversation) -> str:
+def conversation_url(conv: Conversation) -> str:
     try:
         return reverse("chat:conversation", args=[conv.pk])
     except NoReverseMatch:  # the page belongs to the web app; until it exists, the chat index will do

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kiban.chat import views
+from kiban.chat import hooks, views
 
 app_name = "chat"
 urlpatterns = [
@@ -15,4 +15,5 @@ urlpatterns = [
     path("chat/browse/", views.browse, name="browse"),
     path("chat/new/", views.new, name="new"),
     path("chat/search/", views.search, name="search"),
+    path("hooks/<str:token>", hooks.incoming, name="webhook"),
 ]

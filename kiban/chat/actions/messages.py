@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from kiban.chat import markdown
 from kiban.chat.actions.common import MAX_BODY, field_error
 from kiban.chat.models import Attachment, Conversation, Member, Mention, Message, MessageEdit, Reaction
-from kiban.chat.serializers import message_dict
+from kiban.chat.serializers import conversation_url, message_dict
 from kiban.core import audit
 from kiban.realtime import publish
 from kiban.realtime.events import (
@@ -220,7 +220,7 @@ def _notify(
     excerpt = message.body[:EXCERPT]
     common = {
         "body": excerpt,
-        "url": f"/chat/{conv.pk}?seq={message.seq}",
+        "url": f"{conversation_url(conv)}?seq={message.seq}",
         "actor": author,
         "group_key": f"chat.conversation:{conv.pk}",
         "seq": message.seq,

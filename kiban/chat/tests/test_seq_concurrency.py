@@ -1,0 +1,101 @@
+"""Many people posting into one conversation at once still get seq 1, 2, 3 … without gap or duplicate."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from kiban.accounts.tests.factories import StaffFactory
+from kiban.chat import actions
+from kiban.chat.models import Conversation, Message
+from kiban.chat.tests.factories import make_group, make_dm
+
+WRITERS = 20
+
+
+def _run_at_once(targets) -> list[BaseException]:
+    barrier = threading.Barrier(len(targets))
+    errors: list[BaseException] = []
+
+    def run(fn):
+        try:
+            barrier.wait(timeout=30)
+            fn()
+        except BaseException as exc:  # noqa: BLE001  (reported by the test)
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(fn,)) for fn in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_posters_get_gapless_seq():
+    people = [StaffFactory() for _ in range(WRITERS)]
+    conv = make_group(people[0], *people[1:], name="同時投稿")
+
+    def poster(person, n):
+        def fn():
+            conv_for_person = actions.access_conversation(person, conv.pk)
+            actions.do_post_message(person, conv_for_person, f"投稿 {n}")
+
+        return fn
+
+    errors = _run_at_once([poster(p, i) for i, p in enumerate(people)])
+
+    assert errors == []
+    seqs = sorted(Message.objects.filter(conversation=conv).values_list("seq", flat=True))
+    assert seqs == list(range(1, WRITERS + 1))
+    assert Conversation.objects.get(pk=conv.pk).last_seq == WRITERS
+    authors = set(Message.objects.filter(conversation=conv).values_list("author_id", flat=True))
+    assert authors == {p.pk for p in people}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_post_leaves_no_gap(monkeypatch):
+    a, b = StaffFactory(), StaffFactory()
+    conv = make_dm(a, b)
+    actions.do_post_message(a, actions.access_conversation(a, conv.pk), "一通目")
+
+    from kiban.chat.actions import messages
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("notification store down")
+
+    monkeypatch.setattr(messages, "_notify", broken)
+    with pytest.raises(RuntimeError):
+        actions.do_post_message(a, actions.access_conversation(a, conv.pk), "失敗する投稿")
+    monkeypatch.undo()
+    actions.do_post_message(b, actions.access_conversation(b, conv.pk), "二通目")
+
+    assert list(Message.objects.filter(conversation=conv).order_by("seq").values_list("seq", "body")) == [
+        (1, "一通目"),
+        (2, "二通目"),
+    ]
+    assert Conversation.objects.get(pk=conv.pk).last_seq == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_dm_creation_makes_one_dm():
+    a, b = StaffFactory(), StaffFactory()
+    results = []
+
+    def create(x, y):
+        def fn():
+            results.append(actions.do_create_dm(x, y)[0].pk)
+
+        return fn
+
+    errors = _run_at_once([create(a, b) if i % 2 else create(b, a) for i in range(8)])
+
+    assert errors == []
+    assert Conversation.objects.filter(kind="dm").count() == 1
+    assert set(results) == {Conversation.objects.get(kind="dm").pk}
+    assert connection.vendor in {"sqlite", "postgresql"}
