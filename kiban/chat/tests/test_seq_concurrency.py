@@ -10,7 +10,7 @@ from django.db import connection, connections
 from kiban.accounts.tests.factories import StaffFactory
 from kiban.chat import actions
 from kiban.chat.models import Conversation, Message
-from kiban.chat.tests.factories import make_group, make_dm
+from kiban.chat.tests.factories import make_dm, make_group
 
 WRITERS = 20
 
