@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -26,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from kiban.accounts.models import Staff
 from kiban.chat import actions, queries
+from kiban.chat.attachments import max_upload_bytes
 from kiban.chat.models import Conversation, Member, Team
 from kiban.chat.serializers import conversation_dict, conversation_title, message_dict
 from kiban.core.wareki import wareki
@@ -131,7 +131,7 @@ def conversation(request, conversation_id: int):
         "team": conv.team if conv.team_id else None,
         "member_count": len(member_rows),
         "member_names": [(m.staff.username, m.staff.full_name or m.staff.username) for m in member_rows],
-        "max_upload": getattr(settings, "KIBAN_CHAT_MAX_UPLOAD", 20 * 1024 * 1024),
+        "max_upload": max_upload_bytes(),
         "messages": [],
         "older_before": None,
     }

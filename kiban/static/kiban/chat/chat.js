@@ -143,8 +143,19 @@ async function connectRealtime({ list, timeline, conversationId, setStatus }) {
     if (timeline) timeline.refresh().catch(() => {});
     list.refresh();
   });
-  stream.addEventListener("status", (event) => setStatus(event.detail?.status || event.detail));
-  if (stream.status) setStatus(stream.status);
+  // The client does not resync on its first connection: whatever arrived between this page's own fetch
+  // and the socket's hello (or the first poll) is fetched here, once per change of mode.
+  let mode = null;
+  const onStatus = (state) => {
+    setStatus(state);
+    if (state !== "offline" && state !== mode) {
+      if (timeline) timeline.catchUp().catch(() => {});
+      if (mode !== null) list.refresh();
+    }
+    mode = state === "offline" ? mode : state;
+  };
+  stream.addEventListener("status", (event) => onStatus(event.detail));
+  if (stream.status !== "offline") onStatus(stream.status);
 }
 
 function bindMessageActions(root, { timeline, thread, me, conversationId }) {

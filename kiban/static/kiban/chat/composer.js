@@ -11,11 +11,11 @@ export class Composer {
     this.threadRoot = threadRoot;
     this.onSent = onSent;
     this.textarea = form.querySelector("textarea");
+    this.textarea.required = false; // a message may be files only; the API says when it is empty
     this.error = form.querySelector(".composer-error");
     this.fileList = form.querySelector(".composer-files");
     this.fileInput = form.querySelector('input[type="file"]');
     this.uploads = []; // {file, id, done, xhr, node}
-    this.sending = false;
     this.maxSize = Number(form.dataset.maxSize || 0);
     const menu = form.querySelector(".mention-menu");
     this.mentions = menu ? new MentionCompleter(this.textarea, menu) : null;
@@ -130,15 +130,26 @@ export class Composer {
     xhr.send(data);
   }
 
-  async send() {
-    if (this.sending) return;
+  // The box is cleared at once and sends go out one after another in the order typed, so a quick second
+  // Enter is neither lost nor sent before the first. On failure the text comes back to the box.
+  send() {
     const body = this.textarea.value;
-    if (!body.trim() && !this.uploads.length) return;
-    this.sending = true;
+    const uploads = this.uploads;
+    if (!body.trim() && !uploads.length) return Promise.resolve();
     this.showError("");
+    this.textarea.value = "";
+    this.autosize();
+    this.uploads = [];
+    this.fileList.replaceChildren();
+    this.chain = (this.chain || Promise.resolve()).then(() => this.post(body, uploads));
+    return this.chain;
+  }
+
+  async post(body, uploads) {
     try {
-      await Promise.all(this.uploads.map((u) => u.promise));
-      const attachments = this.uploads.filter((u) => u.done).map((u) => u.id);
+      await Promise.all(uploads.map((u) => u.promise));
+      const attachments = uploads.filter((u) => u.done).map((u) => u.id);
+      if (!body.trim() && !attachments.length) return;
       const payload = { body };
       if (this.threadRoot) payload.thread_root = this.threadRoot;
       if (attachments.length) payload.attachments = attachments;
@@ -146,17 +157,14 @@ export class Composer {
         method: "POST",
         body: payload,
       });
-      this.textarea.value = "";
-      this.autosize();
-      this.uploads = [];
-      this.fileList.replaceChildren();
       // The stored message goes through the same seq-ordered path as live events: never shown twice.
       if (this.onSent) this.onSent(message);
     } catch (error) {
       this.showError(error.message || t("sendFailed"));
-    } finally {
-      this.sending = false;
-      this.textarea.focus();
+      if (!this.textarea.value) {
+        this.textarea.value = body;
+        this.autosize();
+      }
     }
   }
 }

@@ -39,11 +39,12 @@ export class ThreadPanel {
     this.rootBox.replaceChildren();
     this.panel.hidden = false;
     this.chat.classList.add("has-thread");
-    const data = await api(`/api/v1/messages/${rootId}/thread`);
+    // The root first, then its replies (GET /messages/{id}/thread).
+    const page = results(await api(`/api/v1/messages/${rootId}/thread`));
     if (this.rootId !== rootId) return;
-    const root = data.root || data.message || this.timeline.byId.get(rootId);
+    const root = page.find((m) => m.id === rootId) || this.timeline.byId.get(rootId);
     if (root) this.rootBox.append(renderMessage(root, { me: this.me, names: this.names, inThread: true }));
-    for (const reply of sortBySeq(results(data.replies ? data.replies : data))) this.add(reply);
+    for (const reply of sortBySeq(page.filter((m) => m.id !== rootId))) this.add(reply);
     this.updateCount();
     this.composer.textarea.focus();
   }

@@ -22,6 +22,7 @@ export class Timeline extends EventTarget {
     this.catchingUp = null;
     this.noOlder = false;
     this.loadingOlder = false;
+    this.loaded = false;
   }
 
   url(query) {
@@ -40,16 +41,19 @@ export class Timeline extends EventTarget {
   // First page: the newest messages, or the page that ends at `target` when a link points at one message.
   async loadInitial(target) {
     const query = target ? `before=${target + 1}&limit=${PAGE}` : `limit=${PAGE}`;
+    this.loaded = false;
+    this.buffer.clear(); // events that arrive during the fetch wait here
     const page = sortBySeq(results(await api(this.url(query))));
     this.list.replaceChildren();
     this.byId.clear();
-    this.buffer.clear();
     for (const msg of page) this.store(msg);
     this.firstSeq = page.length ? page[0].seq : null;
     this.lastSeq = page.length ? page[page.length - 1].seq : 0;
     this.noOlder = page.length < PAGE || this.firstSeq === 1;
     for (const msg of page) this.draw(msg, "load");
-    if (target) await this.catchUp();
+    this.loaded = true;
+    this.drain();
+    if (target || this.buffer.size) await this.catchUp();
     this.dispatchEvent(new CustomEvent("loaded"));
     if (target && document.getElementById(`m${target}`)) {
       const node = document.getElementById(`m${target}`);
@@ -89,11 +93,13 @@ export class Timeline extends EventTarget {
     }
     // Only a reply announced live adds to its root's count: fetched roots already count fetched replies.
     this.buffer.set(msg.seq, { ...msg, live: true });
+    if (!this.loaded) return;
     this.drain();
     if (this.buffer.size) this.catchUp();
   }
 
   drain() {
+    for (const seq of this.buffer.keys()) if (seq <= this.lastSeq) this.buffer.delete(seq);
     const stick = this.atBottom();
     let applied = false;
     while (this.buffer.has(this.lastSeq + 1)) {
@@ -114,6 +120,7 @@ export class Timeline extends EventTarget {
 
   // Ask for everything after the last seq shown, page by page; concurrent callers share one run.
   catchUp() {
+    if (!this.loaded) return Promise.resolve(); // the first page is on its way; it drains the buffer
     if (this.catchingUp) {
       this.catchAgain = true;
       return this.catchingUp;

@@ -1,0 +1,234 @@
+"""Chat in a real browser against the real ASGI application (uvicorn: HTTP and the /ws WebSocket on one
+port, as `kiban serve` runs it): two people chat live, a corpus of XSS payloads stays inert, and with the
+WebSocket blocked new messages still arrive by polling."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import expect
+
+from kiban.accounts.tests.factories import PASSWORD
+from tests.browser.conftest import PHONE, CspWatcher
+from tests.browser.helpers import sign_in
+
+PC = {"width": 1280, "height": 800}
+
+
+@pytest.fixture
+def asgi_server(transactional_db) -> Iterator[str]:
+    """uvicorn serving kiban.asgi in a thread, on the test database (committed data: transactional_db).
+    pytest-django's live_server is WSGI and has no WebSocket."""
+    import uvicorn
+
+    from kiban.asgi import application
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(application, log_level="warning", lifespan="off", ws_per_message_deflate=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+    sock.close()
+
+
+def _page(browser, base_url: str, viewport: dict, *, phone: bool = False):
+    context = browser.new_context(viewport=viewport, locale="ja-JP", has_touch=phone, base_url=base_url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.csp = CspWatcher()
+    page.on("console", page.csp)
+    return page
+
+
+def _wait_ready(page) -> None:
+    page.wait_for_selector('[data-chat][data-ready="1"]')
+
+
+def _bodies(page, selector: str = ".chat-pane .messages .msg-body") -> list[str]:
+    return [text.strip() for text in page.locator(selector).all_inner_texts()]
+
+
+def _send(page, text: str) -> None:
+    box = page.locator(".chat-pane form.composer textarea")
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_two_people_chat_live_on_pc_and_phone(browser, asgi_server, clerk, section_head):
+    ann = _page(browser, asgi_server, PC)  # 佐藤花子 at her desk
+    ben = _page(browser, asgi_server, PHONE, phone=True)  # 髙橋一郎 on his phone
+    try:
+        sign_in(ann, clerk.username, PASSWORD)
+        sign_in(ben, section_head.username, PASSWORD)
+
+        # Ann opens the dm from the directory's chat route; Ben finds it in his list and opens it.
+        ann.goto(f"/chat/dm/{section_head.username}")
+        ann.wait_for_url("**/chat/c/*/")
+        _wait_ready(ann)
+        conv_url = ann.url
+        ben.goto("/chat/")
+        _wait_ready(ben)
+        item = ben.locator(".conv-item", has_text="佐藤")
+        item.click()
+        ben.wait_for_url(conv_url)
+        _wait_ready(ben)
+        # On the phone the conversation is its own screen: the list is hidden, a back link is shown.
+        assert not ben.locator(".chat-list").is_visible()
+        assert ben.locator(".conv-back").is_visible()
+
+        # An Enter that confirms an IME conversion (Japanese input) must not send.
+        ann.locator(".chat-pane textarea").fill("かくにん")
+        ann.locator(".chat-pane textarea").dispatch_event(
+            "keydown", {"key": "Enter", "keyCode": 229, "isComposing": True}
+        )
+        ann.wait_for_timeout(300)
+        assert _bodies(ann) == []
+
+        _send(ann, "お疲れさまです。**資料**を確認しました")
+        expect(ben.locator(".chat-pane .messages .msg")).to_have_count(1)
+        assert _bodies(ben) == ["お疲れさまです。資料を確認しました"]
+        assert ben.locator(".chat-pane .msg-body strong").inner_text() == "資料"
+
+        _send(ben, "ありがとうございます")
+        expect(ann.locator(".chat-pane .messages .msg")).to_have_count(2)
+        assert _bodies(ann) == ["お疲れさまです。資料を確認しました", "ありがとうございます"]
+        assert ann.locator(".chat-pane .msg-author").all_inner_texts()[1].replace(" ", "") == "髙橋一郎"
+        # Nobody's own message was shown twice (the POST answer and the event are one message).
+        ben.wait_for_timeout(500)
+        assert _bodies(ben) == ["お疲れさまです。資料を確認しました", "ありがとうございます"]
+
+        # Ben goes back to his list; Ann writes twice; his list shows the unread count live.
+        ben.locator(".conv-back").click()
+        ben.wait_for_url("**/chat/")
+        _wait_ready(ben)
+        badge = ben.locator(".conv-item", has_text="佐藤").locator(".unread-badge")
+        assert badge.is_hidden()
+        # Two quick sends: the second Enter comes while the first is still on its way.
+        _send(ann, "1点だけ追加です")
+        _send(ann, "よろしくお願いします")
+        expect(ann.locator(".chat-pane .messages .msg")).to_have_count(4)
+        assert _bodies(ann)[2:] == ["1点だけ追加です", "よろしくお願いします"]
+        expect(badge).to_have_text("2")
+        expect(badge).to_be_visible()
+
+        # Opening the conversation reads it: the badge is gone, also after a reload.
+        ben.locator(".conv-item", has_text="佐藤").click()
+        _wait_ready(ben)
+        assert _bodies(ben)[-2:] == ["1点だけ追加です", "よろしくお願いします"]
+        ben.wait_for_timeout(800)
+        ben.goto("/chat/")
+        _wait_ready(ben)
+        assert ben.locator(".conv-item", has_text="佐藤").locator(".unread-badge").is_hidden()
+
+        # The phone page fits 360 px; nothing was refused by the Content-Security-Policy.
+        assert ben.evaluate("document.documentElement.scrollWidth") <= 360
+        assert ann.csp.violations == []
+        assert ben.csp.violations == []
+    finally:
+        ann.context.close()
+        ben.context.close()
+
+
+def _post_via_api(page, conversation_id: int, body: str) -> int:
+    return page.evaluate(
+        """async ([id, body]) => {
+            const token = document.querySelector('meta[name="csrf-token"]').content;
+            const response = await fetch(`/api/v1/conversations/${id}/messages`, {
+                method: "POST",
+                credentials: "same-origin",
+                headers: {"Content-Type": "application/json", "X-CSRFToken": token},
+                body: JSON.stringify({body}),
+            });
+            return response.status;
+        }""",
+        [conversation_id, body],
+    )
+
+
+def test_xss_corpus_is_rendered_inert(browser, asgi_server, clerk, section_head):
+    from kiban.chat import actions
+    from kiban.chat.tests.xss_corpus import PAYLOADS
+
+    assert len(PAYLOADS) >= 50
+    conv, _ = actions.do_create_conversation(clerk, kind="group", members=[section_head.username], name="XSS")
+    page = _page(browser, asgi_server, PC)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    try:
+        sign_in(page, clerk.username, PASSWORD)
+        page.goto(f"/chat/c/{conv.pk}/")
+        _wait_ready(page)
+        statuses = [_post_via_api(page, conv.pk, payload) for payload in PAYLOADS]
+        assert statuses == [201] * len(PAYLOADS)
+        # Every payload arrived live; now load the page afresh and scroll back through all of them.
+        page.reload()
+        _wait_ready(page)
+        for _ in range(10):
+            if page.locator(".chat-pane .messages .msg").count() >= len(PAYLOADS):
+                break
+            page.locator(".chat-pane .timeline").evaluate(
+                "el => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); }"
+            )
+            page.wait_for_timeout(400)
+        assert page.locator(".chat-pane .messages .msg").count() == len(PAYLOADS)
+        # Open a thread panel and the info page too: other places a message is drawn.
+        page.wait_for_timeout(500)
+
+        assert dialogs == []
+        assert page.evaluate("typeof window.__xss") == "undefined"
+        assert (
+            page.evaluate(
+                "document.querySelectorAll('.messages script, .messages iframe, .messages object, .messages embed, .messages form').length"
+            )
+            == 0
+        )
+        on_attributes = page.evaluate(
+            """() => [...document.querySelectorAll('.messages *')].flatMap(el =>
+                [...el.attributes].filter(a => a.name.startsWith('on') || /^\\s*(javascript|data|vbscript):/i.test(a.value))
+                .map(a => el.tagName + ' ' + a.name + '=' + a.value))"""
+        )
+        assert on_attributes == []
+        assert page.csp.violations == []
+    finally:
+        page.context.close()
+
+
+def test_new_messages_arrive_by_polling_when_websocket_is_blocked(browser, asgi_server, clerk, section_head):
+    from kiban.chat import actions
+
+    conv, _ = actions.do_create_conversation(
+        clerk, kind="group", members=[section_head.username], name="防災"
+    )
+    page = _page(browser, asgi_server, PHONE, phone=True)
+    # A proxy that refuses WebSocket upgrades: every /ws connection is closed before it reaches the server.
+    page.route_web_socket("**/ws", lambda ws: ws.close())
+    try:
+        sign_in(page, clerk.username, PASSWORD)
+        page.goto(f"/chat/c/{conv.pk}/")
+        _wait_ready(page)
+        expect(page.locator("[data-chat]")).to_have_attribute("data-realtime", "polling", timeout=20_000)
+        expect(page.locator("#chat-status")).to_be_visible()
+
+        member = actions.access_conversation(section_head, conv.pk)
+        actions.do_post_message(section_head, member, "避難所の開設状況を共有します")
+        expect(page.locator(".chat-pane .msg-body")).to_have_text(
+            ["避難所の開設状況を共有します"], timeout=10_000
+        )
+        assert _bodies(page) == ["避難所の開設状況を共有します"]
+    finally:
+        page.context.close()
