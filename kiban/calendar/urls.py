@@ -1,4 +1,18 @@
 from __future__ import annotations
 
+from django.urls import path
+
+from kiban.calendar import views
+
 app_name = "calendar"
-urlpatterns: list = []
+urlpatterns = [
+    path("calendar/", views.index, name="index"),
+    path("calendar/u/<str:username>/", views.person, name="person"),
+    path("calendar/group/", views.group, name="group"),
+    path("calendar/events/new/", views.event_new, name="event_new"),
+    path("calendar/events/<int:event_id>/", views.event_detail, name="event_detail"),
+    path("calendar/events/<int:event_id>/edit/", views.event_edit, name="event_edit"),
+    path("calendar/events/<int:event_id>/reply/", views.event_reply, name="event_reply"),
+    path("calendar/events/<int:event_id>/delete/", views.event_delete, name="event_delete"),
+    path("calendar/settings/", views.calendar_settings, name="settings"),
+]

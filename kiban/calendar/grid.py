@@ -1,0 +1,343 @@
+"""Page layout of the calendar views (the web layer only): occurrences placed on day/week time grids, month
+cells and group-schedule cells. Pure functions of `queries.Occurrence` lists; no database access.
+
+The time grid has one CSS grid row per 15 minutes. A block says where it goes by classes (`gr-N` row start,
+`sp-N` rows spanned, `ln-I-N` lane I of N for overlapping blocks) because the Content-Security-Policy forbids
+inline styles; the classes are defined in static/kiban/calendar/calendar.css.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kiban.core.wareki import holiday_name
+
+SLOT_MINUTES = 15
+DEFAULT_FIRST_HOUR = 8
+DEFAULT_LAST_HOUR = 19
+MONTH_CHIPS = 3
+# Lane counts the stylesheet defines; more overlapping blocks than the largest share lanes.
+_LANE_COUNTS = (1, 2, 3, 4, 6)
+
+
+def occurrence_key(occ) -> str:
+    """The `?occurrence=` value naming one occurrence of a series: its original start in UTC, iCalendar
+    style (no characters that need escaping in a URL)."""
+    if occ.occurrence_start is None:
+        return ""
+    return occ.occurrence_start.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def parse_occurrence_key(value: str) -> dt.datetime | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    for fmt in ("%Y%m%dT%H%M%SZ", "%Y-%m-%dT%H:%M:%SZ"):
+        try:
+            return dt.datetime.strptime(value, fmt).replace(tzinfo=dt.UTC)
+        except ValueError:
+            continue
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+
+
+def event_url(occ) -> str:
+    url = reverse("calendar:event_detail", args=[occ.event_id])
+    key = occurrence_key(occ)
+    return f"{url}?{urlencode({'occurrence': key})}" if key else url
+
+
+def new_event_url(day: dt.date, *, hour: int | None = None, attendee: str = "", back: str = "") -> str:
+    params = {"date": day.isoformat()}
+    if hour is not None:
+        params["time"] = f"{hour:02d}:00"
+    if attendee:
+        params["attendee"] = attendee
+    if back:
+        params["next"] = back
+    return f"{reverse('calendar:event_new')}?{urlencode(params)}"
+
+
+@dataclass
+class Day:
+    date: dt.date
+    holiday: str
+    is_today: bool
+
+    @property
+    def is_weekend(self) -> bool:
+        return self.date.weekday() >= 5
+
+    @property
+    def css(self) -> str:
+        classes = []
+        if self.holiday:
+            classes.append("is-holiday")
+        elif self.is_weekend:
+            classes.append("is-weekend")
+        if self.date.weekday() == 5:
+            classes.append("sat")
+        if self.date.weekday() == 6 or self.holiday:
+            classes.append("sun")
+        if self.is_today:
+            classes.append("is-today")
+        return " ".join(classes)
+
+
+def make_days(start: dt.date, count: int, today: dt.date | None = None) -> list[Day]:
+    today = today or timezone.localdate()
+    days = []
+    for n in range(count):
+        date = start + dt.timedelta(days=n)
+        days.append(Day(date, holiday_name(date) or "", date == today))
+    return days
+
+
+@dataclass
+class Block:
+    """One occurrence as shown: on one day (a timed event over midnight gives one block per day)."""
+
+    occ: object
+    title: str
+    time_label: str
+    url: str  # empty for another person's private event: there is nothing more to see
+    css: str
+    start: dt.datetime  # local, clipped to the day
+    end: dt.datetime
+    row: int = 0
+    span: int = 0
+    lane: int = 0
+    lanes: int = 1
+
+    @property
+    def place(self) -> str:
+        classes = [f"gr-{self.row}", f"sp-{self.span}"]
+        if self.lanes > 1:
+            classes.append(f"ln-{self.lane}-{self.lanes}")
+        return " ".join(classes)
+
+
+def _css(occ) -> str:
+    if occ.reduced:
+        return "ev is-busy"
+    return f"ev cat-{getattr(occ.event, 'color', 'blue') or 'blue'}"
+
+
+def _time_label(start: dt.datetime, end: dt.datetime, day: dt.date) -> str:
+    """10:00–11:00; a block cut at midnight shows where it continues (…–24:00, 0:00–…)."""
+    begin = f"{start:%H:%M}" if start.date() == day else "0:00"
+    finish = f"{end:%H:%M}" if end.date() == day else "24:00"
+    return f"{begin}–{finish}"
+
+
+def blocks_for_day(occurrences, day: dt.date) -> tuple[list[Block], list[Block]]:
+    """The all-day blocks and the timed blocks of `day` (timed ones clipped to the day)."""
+    day_start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    day_end = day_start + dt.timedelta(days=1)
+    all_day: list[Block] = []
+    timed: list[Block] = []
+    for occ in occurrences:
+        start = timezone.localtime(occ.start)
+        end = timezone.localtime(occ.end)
+        if occ.all_day:
+            if start < day_end and (end > day_start or end == start == day_start):
+                all_day.append(
+                    Block(
+                        occ,
+                        occ.title,
+                        _("終日"),
+                        "" if occ.reduced else event_url(occ),
+                        _css(occ),
+                        start,
+                        end,
+                    )
+                )
+            continue
+        overlaps = start < day_end and end > day_start
+        instant = start == end and day_start <= start < day_end
+        if not (overlaps or instant):
+            continue
+        clipped_start, clipped_end = max(start, day_start), min(end, day_end)
+        label = _time_label(start, end, day) if end > start else f"{start:%H:%M}"
+        timed.append(
+            Block(
+                occ,
+                occ.title,
+                label,
+                "" if occ.reduced else event_url(occ),
+                _css(occ),
+                clipped_start,
+                clipped_end,
+            )
+        )
+    return all_day, timed
+
+
+def hour_range(timed_blocks: list[Block]) -> tuple[int, int]:
+    """Working hours by default, widened to show every block."""
+    first, last = DEFAULT_FIRST_HOUR, DEFAULT_LAST_HOUR
+    for block in timed_blocks:
+        first = min(first, block.start.hour)
+        end = block.end
+        last_hour = (
+            24 if end.date() > block.start.date() else end.hour + (1 if end.minute or end.second else 0)
+        )
+        last = max(last, last_hour)
+    return first, min(last, 24)
+
+
+def place_blocks(blocks: list[Block], first_hour: int, last_hour: int) -> None:
+    """Set each block's grid row, span and lane (overlapping blocks side by side)."""
+    rows = (last_hour - first_hour) * 60 // SLOT_MINUTES
+    for block in blocks:
+        minutes = (block.start.hour - first_hour) * 60 + block.start.minute
+        row = max(0, minutes // SLOT_MINUTES)
+        duration = (block.end - block.start).total_seconds() / 60
+        span = max(2, math.ceil(duration / SLOT_MINUTES))
+        row = min(row, rows - 2)
+        block.row = row + 1
+        block.span = max(1, min(span, rows - row))
+    # Lanes: a cluster is a run of blocks that overlap one another transitively; each takes the first lane
+    # free at its start, and all blocks of the cluster share its lane count.
+    ordered = sorted(blocks, key=lambda b: (b.row, -b.span))
+    cluster: list[Block] = []
+    lane_ends: list[int] = []
+    cluster_end = 0
+
+    def close() -> None:
+        count = len(lane_ends)
+        lanes = next((n for n in _LANE_COUNTS if n >= count), _LANE_COUNTS[-1])
+        for member in cluster:
+            member.lanes = lanes
+            member.lane = member.lane % lanes
+
+    for block in ordered:
+        if cluster and block.row >= cluster_end:
+            close()
+            cluster, lane_ends, cluster_end = [], [], 0
+        for index, lane_end in enumerate(lane_ends):
+            if lane_end <= block.row:
+                block.lane = index
+                lane_ends[index] = block.row + block.span
+                break
+        else:
+            block.lane = len(lane_ends)
+            lane_ends.append(block.row + block.span)
+        cluster.append(block)
+        cluster_end = max(cluster_end, block.row + block.span)
+    if cluster:
+        close()
+
+
+@dataclass
+class TimeGridColumn:
+    day: Day
+    all_day: list[Block]
+    timed: list[Block]
+    slots: list[tuple[int, int, str]] = field(default_factory=list)  # (row, hour, new-event url)
+    now_row: int = 0
+
+
+@dataclass
+class TimeGrid:
+    columns: list[TimeGridColumn]
+    first_hour: int
+    last_hour: int
+
+    @property
+    def rows(self) -> int:
+        return (self.last_hour - self.first_hour) * 60 // SLOT_MINUTES
+
+    @property
+    def hours(self) -> list[tuple[int, int]]:
+        """(grid row, hour) of each hour label."""
+        return [(n * 4 + 1, self.first_hour + n) for n in range(self.last_hour - self.first_hour)]
+
+
+def time_grid(occurrences, days: list[Day], *, attendee: str = "") -> TimeGrid:
+    per_day = [(day, *blocks_for_day(occurrences, day.date)) for day in days]
+    first, last = hour_range([b for _day, _all, timed in per_day for b in timed])
+    now = timezone.localtime()
+    columns = []
+    for day, all_day, timed in per_day:
+        place_blocks(timed, first, last)
+        column = TimeGridColumn(day, all_day, sorted(timed, key=lambda b: (b.row, b.lane)))
+        column.slots = [
+            ((hour - first) * 4 + 1, hour, new_event_url(day.date, hour=hour, attendee=attendee))
+            for hour in range(first, last)
+        ]
+        if day.date == now.date() and first <= now.hour < last:
+            column.now_row = ((now.hour - first) * 60 + now.minute) // SLOT_MINUTES + 1
+        columns.append(column)
+    return TimeGrid(columns, first, last)
+
+
+@dataclass
+class MonthCell:
+    day: Day
+    in_month: bool
+    blocks: list[Block]
+    more: int
+
+
+def month_grid(occurrences, first_of_month: dt.date, today: dt.date | None = None) -> list[list[MonthCell]]:
+    """Weeks (Monday first) covering the month; each cell lists up to MONTH_CHIPS blocks, all-day first."""
+    start = first_of_month - dt.timedelta(days=first_of_month.weekday())
+    next_month = (first_of_month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    end = next_month + dt.timedelta(days=(7 - next_month.weekday()) % 7)
+    days = make_days(start, (end - start).days, today)
+    weeks: list[list[MonthCell]] = []
+    for index, day in enumerate(days):
+        all_day, timed = blocks_for_day(occurrences, day.date)
+        for block in timed:
+            block.time_label = block.time_label.split("–")[0]
+        blocks = all_day + timed
+        cell = MonthCell(day, day.date.month == first_of_month.month, blocks[:MONTH_CHIPS], 0)
+        cell.more = max(0, len(blocks) - MONTH_CHIPS)
+        if index % 7 == 0:
+            weeks.append([])
+        weeks[-1].append(cell)
+    return weeks
+
+
+def month_range(first_of_month: dt.date) -> tuple[dt.date, dt.date]:
+    start = first_of_month - dt.timedelta(days=first_of_month.weekday())
+    next_month = (first_of_month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    end = next_month + dt.timedelta(days=(7 - next_month.weekday()) % 7)
+    return start, end
+
+
+def compact_blocks(occurrences, day: dt.date) -> list[Block]:
+    """A group-schedule cell: all-day first, then timed blocks by start, labelled by start–end."""
+    all_day, timed = blocks_for_day(occurrences, day)
+    return all_day + sorted(timed, key=lambda b: b.start)
+
+
+def booking_blocks(bookings, day: dt.date) -> list[Block]:
+    """A person's standalone bookings (a car out, a room booked alone) as busy blocks named by the resource."""
+    blocks = []
+    for booking in bookings:
+        start, end = timezone.localtime(booking.start), timezone.localtime(booking.end)
+        day_start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+        blocks.append(
+            Block(
+                booking,
+                booking.resource.name,
+                _time_label(start, end, day),
+                "",
+                "ev cat-gray",
+                max(start, day_start),
+                min(end, day_start + dt.timedelta(days=1)),
+            )
+        )
+    return blocks
