@@ -59,8 +59,9 @@ class Block:
     booking: Booking
     start: dt.datetime  # clipped to the day, local time
     end: dt.datetime
-    left: float = 0.0  # position within the day's working window, percent
-    width: float = 0.0
+    # Grid columns (1-based, quarter hours from GRID_FIRST_HOUR; CSS classes gs-N / ge-N place them).
+    col_start: int = 1
+    col_end: int = 2
 
 
 @dataclass
@@ -109,7 +110,7 @@ def availability(kind: str, first_day: dt.date, days: int = 1, *, resources=None
     by_resource: dict[int, list[Booking]] = {}
     for b in bookings:
         by_resource.setdefault(b.resource_id, []).append(b)
-    span = (GRID_LAST_HOUR - GRID_FIRST_HOUR) * 3600
+    quarters = (GRID_LAST_HOUR - GRID_FIRST_HOUR) * 4
     rows = []
     for resource in resources:
         row_days = []
@@ -121,11 +122,9 @@ def availability(kind: str, first_day: dt.date, days: int = 1, *, resources=None
                 if b.start < day_end and b.end > day_start:
                     s = timezone.localtime(max(b.start, day_start))
                     e = timezone.localtime(min(b.end, day_end))
-                    left = min(max((s - grid_start).total_seconds() / span, 0), 1)
-                    right = min(max((e - grid_start).total_seconds() / span, 0), 1)
-                    day.blocks.append(
-                        Block(b, s, e, round(left * 100, 2), round(max(right - left, 0.01) * 100, 2))
-                    )
+                    first = min(max(int((s - grid_start).total_seconds() // 900), 0), quarters - 1)
+                    last = min(max(-int(-(e - grid_start).total_seconds() // 900), first + 1), quarters)
+                    day.blocks.append(Block(b, s, e, first + 1, last + 1))
             row_days.append(day)
         rows.append(Row(resource, row_days))
     return Grid(kind, first_day, dates, rows, list(range(GRID_FIRST_HOUR, GRID_LAST_HOUR)))
