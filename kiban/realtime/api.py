@@ -15,8 +15,8 @@ router = Router(tags=["realtime"])
 
 
 class EventsIn(Schema):
-    after: int = Field(
-        0, ge=0, description="The last event id the client has (0: none yet, just learn last_id)."
+    after: int | None = Field(
+        None, ge=0, description="The last event id the client has seen; without it, just learn last_id."
     )
 
 

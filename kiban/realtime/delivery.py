@@ -6,7 +6,7 @@
 2. the frame text `{"id": …, "type": …, …}` is built once;
 3. embedded (no KIBAN_REDIS_URL): handed to this process's hub (`hub.py`) with `call_soon_threadsafe`,
    since publishers are threads (request threads, the background worker) and the sockets live on the event
-   loop; scaled out: one Redis PUBLISH on `kiban:events`, which every server process's subscriber routes
+   loop; scaled out: one Redis PUBLISH on `kiban:events:<database>`, which every server process's subscriber routes
    to its own sockets (the publisher's own process included, so there is one path, not two).
 """
 
@@ -24,7 +24,7 @@ from kiban.realtime.events import BaseEvent
 
 logger = logging.getLogger("kiban.realtime")
 
-REDIS_CHANNEL = "kiban:events"
+REDIS_CHANNEL_PREFIX = "kiban:events:"
 # Serializes event inserts on PostgreSQL so ids become visible in increasing order: a reader that saw id 11
 # must never later discover a 10 committed after it (a sequence hands ids out before commit).
 PG_LOCK_KEY = 0x6B6962616E  # "kiban"
@@ -131,5 +131,12 @@ def decode_redis_message(data: bytes | str) -> tuple[list[int], str]:
     return json.loads(head), frame
 
 
+def redis_channel() -> str:
+    """The pub/sub channel of this installation: named after its database, so two Kiban installations (or
+    two test runs) sharing one Redis never see each other's events (user ids would collide)."""
+    db = connection.settings_dict
+    return REDIS_CHANNEL_PREFIX + f"{db.get('HOST') or ''}:{db.get('PORT') or ''}/{db['NAME']}"
+
+
 def redis_publish(recipients: list[int], frame: str) -> None:
-    redis_client().publish(REDIS_CHANNEL, encode_redis_message(recipients, frame))
+    redis_client().publish(redis_channel(), encode_redis_message(recipients, frame))

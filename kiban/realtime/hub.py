@@ -155,7 +155,7 @@ class Hub:
         """One Redis subscription for the whole process; reconnects, then replays what it missed."""
         import redis.asyncio as aioredis
 
-        from kiban.realtime.delivery import REDIS_CHANNEL, decode_redis_message
+        from kiban.realtime.delivery import decode_redis_message, redis_channel
 
         delay = 0.5
         lost = False
@@ -163,7 +163,7 @@ class Hub:
             client = aioredis.Redis.from_url(settings.REDIS_URL)
             pubsub = client.pubsub()
             try:
-                await pubsub.subscribe(REDIS_CHANNEL)
+                await pubsub.subscribe(redis_channel())
                 while True:
                     message = await pubsub.get_message(timeout=None)
                     if message is None:

@@ -29,10 +29,10 @@ def events_for(
     row per event, so the few rows since a client's last poll are cheap to scan. `truncated` says the client
     cannot catch up event by event: it is too far behind (more than `limit` rows), the events it needs were
     pruned, or its id is unknown here (a restored database). Then it must refetch what it shows and
-    continue from `last_id`, the current maximum. `after=0` (a client without history) just learns
+    continue from `last_id`, the current maximum. `after=None` (a client without history) just learns
     `last_id`.
     """
-    if after <= 0:
+    if after is None:
         return [], max_event_id(), False
     rows = list(
         Event.objects.filter(id__gt=after)

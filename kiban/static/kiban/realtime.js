@@ -186,7 +186,8 @@ class RealtimeStream extends EventTarget {
   // --- catching up and polling over plain HTTP ----------------------------------------------------------
 
   async fetchEvents(after) {
-    const response = await fetch(`/api/v1/events?after=${after}`, {
+    const query = after === null ? "" : `?after=${after}`;
+    const response = await fetch(`/api/v1/events${query}`, {
       credentials: "same-origin",
       headers: { Accept: "application/json" },
     });
@@ -227,7 +228,7 @@ class RealtimeStream extends EventTarget {
     if (!this.polling) return;
     let delay = POLL_EVERY;
     try {
-      const answer = await this.fetchEvents(this.lastId === null ? 0 : this.lastId);
+      const answer = await this.fetchEvents(this.lastId);
       if (!this.polling) return; // the socket came back meanwhile; it catches up by itself
       const fresh = this.lastId === null;
       for (const event of answer.events) this.handle(event);
