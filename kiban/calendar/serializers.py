@@ -31,6 +31,7 @@ def _related(event_ids: list[int]) -> tuple[dict[int, list[dict]], dict[int, lis
             attendees[event_id].append({"username": username, "status": status})
         for event_id, resource_id in (
             Booking.objects.filter(event_id__in=event_ids, status__in=Booking.HOLDING)
+            .order_by()
             .values_list("event_id", "resource_id")
             .distinct()
         ):
