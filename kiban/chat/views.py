@@ -132,7 +132,7 @@ def conversation(request, conversation_id: int):
         "member_count": len(member_rows),
         "member_names": [(m.staff.username, m.staff.full_name or m.staff.username) for m in member_rows],
         "max_upload": max_upload_bytes(),
-        "messages": [],
+        "chat_messages": [],
         "older_before": None,
     }
     if is_member:
@@ -141,7 +141,7 @@ def conversation(request, conversation_id: int):
         if target is not None:
             before = target + 1
         page = queries.message_page(conv, before=before, limit=PAGE, roots_only=True)
-        context["messages"] = _message_rows(page)
+        context["chat_messages"] = _message_rows(page)
         if page and page[0].seq > 1:
             context["older_before"] = page[0].seq
     return render(request, "chat/index.html", context)
