@@ -8,15 +8,11 @@ class OrgConfig(AppConfig):
     label = "org"
 
     def ready(self) -> None:
-        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
         from kiban.org import search
 
-        # Infrastructure hooks, not business side effects: the SQLite search triggers call a Python
-        # function that must exist on every connection, and a table rebuilt by a later migration loses
-        # its triggers (see kiban.org.search).
-        connection_created.connect(
-            search.register_sqlite_functions, dispatch_uid="kiban_org_sqlite_functions"
-        )
+        # An infrastructure hook, not a business side effect: a table rebuilt by a later migration loses
+        # its triggers (see kiban.org.search). The SQLite functions the triggers call are registered by
+        # kiban.core (kiban.core.search).
         post_migrate.connect(search.ensure_index, sender=self, dispatch_uid="kiban_org_ensure_index")

@@ -5,15 +5,12 @@ miss substrings (see the team note on Japanese search). A query term becomes the
 several space-separated terms are ANDed; every candidate is rechecked with a substring match on
 `search_text`, so the index only narrows and never decides.
 
-SQLite: a contentless FTS5 table `org_staff_fts` whose rowid is the staff id. Its tokens are the
-bigrams of `search_text`, each written as hex code points so that FTS5's tokenizer cannot split or fold
-them (it would split "@p" or fold accents). It is kept current by triggers on `accounts_staff` that call
-the Python function `kiban_bigram_tokens`, registered on every connection (`register_sqlite_functions`).
-Triggers, rather than application calls, because staff rows are written by many hands (HR import, admin,
-demo, profile edits, `bulk_create`/`update()`); a trigger runs in the writer's transaction whoever the
-writer is, so the index can never be forgotten or half-written. Contentless FTS5 on SQLite 3.40 needs the
-old tokens to delete a row; they are recomputed from the old `search_text`, which is why the token
-function must never change without a rebuild (`INDEX_VERSION`).
+SQLite: a contentless FTS5 table `org_staff_fts` whose rowid is the staff id, its tokens the bigrams of
+`search_text` (the shared machinery and its rules are in `kiban.core.search`). It is kept current by
+triggers on `accounts_staff` that call `kiban_bigram_tokens`. Triggers, rather than application calls,
+because staff rows are written by many hands (HR import, admin, demo, profile edits,
+`bulk_create`/`update()`); a trigger runs in the writer's transaction whoever the writer is, so the index
+can never be forgotten or half-written.
 
 PostgreSQL: a GIN index over the immutable SQL function `kiban_bigrams(search_text)` (text[]) — nothing
 to maintain in the application; the statistics target of that expression is raised so that the planner
@@ -31,10 +28,10 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from kiban.core.text import bigrams, normalize_query
+from kiban.core import search as core_search
+from kiban.core.search import INDEX_VERSION, PG_BIGRAMS_FUNCTION, bigram_tokens, like_escape
 
-# Bump when `_token` or `bigrams` change; the migration/`rebuild_index()` must then run again.
-INDEX_VERSION = 1
+__all__ = ["INDEX_VERSION", "bigram_tokens", "search_staff", "search_staff_ids"]
 FTS_TABLE = "org_staff_fts"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -59,33 +56,8 @@ _TRIGGERS = {
         END""",
 }
 
-PG_FUNCTION = r"""
-CREATE OR REPLACE FUNCTION kiban_bigrams(t text) RETURNS text[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT coalesce(array_agg(DISTINCT g), '{}'::text[]) FROM (
-    SELECT CASE WHEN length(w) = 1 THEN w ELSE substr(w, i, 2) END AS g
-    FROM regexp_split_to_table(t, '\s+') AS w,
-         generate_series(1, greatest(length(w) - 1, 1)) AS i
-    WHERE w <> ''
-  ) AS grams
-$$"""
+PG_FUNCTION = PG_BIGRAMS_FUNCTION
 PG_INDEX = "org_staff_bigrams_gin"
-
-
-def _token(gram: str) -> str:
-    # Fixed-width hex code points: one FTS5 token per bigram whatever its characters.
-    return "".join(f"{ord(ch):06x}" for ch in gram)
-
-
-def bigram_tokens(search_text: str | None) -> str:
-    """The FTS5 document for one staff row (registered in SQLite as `kiban_bigram_tokens`)."""
-    return " ".join(_token(g) for g in bigrams(search_text or ""))
-
-
-def register_sqlite_functions(sender, connection, **kwargs) -> None:
-    """`connection_created` receiver: the triggers call this function, so every connection needs it."""
-    if connection.vendor == "sqlite":
-        connection.connection.create_function("kiban_bigram_tokens", 1, bigram_tokens, deterministic=True)
 
 
 # --- Index set-up (called from the migration and after any later migration) ---------------------------
@@ -228,13 +200,10 @@ class SearchResult:
 
 
 def parse_terms(query: str) -> list[str]:
-    terms = normalize_query(query).split()
-    # Same term twice adds nothing; an absurd number of terms is cut rather than refused.
-    return list(dict.fromkeys(terms))[:MAX_TERMS]
+    return core_search.parse_terms(query, MAX_TERMS)
 
 
-def _like_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+_like_escape = like_escape
 
 
 # Upper bound of a prefix range: compares above every string that starts with the prefix (code point
@@ -348,9 +317,11 @@ def _prefix_ids(vendor: str, first: str, limit: int) -> list[int]:
 def _contains_condition(vendor: str, terms: list[str]) -> tuple[str, list]:
     """People whose `search_text` holds every term's bigrams: the FTS5 table or the GIN index."""
     if vendor == "sqlite":
-        phrases = " AND ".join('"' + " ".join(_token(g) for g in bigrams(t)) + '"' for t in terms)
-        return "s.id IN (SELECT rowid FROM org_staff_fts WHERE org_staff_fts MATCH %s)", [phrases]
-    return "kiban_bigrams(s.search_text) @> %s::text[]", [sorted({g for t in terms for g in bigrams(t)})]
+        return (
+            "s.id IN (SELECT rowid FROM org_staff_fts WHERE org_staff_fts MATCH %s)",
+            [core_search.fts_match(terms)],
+        )
+    return "kiban_bigrams(s.search_text) @> %s::text[]", [core_search.pg_bigram_array(terms)]
 
 
 def search_staff_ids(
