@@ -161,6 +161,8 @@ def do_post_message(
         if len(attachments) != len(attachment_ids) or author is None:
             raise field_error("attachments", _("この会話にアップロードした未使用の添付を指定してください。"))
     mapping, mention_kinds = _resolve_mentions(body, conv)
+    if author is not None:
+        mention_kinds.pop(author.pk, None)  # no unread mention from oneself
     html = markdown.render(body, mapping)
     now = timezone.now()
     with transaction.atomic():
