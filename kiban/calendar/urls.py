@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from kiban.calendar import views
+from kiban.calendar import feed, views
 
 app_name = "calendar"
 urlpatterns = [
@@ -15,4 +15,6 @@ urlpatterns = [
     path("calendar/events/<int:event_id>/reply/", views.event_reply, name="event_reply"),
     path("calendar/events/<int:event_id>/delete/", views.event_delete, name="event_delete"),
     path("calendar/settings/", views.calendar_settings, name="settings"),
+    # The private iCalendar feed: no session, the secret token in the URL is the credential.
+    path("calendar/feed/<str:token>.ics", feed.feed_view, name="feed"),
 ]

@@ -531,6 +531,15 @@ def test_feed_url_is_shown_once_and_rotates(client, clerk):
     assert first != second
     assert FeedToken.objects.filter(staff=clerk).count() == 1
     assert "feed-url" not in client.get("/calendar/settings/").content.decode()
+    # The new URL serves the calendar without a session; the old one is gone.
+    make_event(clerk, "係内打合せ", at(26, 10), at(26, 11))
+    client.logout()
+    path = second.split("://", 1)[1].split("/", 1)[1]
+    response = client.get("/" + path)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert "SUMMARY:係内打合せ" in response.content.decode()
+    assert client.get("/" + first.split("://", 1)[1].split("/", 1)[1]).status_code == 404
 
 
 ICS = b"""BEGIN:VCALENDAR\r
@@ -580,3 +589,9 @@ def test_navigation_lights_up_the_schedule_section(client, clerk):
     client.force_login(clerk)
     html = client.get(reverse("calendar:index")).content.decode()
     assert re.search(r'class="nav-item is-current" aria-current="page" data-section="schedule"', html)
+
+
+def test_directory_profile_links_to_the_persons_calendar(client, clerk, section_head):
+    client.force_login(clerk)
+    html = client.get("/directory/staff/100001/").content.decode()
+    assert '<a class="btn" href="/calendar/u/100001/">この人の予定</a>' in html
