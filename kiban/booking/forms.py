@@ -29,8 +29,12 @@ def _staff(username: str, field: str):
 
 class BookingForm(forms.Form):
     date = forms.DateField(label=_("日付"), widget=forms.DateInput(attrs={"type": "date"}))
-    start_time = forms.TimeField(label=_("開始"), widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
-    end_time = forms.TimeField(label=_("終了"), widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+    start_time = forms.TimeField(
+        label=_("開始"), widget=forms.TimeInput(format="%H:%M", attrs={"type": "time", "step": 300})
+    )
+    end_time = forms.TimeField(
+        label=_("終了"), widget=forms.TimeInput(format="%H:%M", attrs={"type": "time", "step": 300})
+    )
     purpose = forms.CharField(label=_("用件"), max_length=200, required=False)
     repeat = forms.ChoiceField(label=_("繰り返し"), choices=REPEAT_CHOICES, required=False)
     repeat_count = forms.IntegerField(label=_("回数"), min_value=2, max_value=100, required=False, initial=4)
