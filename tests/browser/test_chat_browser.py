@@ -240,3 +240,91 @@ def test_new_messages_arrive_by_polling_when_websocket_is_blocked(browser, asgi_
         assert _bodies(page) == ["避難所の開設状況を共有します"]
     finally:
         page.context.close()
+
+
+def test_composer_mentions_by_kana_and_sends_a_file(browser, asgi_server, clerk, section_head, tmp_path):
+    from kiban.chat import actions
+    from kiban.chat.models import Attachment, Message
+
+    conv, _ = actions.do_create_conversation(
+        clerk, kind="group", members=[section_head.username], name="課内"
+    )
+    page = _page(browser, asgi_server, PC)
+    try:
+        sign_in(page, clerk.username, PASSWORD)
+        page.goto(f"/chat/c/{conv.pk}/")
+        _wait_ready(page)
+        box = page.locator(".chat-pane textarea")
+        box.press_sequentially("確認お願いします @たかはし")
+        option = page.locator("#main-mentions li", has_text="髙橋")
+        expect(option).to_be_visible()
+        box.press("Enter")  # chooses the person; does not send
+        assert box.input_value() == "確認お願いします @100001 "
+        assert page.locator(".chat-pane .messages .msg").count() == 0
+
+        report = tmp_path / "報告書.txt"
+        report.write_text("令和8年度 報告", encoding="utf-8")
+        page.locator('.chat-pane input[type="file"]').set_input_files(str(report))
+        expect(page.locator(".chat-pane .composer-files li")).to_have_count(1)
+        box.press("Enter")
+        expect(page.locator(".chat-pane .messages .msg")).to_have_count(1)
+        mention = page.locator(".chat-pane .msg-body .mention")
+        expect(mention).to_have_attribute("data-username", "100001")
+        chip = page.locator(".chat-pane .attachment-file")
+        expect(chip).to_contain_text("報告書.txt")
+        message = Message.objects.get(conversation=conv)
+        assert message.body == "確認お願いします @100001"
+        attachment = Attachment.objects.get(message=message)
+        assert chip.get_attribute("href") == f"/api/v1/attachments/{attachment.pk}"
+        assert page.csp.violations == []
+    finally:
+        page.context.close()
+
+
+def test_react_edit_pin_and_delete_from_the_message_menu(browser, asgi_server, clerk, section_head):
+    from kiban.chat import actions
+    from kiban.chat.models import Message, Reaction
+
+    conv, _ = actions.do_create_conversation(
+        clerk, kind="group", members=[section_head.username], name="課内"
+    )
+    mine = actions.do_post_message(clerk, actions.access_conversation(clerk, conv.pk), "会議は10時です")
+    page = _page(browser, asgi_server, PC)
+    page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        sign_in(page, clerk.username, PASSWORD)
+        page.goto(f"/chat/c/{conv.pk}/")
+        _wait_ready(page)
+        msg = page.locator(".chat-pane .messages .msg").first
+        msg.hover()
+        msg.locator('[data-action="react"]').click()
+        msg.locator('[data-pick="👍"]').click()
+        expect(msg.locator(".reaction.is-mine")).to_have_text("👍1")
+        assert list(Reaction.objects.values_list("emoji", "staff__username")) == [("👍", "100002")]
+        msg.locator(".reaction.is-mine").click()  # a second click takes it back
+        expect(msg.locator(".reaction")).to_have_count(0)
+        assert Reaction.objects.count() == 0
+
+        msg.hover()
+        msg.locator('[data-action="edit"]').click()
+        editor = msg.locator(".msg-edit textarea")
+        editor.fill("会議は11時に変更です")
+        editor.press("Enter")
+        expect(msg.locator(".msg-body")).to_have_text("会議は11時に変更です")
+        expect(msg.locator(".msg-edited")).to_have_text("編集済み")
+        mine.refresh_from_db()
+        assert mine.body == "会議は11時に変更です"
+
+        msg.hover()
+        msg.locator('[data-action="pin"]').click()
+        expect(msg.locator(".msg-pinned")).to_be_visible()
+
+        msg.hover()
+        msg.locator('[data-action="delete"]').click()  # the confirm() is accepted
+        expect(msg.locator(".msg-tombstone")).to_have_text("このメッセージは削除されました")
+        mine.refresh_from_db()
+        assert mine.deleted_at is not None
+        assert Message.objects.filter(conversation=conv).count() == 1
+        assert page.csp.violations == []
+    finally:
+        page.context.close()
