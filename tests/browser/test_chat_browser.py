@@ -87,6 +87,9 @@ def test_two_people_chat_live_on_pc_and_phone(browser, asgi_server, clerk, secti
         item.click()
         ben.wait_for_url(conv_url)
         _wait_ready(ben)
+        # Both hold a WebSocket (not the polling fallback).
+        expect(ann.locator("[data-chat]")).to_have_attribute("data-realtime", "live")
+        expect(ben.locator("[data-chat]")).to_have_attribute("data-realtime", "live")
         # On the phone the conversation is its own screen: the list is hidden, a back link is shown.
         assert not ben.locator(".chat-list").is_visible()
         assert ben.locator(".conv-back").is_visible()
@@ -326,5 +329,52 @@ def test_react_edit_pin_and_delete_from_the_message_menu(browser, asgi_server, c
         assert mine.deleted_at is not None
         assert Message.objects.filter(conversation=conv).count() == 1
         assert page.csp.violations == []
+    finally:
+        page.context.close()
+
+
+def test_a_missed_event_is_fetched_and_shown_in_order_once(browser, asgi_server, clerk, section_head):
+    import json
+
+    from kiban.chat import actions
+
+    conv, _ = actions.do_create_conversation(
+        clerk, kind="group", members=[section_head.username], name="課内"
+    )
+    page = _page(browser, asgi_server, PC)
+    dropped: list[int] = []
+
+    def lossy_socket(ws):
+        # Between server and page, the frame announcing seq 2 is lost (a flaky mobile network).
+        server = ws.connect_to_server()
+
+        def forward(frame):
+            data = json.loads(frame) if isinstance(frame, str) else {}
+            if data.get("type") == "message.created" and data["message"]["seq"] == 2:
+                dropped.append(2)
+                return
+            ws.send(frame)
+
+        server.on_message(forward)
+
+    page.route_web_socket("**/ws", lossy_socket)
+    try:
+        sign_in(page, clerk.username, PASSWORD)
+        page.goto(f"/chat/c/{conv.pk}/")
+        _wait_ready(page)
+        expect(page.locator("[data-chat]")).to_have_attribute("data-realtime", "live")
+        head = actions.access_conversation(section_head, conv.pk)
+        for text in ["一つ目", "二つ目", "三つ目"]:
+            actions.do_post_message(section_head, head, text)
+        expect(page.locator(".chat-pane .messages .msg")).to_have_count(3)
+        assert dropped == [2]
+        assert _bodies(page) == ["一つ目", "二つ目", "三つ目"]
+        assert page.locator(".chat-pane .messages .msg").evaluate_all(
+            "els => els.map(e => e.dataset.seq)"
+        ) == [
+            "1",
+            "2",
+            "3",
+        ]
     finally:
         page.context.close()

@@ -158,7 +158,28 @@ async function connectRealtime({ list, timeline, conversationId, setStatus }) {
   if (stream.status !== "offline") onStatus(stream.status);
 }
 
+// Keyboard: in a message list, ↑/↓ move between messages (each shows its menu while focused, Tab
+// enters it); End goes to the newest.
+function bindKeyboard(root) {
+  root.addEventListener("keydown", (event) => {
+    const scroller = event.target.closest(".timeline");
+    if (!scroller || event.target.closest("textarea, input")) return;
+    const items = [...scroller.querySelectorAll("li.msg")];
+    if (!items.length) return;
+    const current = event.target.closest("li.msg");
+    let next = null;
+    if (event.key === "ArrowDown") next = current ? items[items.indexOf(current) + 1] : items[0];
+    else if (event.key === "ArrowUp") next = current ? items[items.indexOf(current) - 1] : items[items.length - 1];
+    else if (event.key === "End") next = items[items.length - 1];
+    else return;
+    if (!next) return;
+    event.preventDefault();
+    next.focus();
+  });
+}
+
 function bindMessageActions(root, { timeline, thread, me, conversationId }) {
+  bindKeyboard(root);
   root.addEventListener("click", async (event) => {
     const msgNode = event.target.closest("li.msg");
     if (!msgNode || !root.contains(msgNode)) return;
