@@ -1,0 +1,370 @@
+"""Japanese full-text search over the messages a person can read (kiban.core.search has the machinery).
+
+What a person may search: messages of the conversations they are a member of *now* (a Member row; leaving
+deletes it), never deleted ones. A public channel they have not joined is not searched: they can join it.
+
+Index (built by migration chat 0002, kept by the database, so chat actions need no search code):
+- SQLite: contentless FTS5 table `chat_message_fts` (rowid = message id) of the bigrams of the normalised
+  body, written by triggers on `chat_message` (insert, edit, tombstone, delete) that call
+  `kiban_text_tokens` (kiban.core.search, registered on every connection).
+- PostgreSQL: a GIN index over `kiban_bigrams(kiban_normalize(body))` of live messages, statistics target
+  raised so the planner sees rare bigrams as rare.
+
+A query's terms (space-separated, normalised: kana, width and case do not matter) must all occur; terms of
+two characters or more are looked up in the index, and every candidate is rechecked with a substring match
+of every term on the normalised body, so the index narrows and never decides. Results are newest first,
+paged by keyset (`before_id`); totals are never counted ("50+").
+
+Plans, chosen per query (measured in benchmarks/message_search.py):
+- *scope*: when the person's conversations (or the one filtered on) hold few messages, or every term is a
+  single character (not indexed), read those messages newest first and check each: bounded by `SCAN_LIMIT`.
+- *index*: otherwise. SQLite walks the FTS5 matches newest first (FTS5 serves `ORDER BY rowid DESC`) and
+  keeps those in the person's conversations, stopping at the page size. PostgreSQL first looks at a window
+  of the newest messages (common terms fill a page there, and the GIN bitmap of a term in most messages
+  would be large), then asks the GIN index for older ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kiban.chat.models import Conversation, Member, Message
+from kiban.core import search as core_search
+
+FTS_TABLE = "chat_message_fts"
+PG_INDEX = "chat_message_bigrams_gin"
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+MAX_TERMS = 8
+MAX_QUERY = 200
+# A scope of at most this many messages is read directly (cheaper than walking the index's matches, of
+# which the person may see few); one-character queries read at most this many of the newest.
+SCAN_LIMIT = 5000
+# PostgreSQL: the newest messages looked at before the GIN index is asked.
+PG_WINDOW = 20000
+
+_TRIGGERS = {
+    "chat_message_fts_ai": """
+        CREATE TRIGGER IF NOT EXISTS chat_message_fts_ai AFTER INSERT ON chat_message
+        WHEN new.deleted_at IS NULL BEGIN
+          INSERT INTO chat_message_fts(rowid, grams) VALUES (new.id, kiban_text_tokens(new.body));
+        END""",
+    "chat_message_fts_ad": """
+        CREATE TRIGGER IF NOT EXISTS chat_message_fts_ad AFTER DELETE ON chat_message
+        WHEN old.deleted_at IS NULL BEGIN
+          INSERT INTO chat_message_fts(chat_message_fts, rowid, grams)
+            VALUES ('delete', old.id, kiban_text_tokens(old.body));
+        END""",
+    # An edit replaces the tokens; a tombstone (deleted_at set) removes them. One trigger, in this order:
+    # contentless FTS5 must forget the old tokens before the same rowid is written again.
+    "chat_message_fts_au": """
+        CREATE TRIGGER IF NOT EXISTS chat_message_fts_au AFTER UPDATE OF body, deleted_at ON chat_message
+        WHEN old.body IS NOT new.body OR (old.deleted_at IS NULL) <> (new.deleted_at IS NULL) BEGIN
+          INSERT INTO chat_message_fts(chat_message_fts, rowid, grams)
+            SELECT 'delete', old.id, kiban_text_tokens(old.body) WHERE old.deleted_at IS NULL;
+          INSERT INTO chat_message_fts(rowid, grams)
+            SELECT new.id, kiban_text_tokens(new.body) WHERE new.deleted_at IS NULL;
+        END""",
+}
+
+
+# --- Index set-up (migration chat 0002, post_migrate, the benchmark) ---------------------------------------
+
+
+def install_index(conn=None) -> None:
+    """Create the index objects for this engine if missing (idempotent). `conn`: a Django connection."""
+    conn = conn or connection
+    with conn.cursor() as cursor:
+        if conn.vendor == "sqlite":
+            cursor.execute(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(grams, content='', "
+                "tokenize='unicode61')"
+            )
+            for sql in _TRIGGERS.values():
+                cursor.execute(sql)
+        elif conn.vendor == "postgresql":
+            core_search.install_pg_functions(cursor)
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON chat_message "
+                "USING gin (kiban_bigrams(kiban_normalize(body))) WHERE deleted_at IS NULL"
+            )
+            # With the default target, rare bigrams were estimated as common and the planner chose scans.
+            cursor.execute(f"ALTER INDEX {PG_INDEX} ALTER COLUMN 1 SET STATISTICS 10000")
+
+
+def uninstall_index(conn=None) -> None:
+    conn = conn or connection
+    with conn.cursor() as cursor:
+        if conn.vendor == "sqlite":
+            for name in _TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+        elif conn.vendor == "postgresql":
+            cursor.execute(f"DROP INDEX IF EXISTS {PG_INDEX}")
+
+
+def rebuild_index(conn=None) -> None:
+    """Re-create the SQLite index from the messages (after a token change, or a bulk load with the triggers
+    dropped). No-op on PostgreSQL (REINDEX there)."""
+    conn = conn or connection
+    if conn.vendor != "sqlite":
+        return
+    install_index(conn)
+    with conn.cursor() as cursor:
+        cursor.execute("INSERT INTO chat_message_fts(chat_message_fts) VALUES ('delete-all')")
+        cursor.execute(
+            "INSERT INTO chat_message_fts(rowid, grams) "
+            "SELECT id, kiban_text_tokens(body) FROM chat_message WHERE deleted_at IS NULL"
+        )
+
+
+def ensure_index(sender=None, using: str = "default", **kwargs) -> None:
+    """`post_migrate` receiver. Django's SQLite schema editor rebuilds a table to alter it, which drops its
+    triggers; when that has happened to chat_message, put them back and rebuild the index."""
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor != "sqlite":
+        return
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = %s", [FTS_TABLE])
+        if not cursor.fetchone()[0]:
+            return  # not migrated this far yet
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN (%s, %s, %s)",
+            list(_TRIGGERS),
+        )
+        present = cursor.fetchone()[0]
+    if present != len(_TRIGGERS):
+        with transaction.atomic(using=using):
+            rebuild_index(conn)
+
+
+# --- Search ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MessageSearchResult:
+    messages: list[Message]  # newest first, with author, conversation, reactions, attachments loaded
+    more: bool  # more matches exist (show "50+"; ask again with before_id = the last id)
+
+
+def _field_error(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]})
+
+
+def _vendor() -> str:
+    return "postgresql" if connection.vendor == "postgresql" else "sqlite"
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _scope(user, conversation_id: int | None) -> tuple[list[int], int]:
+    """The conversations searched (the person's, or the one asked for if they are a member: else 404) and
+    how many messages they hold (their last seq: no gaps, so a count without counting)."""
+    members = Member.objects.filter(staff=user)
+    if conversation_id is not None:
+        members = members.filter(conversation_id=conversation_id)
+        if not members.exists():
+            raise Http404
+    ids = list(members.values_list("conversation_id", flat=True))
+    size = Conversation.objects.filter(pk__in=members.values("conversation_id")).aggregate(n=Sum("last_seq"))
+    return ids, int(size["n"] or 0)
+
+
+def search_message_ids(
+    user,
+    q: str,
+    *,
+    conversation_id: int | None = None,
+    author_username: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    before_id: int | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> tuple[list[int], bool]:
+    """Ids of the matching messages `user` can read, newest first, at most `limit`, and whether there are
+    more. Bad input raises ValidationError naming the field (`q`, `user`, `to`); a conversation the person
+    is not a member of raises Http404."""
+    if len(q or "") > MAX_QUERY:
+        raise _field_error("q", _("検索語は%(max)d文字までです。") % {"max": MAX_QUERY})
+    terms = core_search.parse_terms(q or "", MAX_TERMS)
+    if not terms:
+        raise _field_error("q", _("検索語を入力してください。"))
+    if date_from and date_to and date_from > date_to:
+        raise _field_error("to", _("終了日は開始日以降にしてください。"))
+    limit = max(1, min(limit, MAX_LIMIT))
+
+    where = ["m.deleted_at IS NULL"]
+    params: list = []
+    if author_username:
+        from kiban.accounts.models import Staff
+
+        author_id = Staff.objects.filter(username=author_username).values_list("pk", flat=True).first()
+        if author_id is None:
+            raise _field_error("user", _("該当する職員がいません。"))
+        where.append("m.author_id = %s")
+        params.append(author_id)
+    if date_from:
+        where.append("m.created_at >= %s")
+        params.append(_day_start(date_from))
+    if date_to:
+        where.append("m.created_at < %s")
+        params.append(_day_start(date_to + dt.timedelta(days=1)))
+    for term in terms:
+        where.append("kiban_normalize(m.body) LIKE %s ESCAPE '\\'")
+        params.append(f"%{core_search.like_escape(term)}%")
+
+    conversation_ids, size = _scope(user, conversation_id)
+    if not conversation_ids:
+        return [], False
+    vendor = _vendor()
+    scope = _scope_condition(vendor, user, conversation_ids, conversation_id)
+    query = _Query(scope[0], scope[1], " AND ".join(where), params, before_id, limit + 1)
+    indexed = [t for t in terms if len(t) >= 2]
+    if not indexed or size <= SCAN_LIMIT:
+        ids = _scan_scope(vendor, query)
+    elif vendor == "sqlite":
+        ids = _sqlite_index(query, indexed)
+    else:
+        ids = _pg_index(query, indexed)
+    return ids[:limit], len(ids) > limit
+
+
+@dataclass
+class _Query:
+    scope: str  # SQL condition on m.conversation_id
+    scope_params: list
+    conditions: str  # SQL: not deleted, filters, the substring recheck of every term
+    params: list
+    before_id: int | None
+    limit: int
+
+
+def _scope_condition(vendor: str, user, conversation_ids: list[int], conversation_id: int | None):
+    if conversation_id is not None:
+        return "m.conversation_id = %s", [conversation_id]
+    if vendor == "postgresql":
+        # An array parameter, not a subquery: the planner then knows the list (905 ms → < 100 ms measured).
+        return "m.conversation_id = ANY(%s)", [conversation_ids]
+    return "m.conversation_id IN (SELECT conversation_id FROM chat_member WHERE staff_id = %s)", [user.pk]
+
+
+def _run(sql: str, params: list) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _scan_scope(vendor: str, q: _Query) -> list[int]:
+    """The newest `SCAN_LIMIT` messages of the scope, each checked (small scopes; one-character terms)."""
+    before = " AND m.id < %s" if q.before_id is not None else ""
+    # PostgreSQL: OFFSET 0 keeps the bound subquery from being merged into the outer query.
+    fence = " OFFSET 0" if vendor == "postgresql" else ""
+    # Constant fragments only; every value is a parameter.
+    sql = (
+        "SELECT m.id FROM chat_message m WHERE m.id IN ("  # noqa: S608
+        f"SELECT m.id FROM chat_message m WHERE {q.scope}{before} ORDER BY m.id DESC LIMIT %s{fence}"
+        f") AND {q.conditions} ORDER BY m.id DESC LIMIT %s"
+    )
+    before_params = [q.before_id] if q.before_id is not None else []
+    return _run(sql, [*q.scope_params, *before_params, SCAN_LIMIT, *q.params, q.limit])
+
+
+def _sqlite_index(q: _Query, terms: list[str]) -> list[int]:
+    """Walk the FTS5 matches newest first, keeping the person's: stops at the page size."""
+    before = " AND f.rowid < %s" if q.before_id is not None else ""
+    sql = (
+        f"SELECT m.id FROM {FTS_TABLE} f JOIN chat_message m ON m.id = f.rowid "  # noqa: S608
+        f"WHERE {FTS_TABLE} MATCH %s{before} AND {q.scope} AND {q.conditions} "
+        "ORDER BY f.rowid DESC LIMIT %s"
+    )
+    before_params = [q.before_id] if q.before_id is not None else []
+    return _run(sql, [core_search.fts_match(terms), *before_params, *q.scope_params, *q.params, q.limit])
+
+
+def _pg_index(q: _Query, terms: list[str]) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM chat_message")
+        top = cursor.fetchone()[0]
+    if q.before_id is not None:
+        top = min(top, q.before_id - 1)
+    floor = top - PG_WINDOW
+    # 1. The newest window: a primary-key range, each row of the person's conversations checked.
+    window_sql = (
+        "SELECT m.id FROM chat_message m "  # noqa: S608
+        f"WHERE m.id > %s AND m.id <= %s AND {q.scope} AND {q.conditions} ORDER BY m.id DESC LIMIT %s"
+    )
+    ids = _run(window_sql, [floor, top, *q.scope_params, *q.params, q.limit])
+    if len(ids) >= q.limit or floor <= 0:
+        return ids
+    # 2. Older messages through the GIN index (a term in few messages: a small bitmap).
+    index_sql = (
+        "SELECT m.id FROM chat_message m WHERE kiban_bigrams(kiban_normalize(m.body)) @> %s::text[] "  # noqa: S608
+        f"AND m.id <= %s AND {q.scope} AND {q.conditions} ORDER BY m.id DESC LIMIT %s"
+    )
+    older = [core_search.pg_bigram_array(terms), floor, *q.scope_params, *q.params, q.limit - len(ids)]
+    return ids + _run(index_sql, older)
+
+
+def load_messages(ids: list[int]) -> list[Message]:
+    """The messages with these ids, in this order, with what `message_dict` reads (a few queries)."""
+    rows = (
+        Message.objects.filter(pk__in=ids)
+        .select_related("author", "conversation")
+        .prefetch_related("reactions__staff", "attachments", "mention_rows__staff")
+    )
+    by_id = {m.pk: m for m in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def search_messages(
+    user,
+    q: str,
+    *,
+    conversation_id: int | None = None,
+    author_username: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    before_id: int | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> MessageSearchResult:
+    """Messages `user` can read matching `q`, newest first (see `search_message_ids`)."""
+    ids, more = search_message_ids(
+        user,
+        q,
+        conversation_id=conversation_id,
+        author_username=author_username,
+        date_from=date_from,
+        date_to=date_to,
+        before_id=before_id,
+        limit=limit,
+    )
+    return MessageSearchResult(messages=load_messages(ids), more=more)
+
+
+def conversation_titles(user, conversations: list[Conversation]) -> dict[int, str]:
+    """What each conversation is called for `user` (a dm or unnamed group: the other members' names)."""
+    from kiban.chat.serializers import conversation_title
+
+    unnamed = [c.pk for c in conversations if not c.name]
+    names: dict[int, list[tuple[int, str]]] = {pk: [] for pk in unnamed}
+    if unnamed:
+        rows = (
+            Member.objects.filter(conversation_id__in=unnamed)
+            .select_related("staff")
+            .order_by("joined_at", "id")
+        )
+        for m in rows:
+            names[m.conversation_id].append((m.staff_id, m.staff.full_name or m.staff.username))
+    return {c.pk: conversation_title(c, names.get(c.pk, []), user.pk) for c in conversations}
