@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from kiban.accounts.models import Staff
 from kiban.chat import actions, queries
+from kiban.chat import search as chat_search
 from kiban.chat.attachments import max_upload_bytes
 from kiban.chat.models import Conversation, Member, Team
 from kiban.chat.serializers import conversation_dict, conversation_title, message_dict
@@ -298,36 +299,65 @@ def new(request):
 
 @login_required
 def search(request):
-    """Message search over what the person may read (kiban.chat.search); results link into the
-    conversation at the message (`?seq=N`)."""
+    """Message search over what the person may read (kiban.chat.search); results, newest first, link into
+    the conversation at the message (`?seq=N`). `before` pages on by message id."""
     query = request.GET.get("q", "")[:200].strip()
     conv_id = _int_param(request, "conversation")
-    person = request.GET.get("person", "")[:50].strip()
-    start = _parse_date(request.GET.get("since", ""))
-    end = _parse_date(request.GET.get("until", ""))
-    hits = None
-    error = ""
+    person = request.GET.get("person", "")[:150].strip()
+    before = _int_param(request, "before")
+    hits, more, error = None, False, ""
     if query:
         try:
-            hits = _search(request.user, query, conv_id, person, start, end)
+            result = chat_search.search_messages(
+                request.user,
+                query,
+                conversation_id=conv_id,
+                author_username=person or None,
+                date_from=_parse_date(request.GET.get("since", "")),
+                date_to=_parse_date(request.GET.get("until", "")),
+                before_id=before,
+            )
         except ValidationError as exc:
             error = _error_text(exc)
+        except Http404:
+            error = _("その会話は検索できません。")
+        else:
+            more = result.more
+            convs = {m.conversation_id: m.conversation for m in result.messages}
+            titles = chat_search.conversation_titles(request.user, list(convs.values()))
+            hits = [
+                {
+                    "id": m.pk,
+                    "conversation": m.conversation_id,
+                    "conv_title": titles.get(m.conversation_id, ""),
+                    "seq": m.seq,
+                    "author_name": (m.author.full_name or m.author.username) if m.author else m.bot_name,
+                    "when": _time_label(m.created_at),
+                    "highlighted": highlight(m.body, query),
+                }
+                for m in result.messages
+            ]
     groups, _has = _conversation_groups(request.user, None)
-    titles = {item["id"]: item["title"] for group in groups for item in group["items"]}
-    for hit in hits or []:
-        hit["conv_title"] = titles.get(hit["conversation"], "")
+    choices = sorted(
+        ((item["id"], item["title"]) for group in groups for item in group["items"]), key=lambda c: str(c[1])
+    )
+    next_query = request.GET.copy()
+    if hits:
+        next_query["before"] = str(hits[-1]["id"])
     return render(
         request,
         "chat/search.html",
         {
             "query": query,
             "hits": hits,
+            "more": more,
+            "next_query": next_query.urlencode(),
             "error": error,
             "conversation": conv_id,
             "person": person,
             "since": request.GET.get("since", ""),
             "until": request.GET.get("until", ""),
-            "conversations": sorted(titles.items(), key=lambda item: str(item[1])),
+            "conversations": choices,
             "nav_current": "chat",
         },
     )
@@ -338,31 +368,6 @@ def _parse_date(value: str) -> dt.date | None:
         return dt.date.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-def _search(user, query, conv_id, person, start, end) -> list[dict]:
-    """Adapter over kiban.chat.search (owned by the search engineer): hits as dicts for the template."""
-    from kiban.chat import search as chat_search
-
-    kwargs = {"conversation_id": conv_id, "author": person or None, "since": start, "until": end}
-    result = chat_search.search_messages(user, query, **kwargs)
-    hits = []
-    for hit in getattr(result, "hits", result):
-        row = hit if isinstance(hit, dict) else hit.__dict__
-        message = row.get("message") or row
-        created = message.get("created_at")
-        if isinstance(created, str):
-            created = dt.datetime.fromisoformat(created)
-        hits.append(
-            {
-                "conversation": message.get("conversation"),
-                "seq": message.get("seq"),
-                "author_name": message.get("author_name") or message.get("author"),
-                "when": _time_label(created) if created else "",
-                "highlighted": highlight(message.get("body", ""), query),
-            }
-        )
-    return hits
 
 
 def highlight(text: str, query: str, *, limit: int = 240) -> str:

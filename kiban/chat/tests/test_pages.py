@@ -157,3 +157,31 @@ def test_new_group_with_unknown_member_creates_nothing(client, clerk):
 def test_search_highlight_escapes_the_body_and_marks_the_terms():
     html = highlight("<script>alert(1)</script> 予算の件 <b>", "予算")
     assert html == "&lt;script&gt;alert(1)&lt;/script&gt; <mark>予算</mark>の件 &lt;b&gt;"
+
+
+def test_search_page_finds_own_conversations_messages_with_terms_marked(client, clerk, section_head, group):
+    actions.do_post_message(
+        section_head, actions.access_conversation(section_head, group.pk), "来年度の予算について"
+    )
+    client.force_login(clerk)
+    response = client.get(reverse("chat:search"), {"q": "予算"})
+    assert response.status_code == 200
+    assert "来年度の<mark>予算</mark>について" in response.text
+    assert f'href="/chat/c/{group.pk}/?seq=1#m1"' in response.text
+
+
+def test_search_page_never_shows_messages_of_conversations_one_is_not_in(
+    client, other_clerk, section_head, group
+):
+    actions.do_post_message(
+        section_head, actions.access_conversation(section_head, group.pk), "人事の秘密の予算"
+    )
+    client.force_login(other_clerk)
+    response = client.get(reverse("chat:search"), {"q": "予算"})
+    assert response.status_code == 200
+    assert "秘密" not in response.text
+    assert "0件" in response.text
+    refused = client.get(reverse("chat:search"), {"q": "予算", "conversation": group.pk})
+    assert refused.status_code == 200
+    assert "秘密" not in refused.text
+    assert "その会話は検索できません" in refused.text
