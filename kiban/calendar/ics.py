@@ -174,6 +174,30 @@ def _component_lines(text: str) -> list[tuple[str, int]]:
     return found
 
 
+def _check_structure(text: str) -> None:
+    """BEGIN/END must pair up: a truncated or hand-damaged file is refused naming the line, instead of
+    silently importing part of it."""
+    stack: list[tuple[str, int]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        upper = line.upper()
+        if upper.startswith("BEGIN:"):
+            stack.append((upper[6:].strip(), number))
+        elif upper.startswith("END:"):
+            name = upper[4:].strip()
+            if not stack or stack[-1][0] != name:
+                raise IcsError(
+                    _("%(line)d行目: 対応する BEGIN のない END:%(name)s です")
+                    % {"line": number, "name": name}
+                )
+            stack.pop()
+    if stack:
+        name, number = stack[-1]
+        raise IcsError(
+            _("%(line)d行目: BEGIN:%(name)s が閉じられていません (ファイルが途中で切れています)")
+            % {"line": number, "name": name}
+        )
+
+
 def _zone_name(value: dt.datetime, param_tzid: str | None, default_tzid: str) -> str:
     """The IANA name of the zone of a parsed DTSTART (for wall-clock recurrence)."""
     candidates = [param_tzid, getattr(value.tzinfo, "key", None), getattr(value.tzinfo, "zone", None)]
@@ -295,6 +319,7 @@ def parse_ics(data: bytes | str) -> tuple[list[_Parsed], ImportReport]:
         calendars = icalendar.Calendar.from_ical(text, multiple=True)
     except (ValueError, KeyError, IndexError, TypeError) as exc:
         raise IcsError(_("iCalendar として読めません: %(why)s") % {"why": exc}) from None
+    _check_structure(text)
     lines = iter(_component_lines(text))
     parsed: list[_Parsed] = []
     for cal in calendars:
