@@ -250,10 +250,30 @@ def rebook_event(
     car: dict | None = None,
     from_start: dt.datetime | None = None,
 ) -> list[Booking]:
-    """Release the event's bookings (from `from_start`) and book `ranges` instead, in one transaction."""
+    """Release the event's bookings (from `from_start`) and book `ranges` instead, in one transaction.
+    When nothing moved (same resources, same times) the bookings stay as they are, only the purpose
+    follows, so an approved booking is not sent back for approval by an edit of the title. A car keeps
+    its destination, driver and passengers unless `car` is given."""
+    resource_ids = list(dict.fromkeys(resource_ids))
     with transaction.atomic():
+        held = Booking.objects.filter(event_id=event_id, status__in=Booking.HOLDING)
+        if from_start is not None:
+            held = held.filter(start__gte=from_start)
+        held = list(held.select_for_update())
+        wanted = {(rid, s, e) for rid in resource_ids for s, e in ranges}
+        if held and wanted == {(b.resource_id, b.start, b.end) for b in held}:
+            purpose = (purpose or "").strip()[:200]
+            Booking.objects.filter(pk__in=[b.pk for b in held]).exclude(purpose=purpose).update(
+                purpose=purpose, updated_at=timezone.now()
+            )
+            return held
+        if car is None:
+            previous = next((b for b in held if b.driver_id), None)
+            if previous is not None:
+                car = {"destination": previous.destination, "driver": previous.driver_id,
+                       "passengers": previous.passengers}  # fmt: skip
         release_event_bookings(event_id, from_start=from_start)
-        if not list(resource_ids := list(resource_ids)) or not ranges:
+        if not resource_ids or not ranges:
             return []
         return reserve(
             resource_ids=resource_ids, ranges=ranges, booked_by=booked_by, purpose=purpose,

@@ -120,7 +120,9 @@ class Booking(models.Model):
         verbose_name=_("予定"),
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        # SET_NULL, not CASCADE: a car booking's alcohol checks are legal records kept a year, so deleting
+        # the event must not delete them. The calendar releases the bookings before deleting the event.
+        on_delete=models.SET_NULL,
         related_name="bookings",
     )
     # Occurrences of one recurring standalone booking share a series id.

@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from kiban.booking import actions, queries
 from kiban.booking.models import Booking, Resource
 from kiban.booking.tests.factories import BookingFactory, ResourceFactory, next_weekday, tokyo
 
 pytestmark = pytest.mark.django_db
+ON_POSTGRESQL = "postgresql" in settings.DATABASES["default"]["ENGINE"]
 
 
 def test_second_booking_of_same_slot_is_refused_naming_the_first(clerk, other_clerk):
@@ -179,7 +181,7 @@ def test_standalone_bookings_are_listed_for_the_bookers_calendar(clerk, other_cl
     assert queries.bookings_of([clerk.pk], tokyo(day, 0), tokyo(day, 23, 59)) == [mine]
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the exclusion constraint is PostgreSQL's")
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the exclusion constraint is PostgreSQL's")
 def test_database_itself_refuses_an_overlapping_booking_on_postgresql(clerk):
     room = ResourceFactory()
     day = next_weekday()
@@ -195,4 +197,28 @@ def test_database_itself_refuses_an_overlapping_booking_on_postgresql(clerk):
         end=tokyo(day, 11),
         status=Booking.Status.CANCELLED,
     )
-    assert connection.vendor == "postgresql"
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the exclusion constraint is PostgreSQL's")
+def test_a_race_lost_at_the_constraint_is_a_conflict_naming_the_winner(clerk, other_clerk, monkeypatch):
+    """The check before the insert saw nothing (the winner had not committed yet): the constraint refuses
+    the insert and the conflict still names the winner's time."""
+    room = ResourceFactory()
+    day = next_weekday()
+    BookingFactory(resource=room, booked_by=other_clerk, start=tokyo(day, 10), end=tokyo(day, 11))
+    real = actions.find_conflicts
+    calls = []
+
+    def blind_first(*args, **kwargs):
+        calls.append(1)
+        return [] if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(actions, "find_conflicts", blind_first)
+
+    with pytest.raises(actions.BookingConflict) as refused:
+        actions.reserve(
+            resource_ids=[room.pk], ranges=[(tokyo(day, 10, 30), tokyo(day, 11, 30))], booked_by=clerk
+        )
+
+    assert refused.value.conflicts == [(tokyo(day, 10), tokyo(day, 11))]
+    assert Booking.objects.filter(booked_by=clerk).count() == 0
