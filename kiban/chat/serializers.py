@@ -81,7 +81,9 @@ def message_dict(
     }
 
 
-def conversation_title(conv: Conversation, member_names: list[tuple[int, str]], for_user_id: int) -> str:
+def conversation_title(
+    conv: Conversation, member_names: list[tuple[int, str]], for_user_id: int | None
+) -> str:
     """What to call a conversation: its name, else (dm, unnamed group) the other people's names."""
     if conv.name:
         return conv.name
@@ -105,8 +107,9 @@ def conversation_dict(
     `members` (with `staff` loaded) and `member` (the person's own row) are looked up when not given."""
     if members is None:
         members = list(conv.members.select_related("staff").order_by("joined_at", "id"))
+    user_id = getattr(for_user, "pk", None)  # None: a system action (the department sync)
     if member is None:
-        member = next((m for m in members if m.staff_id == for_user.pk), None)
+        member = next((m for m in members if m.staff_id == user_id), None)
     last_read = member.last_read_seq if member else 0
     if mentions is None:
         from kiban.chat.queries import unread_mentions
@@ -117,7 +120,7 @@ def conversation_dict(
         "id": conv.pk,
         "kind": conv.kind,
         "name": conv.name,
-        "title": conversation_title(conv, names, for_user.pk),
+        "title": conversation_title(conv, names, user_id),
         "topic": conv.topic,
         "team": conv.team_id,
         "visibility": conv.visibility,
