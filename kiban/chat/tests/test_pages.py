@@ -185,3 +185,20 @@ def test_search_page_never_shows_messages_of_conversations_one_is_not_in(
     assert refused.status_code == 200
     assert "秘密" not in refused.text
     assert "その会話は検索できません" in refused.text
+
+
+def test_conversation_page_query_count_does_not_grow_with_messages_or_conversations(
+    client, clerk, section_head, other_clerk, group, django_assert_max_num_queries
+):
+    head = actions.access_conversation(section_head, group.pk)
+    for i in range(30):
+        message = actions.do_post_message(section_head, head, f"@100002 連絡{i}")
+        actions.do_react(clerk, message, "👍")
+    for person in [section_head, other_clerk]:
+        actions.do_create_dm(clerk, person)
+    client.force_login(clerk)
+    client.get(reverse("chat:conversation", args=[group.pk]))  # session and device bookkeeping settle
+    with django_assert_max_num_queries(11):
+        assert client.get(reverse("chat:conversation", args=[group.pk])).status_code == 200
+    with django_assert_max_num_queries(5):
+        assert client.get(reverse("chat:index")).status_code == 200
