@@ -378,3 +378,50 @@ def test_a_missed_event_is_fetched_and_shown_in_order_once(browser, asgi_server,
         ]
     finally:
         page.context.close()
+
+
+def test_reply_in_a_thread_panel_on_a_phone(browser, asgi_server, clerk, section_head):
+    from kiban.chat import actions
+    from kiban.chat.models import Message
+
+    conv, _ = actions.do_create_conversation(
+        clerk, kind="group", members=[section_head.username], name="課内"
+    )
+    root = actions.do_post_message(
+        section_head, actions.access_conversation(section_head, conv.pk), "議題の案です"
+    )
+    page = _page(browser, asgi_server, PHONE, phone=True)
+    try:
+        sign_in(page, clerk.username, PASSWORD)
+        page.goto(f"/chat/c/{conv.pk}/")
+        _wait_ready(page)
+        msg = page.locator(".chat-pane .messages .msg").first
+        msg.click()  # a tap shows the message's menu on a touch screen
+        msg.locator('[data-action="thread"]').click()
+        panel = page.locator(".thread-panel")
+        expect(panel).to_be_visible()
+        expect(page.locator(".chat-pane")).to_be_hidden()  # the thread covers the conversation on a phone
+        expect(panel.locator(".thread-root .msg-body")).to_have_text("議題の案です")
+        box = panel.locator("textarea")
+        box.fill("賛成です")
+        box.press("Enter")
+        expect(panel.locator(".thread-replies .msg-body")).to_have_text(["賛成です"])
+        reply = Message.objects.get(thread_root=root)
+        assert (reply.body, reply.seq) == ("賛成です", 2)
+
+        # Another reply arrives live in the open thread.
+        actions.do_post_message(
+            section_head,
+            actions.access_conversation(section_head, conv.pk),
+            "ありがとう",
+            thread_root_id=root.pk,
+        )
+        expect(panel.locator(".thread-replies .msg-body")).to_have_text(["賛成です", "ありがとう"])
+        panel.locator('[data-action="close-thread"]').click()
+        expect(page.locator(".chat-pane")).to_be_visible()
+        # The replies stay in the thread; the conversation shows the root with its count.
+        expect(page.locator(".chat-pane .messages .msg")).to_have_count(1)
+        expect(page.locator(".chat-pane .msg-thread-link")).to_have_text("返信 2件")
+        assert page.csp.violations == []
+    finally:
+        page.context.close()
