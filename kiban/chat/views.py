@@ -13,7 +13,7 @@ import re
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -166,6 +166,8 @@ def post(request, conversation_id: int):
         actions.do_post_message(request.user, conv, body=request.POST.get("body", ""))
     except ValidationError as error:
         flash.error(request, _error_text(error))
+    except PermissionDenied as error:
+        flash.error(request, str(error))
     return redirect("chat:conversation", conv.pk)
 
 
@@ -241,6 +243,8 @@ def _info_post(request, conv: Conversation):
             raise Http404
     except ValidationError as error:
         flash.error(request, _error_text(error))
+    except PermissionDenied as error:
+        flash.error(request, str(error) or _("この操作はできません。"))
     return back
 
 

@@ -202,3 +202,54 @@ def test_conversation_page_query_count_does_not_grow_with_messages_or_conversati
         assert client.get(reverse("chat:conversation", args=[group.pk])).status_code == 200
     with django_assert_max_num_queries(5):
         assert client.get(reverse("chat:index")).status_code == 200
+
+
+def test_channel_browser_lists_public_channels_and_joining_opens_them(client, clerk, section_head):
+    from kiban.chat.tests.factories import make_channel
+
+    public = make_channel(section_head, name="防災")
+    secret = make_channel(section_head, name="人事秘密", visibility="private")
+    client.force_login(clerk)
+    page = client.get(reverse("chat:browse"))
+    assert "# 防災" in page.text
+    assert "人事秘密" not in page.text
+    # A public channel can be looked at before joining, without its messages; a private one is 404.
+    preview = client.get(reverse("chat:conversation", args=[public.pk]))
+    assert preview.status_code == 200
+    assert "参加する" in preview.text and "data-conversation=" not in preview.text
+    assert client.get(reverse("chat:conversation", args=[secret.pk])).status_code == 404
+    assert client.post(reverse("chat:join", args=[secret.pk])).status_code == 404
+    assert not Member.objects.filter(conversation=secret, staff=clerk).exists()
+
+    joined = client.post(reverse("chat:join", args=[public.pk]))
+    assert joined["Location"] == reverse("chat:conversation", args=[public.pk])
+    assert Member.objects.filter(conversation=public, staff=clerk, role="member").exists()
+    assert "参加中" in client.get(reverse("chat:browse")).text
+
+
+def test_owner_creates_a_webhook_and_sees_its_url_once(client, section_head):
+    from kiban.chat.models import Webhook
+    from kiban.chat.tests.factories import make_channel
+
+    channel = make_channel(section_head, name="防災")
+    client.force_login(section_head)
+    url = reverse("chat:info", args=[channel.pk])
+    client.post(url, {"op": "hook-create", "bot_name": "防災情報"})
+    hook = Webhook.objects.get(conversation=channel)
+    assert hook.bot_name == "防災情報"
+    first = client.get(url).text
+    assert "http://testserver/hooks/" in first
+    assert "http://testserver/hooks/" not in client.get(url).text
+
+
+def test_member_who_is_not_owner_cannot_create_a_webhook(client, clerk, section_head):
+    from kiban.chat.models import Webhook
+    from kiban.chat.tests.factories import make_channel
+
+    channel = make_channel(section_head, clerk, name="防災")
+    client.force_login(clerk)
+    url = reverse("chat:info", args=[channel.pk])
+    assert "Webhook を作成" not in client.get(url).text
+    response = client.post(url, {"op": "hook-create", "bot_name": "偽ボット"}, follow=True)
+    assert "オーナーだけができる操作です" in response.text
+    assert Webhook.objects.count() == 0
