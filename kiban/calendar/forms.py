@@ -79,11 +79,15 @@ class EventForm(forms.Form):
     all_day = forms.BooleanField(label=_("終日"), required=False)
     start_date = forms.DateField(label=_("開始日"), widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(
-        label=_("開始時刻"), required=False, widget=forms.TimeInput(attrs={"type": "time", "step": 300})
+        label=_("開始時刻"),
+        required=False,
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time", "step": 300}),
     )
     end_date = forms.DateField(label=_("終了日"), widget=forms.DateInput(attrs={"type": "date"}))
     end_time = forms.TimeField(
-        label=_("終了時刻"), required=False, widget=forms.TimeInput(attrs={"type": "time", "step": 300})
+        label=_("終了時刻"),
+        required=False,
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time", "step": 300}),
     )
     repeat = forms.ChoiceField(label=_("繰り返し"), choices=REPEAT_CHOICES, initial="none", required=False)
     interval = forms.IntegerField(label=_("間隔"), min_value=1, max_value=99, initial=1, required=False)

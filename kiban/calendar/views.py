@@ -578,7 +578,8 @@ def event_detail(request, event_id: int):
         seen.setdefault(booking.resource_id, booking)
     shown = list(seen.values())
     for booking in shown:
-        booking.url = _booking_url(booking.pk)
+        # The booking pages show a booking to its booker (the organiser) and the resource's managers.
+        booking.url = _booking_url(booking.pk) if is_organizer else ""
     local_start, local_end = timezone.localtime(occ.start), timezone.localtime(occ.end)
     key = grid.occurrence_key(occ)
     edit_url = reverse("calendar:event_edit", args=[event.pk])
@@ -610,14 +611,7 @@ def event_detail(request, event_id: int):
 
 
 def _booking_url(booking_id: int) -> str:
-    from django.urls import NoReverseMatch
-
-    for name in ("booking:booking_detail", "booking:detail", "booking:booking"):
-        try:
-            return reverse(name, args=[booking_id])
-        except NoReverseMatch:
-            continue
-    return ""
+    return reverse("booking:detail", args=[booking_id])
 
 
 @login_required

@@ -382,7 +382,7 @@ def test_event_with_a_room_books_it(client, clerk):
         "confirmed",
     )
     detail = client.get(f"/calendar/events/{event.pk}/").content.decode()
-    assert "第2会議室" in detail
+    assert f'<a href="/booking/bookings/{booking.pk}">第2会議室</a>' in detail
 
 
 def test_edit_form_is_prefilled_and_only_for_the_organiser(client, clerk, section_head):

@@ -18,7 +18,7 @@ function debounce(fn, ms) {
 
 // Times typed in the form are Asia/Tokyo (the server's zone; no DST).
 function isoAt(date, time) {
-  return `${date}T${time || "00:00"}:00+09:00`;
+  return `${date}T${(time || "00:00").slice(0, 5)}:00+09:00`;
 }
 
 function addDays(date, days) {
