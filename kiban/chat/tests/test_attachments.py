@@ -174,3 +174,25 @@ def test_upload_to_archived_conversation_is_refused(clerk, conv):
 def test_detect_content_type_on_utf8_split_across_chunks():
     data = "あいう".encode()
     assert detect_content_type(data[:4], [data[:4], data[4:]]) == "text/plain"
+
+
+def test_uploads_never_posted_are_pruned_after_a_day(clerk, conv):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kiban.chat.attachments import do_upload_attachment
+    from kiban.chat.jobs import prune_orphan_uploads
+
+    mine = actions.access_conversation(clerk, conv.pk)
+    old = do_upload_attachment(clerk, mine, SimpleUploadedFile("old.txt", b"old"))
+    fresh = do_upload_attachment(clerk, mine, SimpleUploadedFile("new.txt", b"new"))
+    posted = do_upload_attachment(clerk, mine, SimpleUploadedFile("posted.txt", b"posted"))
+    post(clerk, conv, "添付", attachment_ids=[posted.pk])
+    Attachment.objects.filter(pk__in=[old.pk, posted.pk]).update(
+        created_at=timezone.now() - dt.timedelta(days=2)
+    )
+    assert prune_orphan_uploads.func() == 1
+    assert set(Attachment.objects.values_list("name", flat=True)) == {"new.txt", "posted.txt"}
+    assert not default_storage.exists(old.file.name)
+    assert default_storage.exists(fresh.file.name)

@@ -114,3 +114,37 @@ def test_department_sync_api_is_for_it_admins(client, org_tree, clerk, it_admin)
     assert (response.json()["team"]["name"], response.json()["added"]) == ("人事課", 1)
     missing = client.post("/api/v1/teams/department-sync", {"department": 999999}, content_type=J)
     assert (missing.status_code, missing.json()["detail"].split(":")[0]) == (400, "department")
+
+
+def test_sync_command_names_unknown_codes_and_syncs_known_ones(org_tree, section_head, clerk):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="999999"):
+        call_command("chat_sync_departments", "100100", "999999")
+    assert Team.objects.count() == 0
+    out = StringIO()
+    call_command("chat_sync_departments", "100100", stdout=out)
+    assert out.getvalue() == "人事課: +2 -0\n"
+    out = StringIO()
+    call_command("chat_sync_departments", "--all", stdout=out)
+    assert out.getvalue() == "人事課: +0 -0\n"
+
+
+def test_admin_pages_and_sync_action(client, org_tree, section_head, it_admin):
+    team = actions.do_sync_department_team(org_tree["jinji"]).team
+    client.force_login(it_admin)
+    for url in (
+        "/admin/chat/team/",
+        f"/admin/chat/team/{team.pk}/change/",
+        "/admin/chat/conversation/",
+        "/admin/chat/webhook/",
+    ):
+        assert client.get(url).status_code == 200, url
+    TeamMember.objects.all().delete()
+    response = client.post(
+        "/admin/chat/team/", {"action": "sync_with_department", "_selected_action": [team.pk]}
+    )
+    assert response.status_code == 302
+    assert _team_members(team) == [("100001", "owner")]
