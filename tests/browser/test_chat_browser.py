@@ -425,3 +425,44 @@ def test_reply_in_a_thread_panel_on_a_phone(browser, asgi_server, clerk, section
         assert page.csp.violations == []
     finally:
         page.context.close()
+
+
+def test_a_file_over_the_limit_is_refused_with_a_message_and_a_dropped_file_is_attached(
+    browser, asgi_server, clerk, section_head, settings
+):
+    from kiban.chat import actions
+    from kiban.chat.models import Attachment
+
+    settings.KIBAN_CHAT_MAX_UPLOAD_BYTES = 1000
+    conv, _ = actions.do_create_conversation(
+        clerk, kind="group", members=[section_head.username], name="課内"
+    )
+    page = _page(browser, asgi_server, PC)
+    try:
+        sign_in(page, clerk.username, PASSWORD)
+        page.goto(f"/chat/c/{conv.pk}/")
+        _wait_ready(page)
+        page.locator('.chat-pane input[type="file"]').set_input_files(
+            {"name": "大きな図面.pdf", "mimeType": "application/pdf", "buffer": b"%PDF" + b"0" * 2000}
+        )
+        error = page.locator(".chat-pane .composer-error")
+        expect(error).to_be_visible()
+        expect(error).to_contain_text("大きな図面.pdf")
+        assert page.locator(".chat-pane .composer-files li").count() == 0
+
+        # Drag and drop onto the composer.
+        page.locator(".chat-pane form.composer").evaluate(
+            """form => {
+                const data = new DataTransfer();
+                data.items.add(new File(["議事メモ"], "メモ.txt", {type: "text/plain"}));
+                for (const type of ["dragenter", "dragover", "drop"]) {
+                    form.dispatchEvent(new DragEvent(type, {dataTransfer: data, bubbles: true, cancelable: true}));
+                }
+            }"""
+        )
+        expect(page.locator(".chat-pane .composer-files li")).to_have_count(1)
+        page.locator(".chat-pane textarea").press("Enter")
+        expect(page.locator(".chat-pane .attachment-file")).to_contain_text("メモ.txt")
+        assert list(Attachment.objects.values_list("name", flat=True)) == ["メモ.txt"]
+    finally:
+        page.context.close()
