@@ -466,3 +466,60 @@ def test_a_file_over_the_limit_is_refused_with_a_message_and_a_dropped_file_is_a
         assert list(Attachment.objects.values_list("name", flat=True)) == ["メモ.txt"]
     finally:
         page.context.close()
+
+
+def test_search_result_opens_the_conversation_at_an_old_message(browser, asgi_server, clerk, section_head):
+    from kiban.chat import actions
+
+    conv, _ = actions.do_create_conversation(
+        clerk, kind="group", members=[section_head.username], name="課内"
+    )
+    member = actions.access_conversation(clerk, conv.pk)
+    for i in range(1, 71):
+        actions.do_post_message(clerk, member, "庁舎の耐震補強について" if i == 3 else f"連絡{i}")
+    page = _page(browser, asgi_server, PHONE, phone=True)
+    try:
+        sign_in(page, clerk.username, PASSWORD)
+        page.goto("/chat/search/")
+        page.fill("#s-q", "耐震")
+        page.press("#s-q", "Enter")
+        hit = page.locator(".hit-list a")
+        expect(hit).to_have_count(1)
+        expect(hit.locator("mark")).to_have_text("耐震")
+        hit.click()
+        _wait_ready(page)
+        target = page.locator("#m3")
+        expect(target).to_have_class("msg is-target")
+        expect(target.locator(".msg-body")).to_have_text("庁舎の耐震補強について")
+        # Everything after it up to the newest is there, once, in order.
+        seqs = page.locator(".chat-pane .messages .msg").evaluate_all(
+            "els => els.map(e => Number(e.dataset.seq))"
+        )
+        assert seqs == list(range(1, 71))
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    finally:
+        page.context.close()
+
+
+def test_new_group_chat_with_people_picked_by_kana(browser, asgi_server, clerk, section_head, other_clerk):
+    from kiban.chat.models import Conversation
+
+    page = _page(browser, asgi_server, PHONE, phone=True)
+    try:
+        sign_in(page, clerk.username, PASSWORD)
+        page.goto("/chat/new/")
+        for kana, name in [("たかはし", "髙橋"), ("わたなべ", "渡邊")]:
+            page.fill("#new-person", kana)
+            page.locator(".picker-results button", has_text=name).click()
+        expect(page.locator(".picker-chosen li")).to_have_count(2)
+        page.fill("#new-name", "道路と人事の調整")
+        page.locator("form.card button[type=submit]").click()
+        page.wait_for_url("**/chat/c/*/")
+        _wait_ready(page)
+        conv = Conversation.objects.get(kind="group")
+        assert conv.name == "道路と人事の調整"
+        assert set(conv.members.values_list("staff__username", flat=True)) == {"100001", "100002", "500001"}
+        expect(page.locator(".conv-head h1")).to_have_text("道路と人事の調整")
+        assert page.csp.violations == []
+    finally:
+        page.context.close()
