@@ -334,8 +334,16 @@ def do_update_booking(user, booking: Booking, **changes) -> Booking:
             "passengers": changes.get("passengers", booking.passengers),
         }
         fields.update(_car_fields(car, ranges))
+    moved = (start, end) != (booking.start, booking.end)
+    back_to_approval = (
+        moved
+        and booking.resource.policy == Resource.Policy.APPROVAL
+        and not rules.manages_resource(user, booking.resource)
+    )
+    if back_to_approval:
+        # An approval was for the time asked; a new time is a new request.
+        fields["status"] = Booking.Status.PENDING
     with transaction.atomic():
-        moved = (start, end) != (booking.start, booking.end)
         if moved:
             conflicts = find_conflicts([booking.resource_id], ranges, exclude_ids=[booking.pk])
             if conflicts:
@@ -353,6 +361,8 @@ def do_update_booking(user, booking: Booking, **changes) -> Booking:
             ) from error
         if not updated:
             raise ValidationError({"status": _("取消・却下された予約は変更できません。")})
+        if back_to_approval:
+            _notify_approvers(booking.resource, booking.booked_by, ranges)
     booking.refresh_from_db()
     return booking
 
@@ -443,24 +453,25 @@ def expand_rrule(rrule: str, start: dt.datetime, end: dt.datetime) -> list[Range
         raise ValidationError({"rrule": _("繰り返しの指定が正しくありません。")})
     if end <= start:
         raise ValidationError({"end": _("終了は開始より後にしてください。")})
+    # Wall-clock recurrence in Asia/Tokyo (no DST, so aware arithmetic is wall-clock arithmetic). An aware
+    # DTSTART lets UNTIL be given in UTC (…Z), as calendar programs write it.
     local_start = timezone.localtime(start)
-    tz = local_start.tzinfo
     try:
-        rule = rrulestr(text, dtstart=local_start.replace(tzinfo=None))
+        rule = rrulestr(text, dtstart=local_start)
     except (ValueError, TypeError, OverflowError):
         raise ValidationError({"rrule": _("繰り返しの指定が正しくありません。")}) from None
-    limit = local_start.replace(tzinfo=None) + dt.timedelta(days=731)
+    limit = local_start + dt.timedelta(days=731)
     duration = end - start
     out: list[Range] = []
-    for occurrence in rule:
-        if occurrence > limit:
-            break
-        if len(out) >= MAX_OCCURRENCES:
-            raise ValidationError(
-                {"rrule": _("繰り返しは%(n)d回までです。") % {"n": MAX_OCCURRENCES}}
-            )  # fmt: skip
-        s = occurrence.replace(tzinfo=tz)
-        out.append((s, s + duration))
+    try:
+        for occurrence in rule:
+            if occurrence > limit:
+                break
+            if len(out) >= MAX_OCCURRENCES:
+                raise ValidationError({"rrule": _("繰り返しは%(n)d回までです。") % {"n": MAX_OCCURRENCES}})
+            out.append((occurrence, occurrence + duration))
+    except (ValueError, TypeError, OverflowError):
+        raise ValidationError({"rrule": _("繰り返しの指定が正しくありません。")}) from None
     if not out:
         raise ValidationError({"rrule": _("該当する日がありません。")})
     return out

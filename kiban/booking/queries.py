@@ -130,15 +130,24 @@ def availability(kind: str, first_day: dt.date, days: int = 1, *, resources=None
     return Grid(kind, first_day, dates, rows, list(range(GRID_FIRST_HOUR, GRID_LAST_HOUR)))
 
 
-def pending_for(user) -> list[Booking]:
-    """Pending bookings of the resources whose owning section the person belongs to (or all, for IT admins)."""
+def _pending_queryset(user):
     from kiban.booking.rules import managed_department_ids
     from kiban.core.permissions import is_it_admin
 
-    qs = Booking.objects.filter(status=Booking.Status.PENDING).select_related("resource", "booked_by")
+    qs = Booking.objects.filter(status=Booking.Status.PENDING)
     if not is_it_admin(user):
         qs = qs.filter(resource__department_id__in=managed_department_ids(user))
+    return qs
+
+
+def pending_for(user) -> list[Booking]:
+    """Pending bookings of the resources whose owning section the person belongs to (or all, for IT admins)."""
+    qs = _pending_queryset(user).select_related("resource", "booked_by")
     return list(qs.order_by("start", "id")[:500])
+
+
+def pending_count(user) -> int:
+    return _pending_queryset(user).count()
 
 
 def my_bookings(user, *, since: dt.datetime | None = None, limit: int = 200) -> list[Booking]:

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kiban.booking import actions, queries, rules
@@ -19,7 +20,11 @@ from kiban.booking.forms import AlcoholCheckForm, BookingForm, ReturnForm
 from kiban.booking.models import Resource
 from kiban.core.permissions import is_it_admin
 
-KINDS = [("room", _("会議室")), ("car", _("公用車")), ("equipment", _("備品"))]
+KINDS = [
+    ("room", gettext_lazy("会議室")),
+    ("car", gettext_lazy("公用車")),
+    ("equipment", gettext_lazy("備品")),
+]
 # Form fields the actions' ValidationError keys land on; others are shown above the form.
 FIELD_OF = {"end": "end_time", "start": "start_time", "destination": "destination", "driver": "driver",
             "passengers": "passengers", "purpose": "purpose", "rrule": "repeat"}  # fmt: skip
@@ -56,9 +61,7 @@ def index(request):
         "free_hours": [
             (f"{h:02d}:00", (h - grid.hours[0]) * 4 + 1, (h - grid.hours[0]) * 4 + 5) for h in grid.hours
         ],
-        "pending_count": len(queries.pending_for(request.user))
-        if rules.managed_department_ids(request.user)
-        else 0,
+        "pending_count": queries.pending_count(request.user),
     }
     if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "bk-grid":
         return render(request, "booking/_grid.html", context)

@@ -230,3 +230,53 @@ def test_my_bookings_list_holds_mine_only(client, clerk, other_clerk):
 
 def test_api_requires_sign_in(client):
     assert client.get("/api/v1/resources").status_code == 401
+
+
+def test_rrule_until_in_utc_is_understood(client, clerk):
+    room = ResourceFactory()
+    client.force_login(clerk)
+    first = tokyo(next_weekday(7), 10)
+    until = (first + __import__("datetime").timedelta(days=14, hours=1)).astimezone(
+        __import__("datetime").UTC
+    )
+
+    response = post(client, "/api/v1/bookings", {
+        "resource": room.pk, "start": first.isoformat(), "end": first.replace(hour=11).isoformat(),
+        "rrule": f"FREQ=WEEKLY;UNTIL={until:%Y%m%dT%H%M%SZ}",
+    })  # fmt: skip
+
+    assert response.status_code == 201
+    assert len(response.json()["occurrences"]) == 3
+
+
+def test_moving_an_approved_booking_asks_for_approval_again(client, other_clerk, org_tree):
+    hall = ResourceFactory(policy=Resource.Policy.APPROVAL, department=org_tree["jinji"])
+    day = next_weekday()
+    booking = BookingFactory(resource=hall, booked_by=other_clerk, start=tokyo(day, 10), end=tokyo(day, 11))
+    client.force_login(other_clerk)
+
+    response = client.patch(
+        f"/api/v1/bookings/{booking.pk}",
+        {"start": tokyo(day, 15).isoformat(), "end": tokyo(day, 16).isoformat()},
+        content_type="application/json",
+    )
+
+    assert response.json()["status"] == "pending"
+    purpose_only = client.patch(
+        f"/api/v1/bookings/{booking.pk}", {"purpose": "題名"}, content_type="application/json"
+    )
+    assert purpose_only.json()["status"] == "pending"
+
+
+def test_booking_paths_are_in_the_openapi_schema(client, clerk):
+    client.force_login(clerk)
+
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+
+    assert {
+        "/api/v1/resources", "/api/v1/resources/{resource_id}/availability", "/api/v1/bookings",
+        "/api/v1/bookings/{booking_id}", "/api/v1/bookings/{booking_id}/decision",
+        "/api/v1/bookings/{booking_id}/alcohol-checks", "/api/v1/bookings/{booking_id}/key-handover",
+        "/api/v1/bookings/{booking_id}/return", "/api/v1/drivers/{username}/licence",
+        "/api/v1/fleet/alcohol-checks", "/api/v1/fleet/alcohol-checks.csv",
+    } <= set(paths)  # fmt: skip

@@ -205,3 +205,28 @@ def test_fleet_manager_sees_log_and_licences(client, clerk, other_clerk):
     assert "まもなく期限" in licences.content.decode()
     assert saved.status_code == 302
     assert clerk.licence.expires_on == dt.date(2031, 1, 31)
+
+
+def test_week_grid_costs_the_same_queries_for_many_rooms_and_bookings(
+    client, clerk, other_clerk, django_assert_max_num_queries
+):
+    day = next_weekday()
+    day -= dt.timedelta(days=day.weekday())  # a Monday: five days of bookings in one week
+    rooms = [ResourceFactory() for _ in range(12)]
+    for i, room in enumerate(rooms):
+        for d in range(5):
+            BookingFactory(
+                resource=room,
+                booked_by=other_clerk if i % 2 else clerk,
+                start=tokyo(day + dt.timedelta(days=d), 9),
+                end=tokyo(day + dt.timedelta(days=d), 10),
+            )
+    client.force_login(clerk)
+
+    client.get("/booking/")  # the first page of a session also records the device session
+    # The grid: resources, bookings with their bookers, memberships, the pending count; the shell: session,
+    # user, the notifications badge.
+    with django_assert_max_num_queries(7):
+        response = client.get(f"/booking/?kind=room&view=week&date={day.isoformat()}")
+
+    assert response.content.decode().count('class="bk-busy') == 60
