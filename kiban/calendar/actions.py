@@ -143,8 +143,10 @@ def next_occurrence(
     """(actual start, original start) of the first occurrence starting after `after`."""
     if exceptions is None:
         exceptions = list(event.exceptions.all()) if event.is_recurring else []
+    # Start looking where the event starts, not years before it (a series may begin far ahead).
+    begin = max(after, event.start - dt.timedelta(days=1))
     for span in (dt.timedelta(days=40), dt.timedelta(days=800)):
-        found = [(s, o or s) for s, _e, o, _x in expand(event, after, after + span, exceptions) if s > after]
+        found = [(s, o or s) for s, _e, o, _x in expand(event, begin, begin + span, exceptions) if s > after]
         if found:
             return min(found)
         if not event.is_recurring:
