@@ -77,7 +77,9 @@ def _calendar_page(request, owner):
     if view == "month":
         first = day.replace(day=1)
         start, end = grid.month_range(first)
-        occurrences = queries.events_for([owner.pk], local_midnight(start), local_midnight(end), request.user)
+        occurrences = queries.events_for(
+            [owner.pk], local_midnight(start), local_midnight(end), request.user, include_declined=False
+        )
         context["weeks"] = grid.month_grid(occurrences, first, today)
         context["weekday_names"] = [_("月"), _("火"), _("水"), _("木"), _("金"), _("土"), _("日")]
         context["heading"] = _month_label(first)
@@ -88,7 +90,9 @@ def _calendar_page(request, owner):
         count = 1 if view == "day" else 7
         start = day if view == "day" else day - dt.timedelta(days=day.weekday())
         end = start + dt.timedelta(days=count)
-        occurrences = queries.events_for([owner.pk], local_midnight(start), local_midnight(end), request.user)
+        occurrences = queries.events_for(
+            [owner.pk], local_midnight(start), local_midnight(end), request.user, include_declined=False
+        )
         days = grid.make_days(start, count, today)
         context["grid"] = grid.time_grid(occurrences, days, attendee=attendee)
         last = end - dt.timedelta(days=1)

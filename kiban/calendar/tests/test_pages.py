@@ -595,3 +595,23 @@ def test_directory_profile_links_to_the_persons_calendar(client, clerk, section_
     client.force_login(clerk)
     html = client.get("/directory/staff/100001/").content.decode()
     assert '<a class="btn" href="/calendar/u/100001/">この人の予定</a>' in html
+
+
+def test_a_declined_invitation_leaves_the_calendar(client, clerk, section_head):
+    event = make_event(section_head, "課内会議", at(26, 10), at(26, 11), attendees=["100002"])
+    client.force_login(clerk)
+    day = {"view": "day", "date": "2026-11-26"}
+    assert "課内会議" in client.get("/calendar/", day).content.decode()
+    actions.do_reply(clerk, event.pk, "declined")
+    assert "課内会議" not in client.get("/calendar/", day).content.decode()
+    assert "課内会議" in client.get(f"/calendar/events/{event.pk}/").content.decode()
+
+
+def test_scope_choice_marks_what_belongs_to_the_series(client, clerk):
+    ResourceFactory(name="第1会議室")
+    event = make_event(clerk, "朝会", at(23, 9), at(23, 9, 15), rrule="FREQ=DAILY;COUNT=5")
+    client.force_login(clerk)
+    html = client.get(f"/calendar/events/{event.pk}/edit/?occurrence=20261124T000000Z").content.decode()
+    # Recurrence, attendees, rooms, and colour/visibility/reminders: hidden by the script for "this one".
+    assert html.count("data-series-only") == 4
+    assert '<input type="radio" name="scope" value="this" id="id_scope_0" required checked>' in html

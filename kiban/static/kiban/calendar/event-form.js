@@ -243,7 +243,16 @@ function setUpFinder() {
   });
 }
 
+// Changing one occurrence only changes its title, time, place and text: hide what belongs to the series.
+function syncScope() {
+  const scope = form.querySelector("input[name=scope]:checked");
+  const oneOnly = scope !== null && scope.value === "this";
+  for (const part of form.querySelectorAll("[data-series-only]")) part.hidden = oneOnly;
+}
+
 if (form) {
+  for (const radio of form.querySelectorAll("input[name=scope]")) radio.addEventListener("change", syncScope);
+  syncScope();
   field("all_day").addEventListener("change", () => {
     syncAllDay();
     refreshRooms();
