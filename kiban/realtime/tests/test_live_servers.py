@@ -52,8 +52,11 @@ async def in_thread(fn, *args):
 
 
 def publish_now(user_ids, event) -> None:
-    with transaction.atomic():
-        publish(user_ids, event)
+    try:
+        with transaction.atomic():
+            publish(user_ids, event)
+    finally:
+        connection.close()  # an executor thread's connection: PostgreSQL must be able to drop the test database
 
 
 @pytest.fixture
@@ -61,9 +64,23 @@ def tokens(people):
     return {name: do_create_token(person, "test")[1] for name, person in people.items()}
 
 
+@pytest.fixture(scope="module")
+def two_servers(django_db_setup, tmp_path_factory):
+    """Two separate `kiban serve` processes on the test database and Redis (kept for the module)."""
+    with serve_processes(2, tmp_path_factory.mktemp("serve")) as ports:
+        yield ports
+
+
+@pytest.fixture(scope="module")
+def server_with_workers(django_db_setup, tmp_path_factory):
+    """`kiban serve --workers 2`: one supervisor, two server processes sharing the port."""
+    with serve_processes(1, tmp_path_factory.mktemp("serve-workers"), workers=2) as ports:
+        yield ports[0]
+
+
 @needs_pg_and_redis
 @pytest.mark.django_db(transaction=True)
-def test_an_event_published_in_one_process_reaches_sockets_on_every_process(people, tokens, tmp_path):
+def test_an_event_published_in_one_process_reaches_sockets_on_every_process(people, tokens, two_servers):
     ann, ben, cho = people["ann"], people["ben"], people["cho"]
 
     async def body(a: int, b: int):
@@ -106,8 +123,7 @@ def test_an_event_published_in_one_process_reaches_sockets_on_every_process(peop
             await socket.close()
 
     assert connection.vendor == "postgresql"
-    with serve_processes(2, tmp_path) as (a, b):
-        asyncio.run(body(a, b))
+    asyncio.run(body(*two_servers))
     assert ann.pk != cho.pk
 
 
@@ -162,9 +178,69 @@ async def catch_up_after_disconnect(port_post: int, port_read: int, tokens: dict
 
 @needs_pg_and_redis
 @pytest.mark.django_db(transaction=True)
-def test_a_client_that_reconnects_to_another_process_catches_up(people, tokens, tmp_path):
-    with serve_processes(2, tmp_path) as (a, b):
-        asyncio.run(catch_up_after_disconnect(a, b, tokens, people["ben"].username))
+def test_a_client_that_reconnects_to_another_process_catches_up(people, tokens, two_servers):
+    a, b = two_servers
+    asyncio.run(catch_up_after_disconnect(a, b, tokens, people["ben"].username))
+
+
+def sockets_per_worker(port: int) -> list[int]:
+    """How many established connections to `port` each worker process of `kiban serve --workers` holds."""
+    import psutil
+
+    supervisor = next(
+        proc
+        for proc in psutil.Process().children(recursive=True)
+        if any(c.laddr and c.laddr.port == port and c.status == "LISTEN" for c in proc.net_connections())
+    )
+    counts = []
+    for child in supervisor.children():
+        conns = [c for c in child.net_connections() if c.laddr and c.laddr.port == port]
+        if any(c.status == "LISTEN" for c in conns):  # a server process (not multiprocessing's helpers)
+            counts.append(sum(1 for c in conns if c.status == "ESTABLISHED"))
+    return counts
+
+
+@needs_pg_and_redis
+@pytest.mark.django_db(transaction=True)
+def test_serve_with_workers_delivers_to_sockets_on_every_worker(people, tokens, server_with_workers):
+    port = server_with_workers
+    ben = people["ben"]
+
+    async def body():
+        sockets = []
+        # The kernel hands connections to whichever worker accepts first: open until both hold some.
+        while len(sockets) < 40:
+            sockets.append((await open_socket(port, tokens["ben"]))[0])
+            counts = await in_thread(sockets_per_worker, port)
+            if len(sockets) >= 4 and len(counts) == 2 and min(counts) > 0:
+                break
+        conv = await in_thread(
+            http,
+            port,
+            "POST",
+            "/api/v1/conversations",
+            tokens["ann"],
+            {"kind": "group", "members": [ben.username]},
+        )
+        await in_thread(
+            http,
+            port,
+            "POST",
+            f"/api/v1/conversations/{conv['id']}/messages",
+            tokens["ann"],
+            {"body": "全員へ"},
+        )
+        for socket in sockets:
+            assert (await next_event(socket))["type"] == "conversation.created"
+            event = await next_event(socket)
+            assert (event["type"], event["message"]["body"]) == ("message.created", "全員へ")
+        for socket in sockets:
+            await socket.close()
+        return counts
+
+    counts = asyncio.run(body())
+    assert len(counts) == 2
+    assert min(counts) > 0, f"the sockets all went to one worker ({counts}): nothing crossed processes"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -80,6 +80,10 @@ class Command(BaseCommand):
                 lifespan="off",
                 # Compression on chat sockets costs ~0.5 MB per connection (shared/notes/realtime-fanout.md).
                 ws_per_message_deflate=False,
+                # Protocol pings drop dead peers (a laptop that went to sleep) within ~40 s, so the realtime
+                # hub stops queueing frames for them and presence notices they left.
+                ws_ping_interval=20,
+                ws_ping_timeout=20,
                 log_level="info" if verbosity >= 1 else "warning",
                 proxy_headers=settings.USE_X_FORWARDED_FOR,
                 # Open WebSockets would otherwise hold a restart until every client leaves.
