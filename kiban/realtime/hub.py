@@ -38,7 +38,7 @@ READY_TIMEOUT = 5.0
 class Connection:
     """One socket as the hub sees it. `push` is called on the loop; the socket's coroutine drains `queue`."""
 
-    __slots__ = ("close_code", "credential", "queue", "send", "task", "user_id", "waiter")
+    __slots__ = ("close_code", "credential", "queue", "send", "sending", "task", "user_id", "waiter")
 
     def __init__(self, user_id: int, send, credential: tuple[str, str | int]) -> None:
         self.user_id = user_id
@@ -49,6 +49,7 @@ class Connection:
         self.waiter: asyncio.Future | None = None
         self.close_code: int | None = None
         self.task: asyncio.Task | None = None
+        self.sending = False  # inside send(): the peer's TCP window may be full
 
     def push(self, frame: str) -> None:
         if self.close_code is not None:
@@ -65,7 +66,7 @@ class Connection:
             return
         self.close_code = code
         self.queue.clear()
-        if self.waiter is None and self.task is not None and code == CLOSE_OVERWHELMED:
+        if self.sending and self.task is not None and code == CLOSE_OVERWHELMED:
             # Blocked in send() on a reader that stopped reading: abandon the socket (uvicorn closes the
             # transport when the application returns).
             self.task.cancel()

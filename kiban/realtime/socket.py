@@ -84,8 +84,10 @@ class RealtimeSocket:
         queue = conn.queue
         while True:
             await conn.wait()
+            conn.sending = True
             while queue:
                 await send({"type": "websocket.send", "text": queue.popleft()})
+            conn.sending = False
             code = conn.close_code
             if code is not None:
                 if code > 0:

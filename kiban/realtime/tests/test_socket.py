@@ -224,3 +224,50 @@ def test_connecting_and_leaving_is_recorded_for_the_digest(people):
     seen = presence.last_seen([ann.pk, ben.pk])
     assert seen[ben.pk] is None
     assert seen[ann.pk] == Seen.objects.get(user=ann).last_seen_at
+
+
+def test_a_socket_that_stops_reading_is_closed_and_others_still_receive(people):
+    ann, ben = people["ann"], people["ben"]
+    ann_token, ben_token = token_for(ann), token_for(ben)
+
+    async def body():
+        slow, _ = await open_socket(bearer(ann_token))
+        other, _ = await open_socket(bearer(ben_token))
+        current = hub.current_hub()
+        # Without yielding to the loop, the slow socket's coroutine cannot send: its queue overflows.
+        for n in range(hub.MAX_QUEUE + 1):
+            current.deliver(
+                [ann.pk], '{"id":0,"type":"conversation.read","conversation":1,"seq":' + str(n) + "}"
+            )
+        current.deliver([ann.pk, ben.pk], '{"id":1,"type":"conversation.read","conversation":2,"seq":1}')
+        assert await slow.receive_output(5) == {"type": "websocket.close", "code": hub.CLOSE_OVERWHELMED}
+        assert await other.receive_json_from() == {
+            "id": 1,
+            "type": "conversation.read",
+            "conversation": 2,
+            "seq": 1,
+        }
+        assert ann.pk not in current.by_user or not current.by_user[ann.pk]
+        await other.disconnect()
+
+    run(body)
+
+
+def test_revoked_credentials_close_open_sockets_at_the_next_check(people):
+    from kiban.accounts.actions import do_revoke_token
+
+    ann, ben = people["ann"], people["ben"]
+    api_token, token = do_create_token(ann, "phone")
+    ben_cookie = session_cookie(ben)
+
+    async def body():
+        phone, _ = await open_socket(bearer(token))
+        browser, _ = await open_socket(cookie(ben_cookie))
+        await sync_to_async(do_revoke_token)(ann, api_token.pk)
+        await hub.current_hub()._close_revoked()
+        assert await phone.receive_output(5) == {"type": "websocket.close", "code": 4401}
+        await sync_to_async(publish_committed)([ben.pk], ConversationRead(conversation=1, seq=2))
+        assert (await browser.receive_json_from())["seq"] == 2
+        await browser.disconnect()
+
+    run(body)
