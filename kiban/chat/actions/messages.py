@@ -164,6 +164,9 @@ def do_post_message(
     if author is not None:
         mention_kinds.pop(author.pk, None)  # no unread mention from oneself
     html = markdown.render(body, mapping)
+    # Read before the transaction: on SQLite it holds the database's one write lock, so keep it short.
+    rows = Member.objects.filter(conversation=conv).values_list("staff_id", "muted")
+    recipients = [_Recipient(*row) for row in rows]
     now = timezone.now()
     with transaction.atomic():
         seq = _next_seq(conv.pk, now)
@@ -182,10 +185,6 @@ def do_post_message(
                     for sid, k in mention_kinds.items()
                 ]
             )
-        recipients = [
-            _Recipient(*row)
-            for row in Member.objects.filter(conversation=conv).values_list("staff_id", "muted")
-        ]
         if author is not None:
             Member.objects.filter(conversation=conv, staff=author, last_read_seq__lt=seq).update(
                 last_read_seq=seq

@@ -175,3 +175,20 @@ def test_openapi_lists_the_chat_paths(client, clerk):
         "/api/v1/teams",
     ):
         assert path in paths, path
+
+
+def test_conversation_list_costs_a_fixed_number_of_queries(
+    client, clerk, section_head, other_clerk, django_assert_max_num_queries
+):
+    for i in range(12):
+        conv = make_group(clerk, section_head, other_clerk, name=f"会議{i}")
+        post(section_head, conv, f"@100002 {i}")
+    client.force_login(clerk)
+    client.get("/api/v1/conversations")  # the session is loaded once per request: count a warm one
+    with django_assert_max_num_queries(5):
+        listed = client.get("/api/v1/conversations").json()
+    assert [(c["name"], c["unread"], c["mentions"]) for c in listed][:2] == [
+        ("会議11", 1, 1),
+        ("会議10", 1, 1),
+    ]
+    assert len(listed) == 12
