@@ -89,3 +89,39 @@ def test_group_grid_scrolls_sideways_with_names_pinned(phone, clerk, section_hea
     assert last_day["x"] >= box["x"] + box["width"] - 1
     assert last_day["x"] + last_day["width"] <= container["x"] + container["width"] + 1
     assert phone.csp.violations == []
+
+
+def test_phone_user_changes_one_occurrence_of_a_series(phone, clerk):
+    from kiban.calendar import actions
+
+    monday = _next_weekday()
+    monday -= dt.timedelta(days=monday.weekday())
+    start = timezone.make_aware(dt.datetime.combine(monday, dt.time(9, 0)))
+    event = actions.do_create_event(
+        clerk,
+        {
+            "title": "朝会",
+            "start": start,
+            "end": start + dt.timedelta(minutes=15),
+            "rrule": "FREQ=DAILY;COUNT=5",
+        },
+    )
+    wednesday = monday + dt.timedelta(days=2)
+    sign_in(phone, clerk.username, PASSWORD)
+    phone.goto(f"/calendar/?view=day&date={wednesday:%Y-%m-%d}")
+    phone.locator(".tg-col a.ev", has_text="朝会").click()
+    phone.wait_for_url(re.compile(rf"/calendar/events/{event.pk}/\?occurrence="))
+    phone.click("text=変更")
+    # "この予定のみ" is chosen: the parts that belong to the series are hidden; "すべて" shows them.
+    assert phone.locator("#id_scope_0").is_checked()
+    assert not phone.locator("#id_repeat").is_visible()
+    phone.check("#id_scope_2")
+    assert phone.locator("#id_repeat").is_visible()
+    phone.check("#id_scope_0")
+    phone.fill("#id_title", "朝会（会議室変更）")
+    with phone.expect_navigation():
+        phone.click("#event-save")
+    phone.goto(f"/calendar/?view=week&date={monday:%Y-%m-%d}")
+    titles = phone.locator(".tg-col .ev .ev-title").all_inner_texts()
+    assert sorted(titles) == ["朝会", "朝会", "朝会", "朝会", "朝会（会議室変更）"]
+    assert phone.csp.violations == []
