@@ -16,8 +16,9 @@ of every term on the normalised body, so the index narrows and never decides. Re
 paged by keyset (`before_id`); totals are never counted ("50+").
 
 Plans, chosen per query (measured in benchmarks/message_search.py):
-- *scope*: when the person's conversations (or the one filtered on) hold few messages, or every term is a
-  single character (not indexed), read those messages newest first and check each: bounded by `SCAN_LIMIT`.
+- *scope*: when the person's conversations (or the one filtered on) hold few messages (`SMALL_SCOPE`), or
+  every term is a single character (not indexed), read those messages newest first and check each; at most
+  the newest `SCAN_LIMIT`, so a one-character query looks at recent messages only.
 - *index*: otherwise. SQLite walks the FTS5 matches newest first (FTS5 serves `ORDER BY rowid DESC`) and
   keeps those in the person's conversations, stopping at the page size. PostgreSQL first looks at a window
   of the newest messages (common terms fill a page there, and the GIN bitmap of a term in most messages
@@ -31,7 +32,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,32 +46,45 @@ MAX_LIMIT = 100
 MAX_TERMS = 8
 MAX_QUERY = 200
 # A scope of at most this many messages is read directly (cheaper than walking the index's matches, of
-# which the person may see few); one-character queries read at most this many of the newest.
-SCAN_LIMIT = 5000
+# which the person may see few). Each row read costs a Python normalisation on SQLite (~20 µs).
+SMALL_SCOPE = 1000
+# One-character terms are not indexed: they are looked for in this many of the scope's newest messages.
+SCAN_LIMIT = 2000
 # PostgreSQL: the newest messages looked at before the GIN index is asked.
 PG_WINDOW = 20000
 
+# The FTS5 row of a message: its bigrams, and `meta` — tokens of its conversation ("c12") and author ("a7"),
+# so that a conversation or author filter is a second term FTS5 intersects with the words, not a walk
+# through every match. The same expression must be used to write and to delete (contentless table).
+_META = "'c' || {row}.conversation_id || ' a' || coalesce({row}.author_id, 0)"
+_NEW_META = _META.format(row="new")
+_OLD_META = _META.format(row="old")
+
 _TRIGGERS = {
-    "chat_message_fts_ai": """
+    "chat_message_fts_ai": f"""
         CREATE TRIGGER IF NOT EXISTS chat_message_fts_ai AFTER INSERT ON chat_message
         WHEN new.deleted_at IS NULL BEGIN
-          INSERT INTO chat_message_fts(rowid, grams) VALUES (new.id, kiban_text_tokens(new.body));
-        END""",
-    "chat_message_fts_ad": """
+          INSERT INTO chat_message_fts(rowid, grams, meta)
+            VALUES (new.id, kiban_text_tokens(new.body), {_NEW_META});
+        END""",  # noqa: S608 — constant SQL
+    "chat_message_fts_ad": f"""
         CREATE TRIGGER IF NOT EXISTS chat_message_fts_ad AFTER DELETE ON chat_message
         WHEN old.deleted_at IS NULL BEGIN
-          INSERT INTO chat_message_fts(chat_message_fts, rowid, grams)
-            VALUES ('delete', old.id, kiban_text_tokens(old.body));
-        END""",
+          INSERT INTO chat_message_fts(chat_message_fts, rowid, grams, meta)
+            VALUES ('delete', old.id, kiban_text_tokens(old.body), {_OLD_META});
+        END""",  # noqa: S608 — constant SQL
     # An edit replaces the tokens; a tombstone (deleted_at set) removes them. One trigger, in this order:
-    # contentless FTS5 must forget the old tokens before the same rowid is written again.
-    "chat_message_fts_au": """
-        CREATE TRIGGER IF NOT EXISTS chat_message_fts_au AFTER UPDATE OF body, deleted_at ON chat_message
-        WHEN old.body IS NOT new.body OR (old.deleted_at IS NULL) <> (new.deleted_at IS NULL) BEGIN
-          INSERT INTO chat_message_fts(chat_message_fts, rowid, grams)
-            SELECT 'delete', old.id, kiban_text_tokens(old.body) WHERE old.deleted_at IS NULL;
-          INSERT INTO chat_message_fts(rowid, grams)
-            SELECT new.id, kiban_text_tokens(new.body) WHERE new.deleted_at IS NULL;
+    # contentless FTS5 must forget the old tokens before the same rowid is written again. A person deleted
+    # (author set null) or a message moved changes `meta`, so those columns fire it too.
+    "chat_message_fts_au": f"""
+        CREATE TRIGGER IF NOT EXISTS chat_message_fts_au
+        AFTER UPDATE OF body, deleted_at, author_id, conversation_id ON chat_message
+        WHEN old.body IS NOT new.body OR (old.deleted_at IS NULL) <> (new.deleted_at IS NULL)
+          OR old.author_id IS NOT new.author_id OR old.conversation_id IS NOT new.conversation_id BEGIN
+          INSERT INTO chat_message_fts(chat_message_fts, rowid, grams, meta)
+            SELECT 'delete', old.id, kiban_text_tokens(old.body), {_OLD_META} WHERE old.deleted_at IS NULL;
+          INSERT INTO chat_message_fts(rowid, grams, meta)
+            SELECT new.id, kiban_text_tokens(new.body), {_NEW_META} WHERE new.deleted_at IS NULL;
         END""",
 }
 
@@ -85,7 +98,7 @@ def install_index(conn=None) -> None:
     with conn.cursor() as cursor:
         if conn.vendor == "sqlite":
             cursor.execute(
-                f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(grams, content='', "
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(grams, meta, content='', "
                 "tokenize='unicode61')"
             )
             for sql in _TRIGGERS.values():
@@ -121,30 +134,35 @@ def rebuild_index(conn=None) -> None:
     with conn.cursor() as cursor:
         cursor.execute("INSERT INTO chat_message_fts(chat_message_fts) VALUES ('delete-all')")
         cursor.execute(
-            "INSERT INTO chat_message_fts(rowid, grams) "
-            "SELECT id, kiban_text_tokens(body) FROM chat_message WHERE deleted_at IS NULL"
+            "INSERT INTO chat_message_fts(rowid, grams, meta) "  # noqa: S608 — a constant expression
+            f"SELECT id, kiban_text_tokens(body), {_META.format(row='chat_message')} "
+            "FROM chat_message WHERE deleted_at IS NULL"
         )
 
 
 def ensure_index(sender=None, using: str = "default", **kwargs) -> None:
     """`post_migrate` receiver. Django's SQLite schema editor rebuilds a table to alter it, which drops its
-    triggers; when that has happened to chat_message, put them back and rebuild the index."""
+    triggers; when that has happened to chat_message (or the index is of an older shape), re-create the
+    index objects and rebuild the index from the messages."""
     from django.db import connections
 
     conn = connections[using]
     if conn.vendor != "sqlite":
         return
     with conn.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = %s", [FTS_TABLE])
-        if not cursor.fetchone()[0]:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [FTS_TABLE])
+        table = cursor.fetchone()
+        if table is None:
             return  # not migrated this far yet
         cursor.execute(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN (%s, %s, %s)",
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN (%s, %s, %s)",
             list(_TRIGGERS),
         )
-        present = cursor.fetchone()[0]
-    if present != len(_TRIGGERS):
+        triggers = [row[0] for row in cursor.fetchall()]
+    current = "meta" in table[0] and len(triggers) == len(_TRIGGERS) and all("meta" in t for t in triggers)
+    if not current:
         with transaction.atomic(using=using):
+            uninstall_index(conn)
             rebuild_index(conn)
 
 
@@ -175,11 +193,10 @@ def _scope(user, conversation_id: int | None) -> tuple[list[int], int]:
     members = Member.objects.filter(staff=user)
     if conversation_id is not None:
         members = members.filter(conversation_id=conversation_id)
-        if not members.exists():
-            raise Http404
-    ids = list(members.values_list("conversation_id", flat=True))
-    size = Conversation.objects.filter(pk__in=members.values("conversation_id")).aggregate(n=Sum("last_seq"))
-    return ids, int(size["n"] or 0)
+    rows = list(members.values_list("conversation_id", "conversation__last_seq"))
+    if conversation_id is not None and not rows:
+        raise Http404
+    return [r[0] for r in rows], sum(r[1] for r in rows)
 
 
 def search_message_ids(
@@ -207,6 +224,7 @@ def search_message_ids(
 
     where = ["m.deleted_at IS NULL"]
     params: list = []
+    meta: list[str] = []  # SQLite: the filters as FTS5 terms of the `meta` column
     if author_username:
         from kiban.accounts.models import Staff
 
@@ -215,6 +233,7 @@ def search_message_ids(
             raise _field_error("user", _("該当する職員がいません。"))
         where.append("m.author_id = %s")
         params.append(author_id)
+        meta.append(f"a{int(author_id)}")
     if date_from:
         where.append("m.created_at >= %s")
         params.append(_day_start(date_from))
@@ -230,9 +249,11 @@ def search_message_ids(
         return [], False
     vendor = _vendor()
     scope = _scope_condition(vendor, user, conversation_ids, conversation_id)
-    query = _Query(scope[0], scope[1], " AND ".join(where), params, before_id, limit + 1)
+    if conversation_id is not None:
+        meta.append(f"c{int(conversation_id)}")
+    query = _Query(scope[0], scope[1], " AND ".join(where), params, before_id, limit + 1, meta)
     indexed = [t for t in terms if len(t) >= 2]
-    if not indexed or size <= SCAN_LIMIT:
+    if not indexed or size <= SMALL_SCOPE:
         ids = _scan_scope(vendor, query)
     elif vendor == "sqlite":
         ids = _sqlite_index(query, indexed)
@@ -249,6 +270,7 @@ class _Query:
     params: list
     before_id: int | None
     limit: int
+    meta: list[str]
 
 
 def _scope_condition(vendor: str, user, conversation_ids: list[int], conversation_id: int | None):
@@ -282,7 +304,9 @@ def _scan_scope(vendor: str, q: _Query) -> list[int]:
 
 
 def _sqlite_index(q: _Query, terms: list[str]) -> list[int]:
-    """Walk the FTS5 matches newest first, keeping the person's: stops at the page size."""
+    """Walk the FTS5 matches newest first, keeping the person's: stops at the page size. A conversation or
+    author filter is part of the MATCH (`meta`), so FTS5 intersects it with the words."""
+    match = " AND ".join([core_search.fts_match(terms), *(f"meta : {token}" for token in q.meta)])
     before = " AND f.rowid < %s" if q.before_id is not None else ""
     sql = (
         f"SELECT m.id FROM {FTS_TABLE} f JOIN chat_message m ON m.id = f.rowid "  # noqa: S608
@@ -290,7 +314,7 @@ def _sqlite_index(q: _Query, terms: list[str]) -> list[int]:
         "ORDER BY f.rowid DESC LIMIT %s"
     )
     before_params = [q.before_id] if q.before_id is not None else []
-    return _run(sql, [core_search.fts_match(terms), *before_params, *q.scope_params, *q.params, q.limit])
+    return _run(sql, [match, *before_params, *q.scope_params, *q.params, q.limit])
 
 
 def _pg_index(q: _Query, terms: list[str]) -> list[int]:

@@ -154,13 +154,20 @@ def test_the_index_plan_gives_the_same_answers_as_the_scan(section_head, clerk, 
         "budget": [mine[2].pk],
         "の件": [mine[0].pk],
     }
-    for plan_limit in (search.SCAN_LIMIT, 0):
-        monkeypatch.setattr(search, "SCAN_LIMIT", plan_limit)
+    for plan_limit in (search.SMALL_SCOPE, 0):
+        monkeypatch.setattr(search, "SMALL_SCOPE", plan_limit)
         monkeypatch.setattr(search, "PG_WINDOW", 2)
         for q, ids in expected.items():
             assert _ids(clerk, q) == ids, (plan_limit, q)
             seen_by_other = [their_message.pk] if q in ("異動", "人事異動", "の件") else []
             assert _ids(other_clerk, q, before_id=10**9) == seen_by_other, (plan_limit, q)
+            assert _ids(clerk, q, conversation_id=conv.pk) == ids, (plan_limit, q)
+            assert _ids(clerk, q, author_username=clerk.username) == ids, (plan_limit, q)
+            assert _ids(clerk, q, author_username=section_head.username) == [], (plan_limit, q)
+            assert _ids(other_clerk, q, author_username=other_clerk.username) == seen_by_other, (
+                plan_limit,
+                q,
+            )
 
 
 @pytest.mark.skipif("connection.vendor != 'sqlite'")
@@ -183,6 +190,22 @@ def test_sqlite_index_rows_follow_insert_edit_and_delete(section_head, clerk):
     assert indexed("断水") == [message.pk]
     Message.objects.filter(pk=message.pk).delete()
     assert indexed("断水") == []
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_sqlite_index_is_rebuilt_when_a_migration_dropped_its_triggers(section_head, clerk, monkeypatch):
+    conv = make_group(section_head, clerk)
+    message = post(clerk, conv, "庁舎の停電")
+    with connection.cursor() as cursor:  # as Django's SQLite schema editor does when it remakes the table
+        for name in ("chat_message_fts_ai", "chat_message_fts_ad", "chat_message_fts_au"):
+            cursor.execute(f"DROP TRIGGER {name}")
+    Message.objects.filter(pk=message.pk).update(body="庁舎の断水")  # written while there was no trigger
+
+    search.ensure_index()
+
+    monkeypatch.setattr(search, "SMALL_SCOPE", 0)  # the index plan
+    assert _ids(clerk, "断水") == [message.pk]
+    assert _ids(clerk, "停電") == []
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
