@@ -96,7 +96,14 @@ def _resolve_mentions(
             mapping[word] = markdown.MentionTarget(everyone="here" if word.lower() == "here" else "channel")
             everyone = "here" if word.lower() == "here" and everyone != "channel" else "channel"
     if everyone:
-        for staff_id, *_rest in rows:
+        targets = [staff_id for staff_id, *_rest in rows]
+        if everyone == "here":
+            # @here is for the people connected right now (Slack's meaning), @channel for everyone.
+            from kiban.realtime.presence import connected
+
+            online = connected(targets)
+            targets = [staff_id for staff_id in targets if staff_id in online]
+        for staff_id in targets:
             kinds.setdefault(staff_id, everyone)
     return mapping, kinds
 
@@ -197,7 +204,11 @@ def do_post_message(
             attachments=attachments,
             mentions=list(dict.fromkeys(t.username for t in mapping.values() if t.username)),
         )
-        publish([r.staff_id for r in recipients], MessageCreated(message=data))
+        member_ids = [r.staff_id for r in recipients]
+        publish(member_ids, MessageCreated(message=data))
+        if root is not None:
+            # The root's reply count and time changed: clients showing it need not count for themselves.
+            publish(member_ids, MessageUpdated(message=_fresh_dict(root)))
         _notify(message, conv, author, recipients, mention_kinds, root)
     return message
 

@@ -242,3 +242,27 @@ def test_pin_and_unpin(clerk, section_head):
     assert events[0][1].message["pinned"] is True
     actions.do_pin_message(clerk, actions.access_message(clerk, message.pk), False)
     assert Message.objects.get(pk=message.pk).pinned_at is None
+
+
+def test_reply_announces_the_message_and_the_roots_new_count(clerk, section_head):
+    conv = make_group(clerk, section_head)
+    root = post(clerk, conv, "議題")
+    with capture_events() as events:
+        reply = post(section_head, conv, "賛成", thread_root_id=root.pk)
+    messages = [e for _ids, e in events if e.type.startswith("message.")]
+    assert [(e.type, e.message["id"]) for e in messages] == [
+        ("message.created", reply.pk),
+        ("message.updated", root.pk),
+    ]
+    assert messages[1].message["reply_count"] == 1
+    assert events.types().count("notification.created") == 1  # the root's author hears of the reply
+
+
+def test_at_here_mentions_only_the_people_connected_now(clerk, section_head, other_clerk):
+    from kiban.realtime.presence import arrived
+
+    conv = make_channel(clerk, section_head, other_clerk)
+    arrived(section_head.pk)
+    post(clerk, conv, "@here 今いる人、応援お願いします")
+    assert list(Mention.objects.values_list("staff__username", "kind")) == [("100001", "here")]
+    assert _notes() == [("100001", "chat.mention")]
