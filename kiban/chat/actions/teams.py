@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from kiban.chat.actions.common import clean_name, field_error
-from kiban.chat.actions.conversations import _announce_updated
+from kiban.chat.actions.conversations import _announce_created, _announce_updated
 from kiban.chat.models import Conversation, Member, Team, TeamMember
 from kiban.core import audit
 from kiban.org.models import Department, Membership
@@ -70,7 +70,7 @@ def do_create_team(creator, *, name: str, description: str = "") -> Team:
         TeamMember.objects.create(team=team, staff=creator, role=TeamMember.Role.OWNER)
         channel = _general_channel(team, creator)
         Member.objects.create(conversation=channel, staff=creator, role=Member.Role.OWNER)
-        _announce_updated(channel, creator)
+        _announce_created(channel, creator)
     return team
 
 

@@ -99,3 +99,37 @@ def test_concurrent_dm_creation_makes_one_dm():
     assert Conversation.objects.filter(kind="dm").count() == 1
     assert set(results) == {Conversation.objects.get(kind="dm").pk}
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_same_reaction_is_stored_once():
+    from kiban.chat.models import Reaction
+
+    a, b = StaffFactory(), StaffFactory()
+    conv = make_group(a, b)
+    message = actions.do_post_message(a, actions.access_conversation(a, conv.pk), "投票")
+
+    def react():
+        actions.do_react(b, actions.access_message(b, message.pk), "👍", add=True)
+
+    errors = _run_at_once([react for _ in range(8)])
+    assert errors == []
+    assert Reaction.objects.filter(message=message).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_joins_of_a_public_channel_make_one_member_row():
+    from kiban.chat.models import Member
+    from kiban.chat.tests.factories import make_channel
+
+    owner, joiner = StaffFactory(), StaffFactory()
+    channel = make_channel(owner, name="全庁お知らせ")
+    results = []
+
+    def join():
+        results.append(actions.do_join_channel(joiner, actions.access_public_channel(joiner, channel.pk)))
+
+    errors = _run_at_once([join for _ in range(8)])
+    assert errors == []
+    assert Member.objects.filter(conversation=channel, staff=joiner).count() == 1
+    assert sorted(results) == [False] * 7 + [True]

@@ -148,3 +148,13 @@ def test_admin_pages_and_sync_action(client, org_tree, section_head, it_admin):
     )
     assert response.status_code == 302
     assert _team_members(team) == [("100001", "owner")]
+
+
+def test_creating_a_team_announces_its_channel_to_the_creator(clerk):
+    from kiban.realtime.testing import capture_events
+
+    with capture_events() as events:
+        actions.do_create_team(clerk, name="DX推進")
+    assert [(ids, e.type, e.conversation["name"]) for ids, e in events] == [
+        ([clerk.pk], "conversation.created", "一般")
+    ]
