@@ -10,8 +10,9 @@ others: when its queue overflows it is dropped and closed (1013, "try again late
 and catches up through `/api/v1/events?after=`.
 
 The hub starts on the event loop of the first socket of the process (uvicorn's, once per worker process). It
-runs two background tasks: the Redis subscriber when KIBAN_REDIS_URL is set, and a once-a-minute tick that
-refreshes `realtime.Seen` for the people connected here and closes sockets whose credential was revoked.
+runs three background tasks: the Redis subscriber when KIBAN_REDIS_URL is set; a sweep every few seconds
+that delivers stored events that did not arrive live (`Hub.sweep`); and a once-a-minute tick that refreshes
+`realtime.Seen` for the people connected here and closes sockets whose credential was revoked.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import datetime as dt
 import logging
 
 from asgiref.sync import sync_to_async
@@ -32,6 +34,9 @@ CLOSE_OVERWHELMED = 1013  # "try again later"
 CLOSE_UNAUTHENTICATED = 4401
 # How often a process refreshes Seen.last_seen_at for its connected people and re-checks credentials.
 TICK_SECONDS = 60.0
+SWEEP_SECONDS = 5.0
+SWEEP_GRACE = dt.timedelta(seconds=2)
+RECENT_KEPT = 20_000
 READY_TIMEOUT = 5.0
 
 
@@ -93,8 +98,10 @@ class Hub:
         self.by_user: dict[int, set[Connection]] = {}
         self.ready = asyncio.Event()
         self.tasks: list[asyncio.Task] = []
-        # Highest event id routed here: after a lost Redis connection, what follows is read from the table.
-        self.last_event_id = 0
+        # Ids routed here lately, and how far the sweep has read the event table (see `sweep`).
+        self.recent: set[int] = set()
+        self.recent_order: collections.deque[int] = collections.deque()
+        self.swept_to = 0
 
     def start(self) -> None:
         if settings.REDIS_URL:
@@ -102,6 +109,7 @@ class Hub:
         else:
             self.ready.set()
         self.tasks.append(self.loop.create_task(self._tick()))
+        self.tasks.append(self.loop.create_task(self._sweep_forever()))
 
     def stop(self) -> None:
         for task in self.tasks:
@@ -143,8 +151,13 @@ class Hub:
 
     def deliver(self, recipients: list[int], frame: str) -> None:
         event_id = frame_id(frame)
-        if event_id > self.last_event_id:
-            self.last_event_id = event_id
+        if event_id:
+            if event_id in self.recent:
+                return  # already delivered (a sweep racing a late live delivery)
+            self.recent.add(event_id)
+            self.recent_order.append(event_id)
+            if len(self.recent_order) > RECENT_KEPT:
+                self.recent.discard(self.recent_order.popleft())
         by_user = self.by_user
         for user_id in recipients:
             conns = by_user.get(user_id)
@@ -153,13 +166,13 @@ class Hub:
                     conn.push(frame)
 
     async def _subscribe(self) -> None:
-        """One Redis subscription for the whole process; reconnects, then replays what it missed."""
+        """One Redis subscription for the whole process; reconnects with backoff (the sweep delivers what
+        was published meanwhile)."""
         import redis.asyncio as aioredis
 
         from kiban.realtime.delivery import decode_redis_message, redis_channel
 
         delay = 0.5
-        lost = False
         while True:
             client = aioredis.Redis.from_url(settings.REDIS_URL)
             pubsub = client.pubsub()
@@ -171,8 +184,6 @@ class Hub:
                         continue
                     if message["type"] == "subscribe":
                         # Subscribed: from here nothing published is missed.
-                        if lost:
-                            await self._replay_from_table()
                         self.ready.set()
                         delay = 0.5
                     elif message["type"] == "message":
@@ -182,7 +193,6 @@ class Hub:
                 raise
             except Exception:
                 logger.warning("realtime: Redis subscription lost; retrying in %.1f s", delay, exc_info=True)
-                lost = True
             finally:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
@@ -190,14 +200,41 @@ class Hub:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
 
-    async def _replay_from_table(self) -> None:
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            try:
+                await self.sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("realtime: event sweep failed", exc_info=True)
+
+    async def sweep(self, now=None) -> int:
+        """Deliver stored events that never reached this process live; returns how many.
+
+        Live delivery can miss: a Redis PUBLISH that failed, a subscription that was down for a moment, an
+        event published by another process without Redis (`kiban worker` or a management command beside
+        an embedded server). Every event is in the table, so every SWEEP_SECONDS the hub reads the rows
+        after the last one it swept that are older than SWEEP_GRACE (time enough to have arrived live) and
+        delivers those it has not seen. One small query per process every few seconds.
+        """
+        from django.utils import timezone
+
+        from kiban.realtime.delivery import frame_text
         from kiban.realtime.queries import events_after_all
 
-        rows = await sync_to_async(events_after_all)(self.last_event_id)
-        for event_id, recipients, body in rows:
-            from kiban.realtime.delivery import frame_text
-
-            self.deliver(recipients, frame_text(event_id, body))
+        cutoff = (now or timezone.now()) - SWEEP_GRACE
+        rows = await sync_to_async(events_after_all)(self.swept_to, with_time=True)
+        delivered = 0
+        for event_id, recipients, body, created_at in rows:
+            if created_at > cutoff:
+                break  # may still arrive live; the next sweep looks again
+            self.swept_to = event_id
+            if event_id not in self.recent:
+                delivered += 1
+                self.deliver(recipients, frame_text(event_id, body))
+        return delivered
 
     async def _tick(self) -> None:
         from kiban.realtime import presence
@@ -249,7 +286,7 @@ async def get_hub() -> Hub:
 
         hub = Hub(loop)
         _hub = hub
-        hub.last_event_id = await sync_to_async(max_event_id)()
+        hub.swept_to = await sync_to_async(max_event_id)()
         hub.start()
     hub = _hub
     if not hub.ready.is_set():

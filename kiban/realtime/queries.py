@@ -14,10 +14,11 @@ def max_event_id() -> int:
     return Event.objects.aggregate(m=Max("id"))["m"] or 0
 
 
-def events_after_all(after: int, limit: int = 10_000) -> list[tuple[int, list[int], str]]:
-    """(id, recipients, body) of every event after `after`, oldest first (the hub's replay)."""
-    rows = Event.objects.filter(id__gt=after).order_by("id").values_list("id", "recipients", "payload")
-    return list(rows[:limit])
+def events_after_all(after: int, limit: int = 1000, *, with_time: bool = False) -> list[tuple]:
+    """(id, recipients, body[, created_at]) of everyone's events after `after`, oldest first (the hub's
+    sweep)."""
+    fields = ("id", "recipients", "payload", "created_at") if with_time else ("id", "recipients", "payload")
+    return list(Event.objects.filter(id__gt=after).order_by("id").values_list(*fields)[:limit])
 
 
 def events_for(

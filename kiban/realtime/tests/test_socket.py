@@ -271,3 +271,50 @@ def test_revoked_credentials_close_open_sockets_at_the_next_check(people):
         await browser.disconnect()
 
     run(body)
+
+
+def test_the_sweep_delivers_stored_events_that_did_not_arrive_live_and_only_those(people):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kiban.realtime.delivery import store
+
+    ann = people["ann"]
+    token = token_for(ann)
+    later = timezone.now() + dt.timedelta(seconds=10)
+
+    async def body():
+        phone, _ = await open_socket(bearer(token))
+        current = hub.current_hub()
+        # Delivered live: the sweep must not send it again.
+        await sync_to_async(publish_committed)([ann.pk], ConversationRead(conversation=1, seq=1))
+        assert (await phone.receive_json_from())["seq"] == 1
+        # Stored by a process that could not reach this one (no Redis, or a failed PUBLISH).
+        missed = await sync_to_async(store)([ann.pk], '{"type":"conversation.read","conversation":1,"seq":2}')
+        assert await current.sweep(now=later) == 1
+        assert await phone.receive_json_from() == {
+            "id": missed,
+            "type": "conversation.read",
+            "conversation": 1,
+            "seq": 2,
+        }
+        assert await current.sweep(now=later) == 0
+        await phone.disconnect()
+
+    run(body)
+
+
+def test_the_sweep_leaves_fresh_events_to_live_delivery(people):
+    from kiban.realtime.delivery import store
+
+    ann = people["ann"]
+    token = token_for(ann)
+
+    async def body():
+        phone, _ = await open_socket(bearer(token))
+        await sync_to_async(store)([ann.pk], '{"type":"conversation.read","conversation":1,"seq":2}')
+        assert await hub.current_hub().sweep() == 0  # younger than the grace period
+        await phone.disconnect()
+
+    run(body)
