@@ -371,11 +371,13 @@ def test_a_missed_event_is_fetched_and_shown_in_order_once(browser, asgi_server,
         assert _bodies(page) == ["一つ目", "二つ目", "三つ目"]
         assert page.locator(".chat-pane .messages .msg").evaluate_all(
             "els => els.map(e => e.dataset.seq)"
-        ) == [
-            "1",
-            "2",
-            "3",
-        ]
+        ) == ["1", "2", "3"]
+        # Out of order: 6 arrives before 5. Shown as 4, 5, 6, each once.
+        for text in ["四つ目", "五つ目", "六つ目"]:
+            actions.do_post_message(section_head, head, text)
+        expect(page.locator(".chat-pane .messages .msg")).to_have_count(6)
+        page.wait_for_timeout(500)  # the late frame for seq 5 has come and gone
+        assert _bodies(page) == ["一つ目", "二つ目", "三つ目", "四つ目", "五つ目", "六つ目"]
     finally:
         page.context.close()
 
