@@ -41,13 +41,14 @@ from django.utils.translation import gettext as _
 
 from kiban.booking import rules
 from kiban.booking.models import Booking, DriverLicence, Resource
+from kiban.booking.queries import MAX_BOOKING_SPAN
 from kiban.core import audit
 
 log = logging.getLogger(__name__)
 
 Range = tuple[dt.datetime, dt.datetime]
 MAX_OCCURRENCES = 366
-MAX_SPAN = dt.timedelta(days=31)
+MAX_SPAN = MAX_BOOKING_SPAN  # longer bookings would escape the window queries' lower bound
 
 
 class BookingConflict(Exception):
@@ -159,7 +160,11 @@ def find_conflicts(resource_ids: Iterable[int], ranges: Sequence[Range], *, excl
     lo, hi = ranges[0][0], max(e for _s, e in ranges)
     candidates = (
         Booking.objects.filter(
-            resource_id__in=list(resource_ids), status__in=Booking.HOLDING, start__lt=hi, end__gt=lo
+            resource_id__in=list(resource_ids),
+            status__in=Booking.HOLDING,
+            start__gte=lo - MAX_SPAN,  # no booking is longer: one short index range per resource
+            start__lt=hi,
+            end__gt=lo,
         )
         .exclude(pk__in=list(exclude_ids))
         .values_list("start", "end")

@@ -260,7 +260,13 @@ def resource_availability(request, resource_id: int, window: Query[WindowIn]):
     resource = get_object_or_404(Resource, pk=resource_id, active=True)
     start, end = _window(window.start, window.end)
     rows = (
-        Booking.objects.filter(resource=resource, status__in=Booking.HOLDING, start__lt=end, end__gt=start)
+        Booking.objects.filter(
+            resource=resource,
+            status__in=Booking.HOLDING,
+            start__gte=start - queries.MAX_BOOKING_SPAN,
+            start__lt=end,
+            end__gt=start,
+        )
         .select_related("booked_by")
         .order_by("start")
     )

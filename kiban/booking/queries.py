@@ -18,6 +18,10 @@ from django.utils import timezone
 from kiban.booking.models import AlcoholCheck, Booking, Resource
 from kiban.core.wareki import holiday_name
 
+# No booking is longer than this (actions.MAX_SPAN): a window query can bound `start` from below too, so it
+# reads one short index range instead of every earlier booking of the resource.
+MAX_BOOKING_SPAN = dt.timedelta(days=31)
+
 
 def busy_ranges(
     resource_ids: Iterable[int], start: dt.datetime, end: dt.datetime
@@ -25,7 +29,13 @@ def busy_ranges(
     ids = list(resource_ids)
     result: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {rid: [] for rid in ids}
     rows = (
-        Booking.objects.filter(resource_id__in=ids, status__in=Booking.HOLDING, start__lt=end, end__gt=start)
+        Booking.objects.filter(
+            resource_id__in=ids,
+            status__in=Booking.HOLDING,
+            start__gte=start - MAX_BOOKING_SPAN,
+            start__lt=end,
+            end__gt=start,
+        )
         .order_by("start")
         .values_list("resource_id", "start", "end")
     )
@@ -40,6 +50,7 @@ def bookings_of(user_ids: Iterable[int], start: dt.datetime, end: dt.datetime) -
             booked_by_id__in=list(user_ids),
             event_id__isnull=True,
             status__in=Booking.HOLDING,
+            start__gte=start - MAX_BOOKING_SPAN,
             start__lt=end,
             end__gt=start,
         )
@@ -56,7 +67,7 @@ def local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 @dataclass
 class Block:
-    booking: Booking
+    booking: GridBooking
     start: dt.datetime  # clipped to the day, local time
     end: dt.datetime
     # Grid columns (1-based, quarter hours from GRID_FIRST_HOUR; CSS classes gs-N / ge-N place them).
@@ -92,40 +103,75 @@ GRID_FIRST_HOUR = 7
 GRID_LAST_HOUR = 21
 
 
+@dataclass(frozen=True)
+class GridBooking:
+    """What a grid block shows: plain values, not model instances (a week of 60 rooms is 1,200 of them)."""
+
+    pk: int
+    resource_id: int
+    start: dt.datetime
+    end: dt.datetime
+    purpose: str
+    status: str
+    event_id: int | None
+    booked_by_id: int
+    booked_by_name: str
+
+
 def availability(kind: str, first_day: dt.date, days: int = 1, *, resources=None) -> Grid:
     """Resources of `kind` (active, in display order) as rows, `days` days from `first_day` as columns,
-    each with its slot-holding bookings (booker loaded). Two queries whatever the size."""
+    each with its slot-holding bookings (as GridBooking). Two queries whatever the size."""
     if resources is None:
         resources = list(Resource.objects.filter(kind=kind, active=True).select_related("department"))
+    tz = timezone.get_current_timezone()
     dates = [first_day + dt.timedelta(days=i) for i in range(days)]
-    window_start = local_day_bounds(dates[0])[0]
-    window_end = local_day_bounds(dates[-1])[1]
-    bookings = (
-        Booking.objects.filter(
-            resource__in=resources, status__in=Booking.HOLDING, start__lt=window_end, end__gt=window_start
+    # Per date, once: its bounds, the start of the drawn window, the holiday (jpholiday is not free).
+    frames = []
+    for date in dates:
+        day_start, day_end = local_day_bounds(date)
+        frames.append(
+            (date, day_start, day_end, day_start + dt.timedelta(hours=GRID_FIRST_HOUR), holiday_name(date))
         )
-        .select_related("booked_by")
+    window_start, window_end = frames[0][1], frames[-1][2]
+    rows_ = (
+        Booking.objects.filter(
+            resource__in=resources,
+            status__in=Booking.HOLDING,
+            start__gte=window_start - MAX_BOOKING_SPAN,
+            start__lt=window_end,
+            end__gt=window_start,
+        )
         .order_by("start")
-    )
-    by_resource: dict[int, list[Booking]] = {}
-    for b in bookings:
-        by_resource.setdefault(b.resource_id, []).append(b)
+        .values_list(
+            "id", "resource_id", "start", "end", "purpose", "status", "event_id", "booked_by_id",
+            "booked_by__family_name", "booked_by__given_name",
+        )
+    )  # fmt: skip
+    bookings = [
+        GridBooking(pk, rid, s, e, purpose, status, event, by, f"{family} {given}".strip())
+        for pk, rid, s, e, purpose, status, event, by, family, given in rows_
+    ]
     quarters = (GRID_LAST_HOUR - GRID_FIRST_HOUR) * 4
+    cells: dict[tuple[int, int], list[Block]] = {}
+    for b in bookings:
+        for index, (_date, day_start, day_end, grid_start, _h) in enumerate(frames):
+            if b.start < day_end and b.end > day_start:
+                s = max(b.start, day_start).astimezone(tz)
+                e = min(b.end, day_end).astimezone(tz)
+                first = min(max(int((s - grid_start).total_seconds() // 900), 0), quarters - 1)
+                last = min(max(-int(-(e - grid_start).total_seconds() // 900), first + 1), quarters)
+                cells.setdefault((b.resource_id, index), []).append(Block(b, s, e, first + 1, last + 1))
     rows = []
     for resource in resources:
-        row_days = []
-        for date in dates:
-            day_start, day_end = local_day_bounds(date)
-            grid_start = day_start + dt.timedelta(hours=GRID_FIRST_HOUR)
-            day = Day(date=date, holiday=holiday_name(date), weekend=date.weekday() >= 5)
-            for b in by_resource.get(resource.pk, []):
-                if b.start < day_end and b.end > day_start:
-                    s = timezone.localtime(max(b.start, day_start))
-                    e = timezone.localtime(min(b.end, day_end))
-                    first = min(max(int((s - grid_start).total_seconds() // 900), 0), quarters - 1)
-                    last = min(max(-int(-(e - grid_start).total_seconds() // 900), first + 1), quarters)
-                    day.blocks.append(Block(b, s, e, first + 1, last + 1))
-            row_days.append(day)
+        row_days = [
+            Day(
+                date=date,
+                holiday=holiday,
+                weekend=date.weekday() >= 5,
+                blocks=cells.get((resource.pk, i), []),
+            )
+            for i, (date, _s, _e, _g, holiday) in enumerate(frames)
+        ]
         rows.append(Row(resource, row_days))
     return Grid(kind, first_day, dates, rows, list(range(GRID_FIRST_HOUR, GRID_LAST_HOUR)))
 

@@ -62,6 +62,7 @@ def index(request):
             (f"{h:02d}:00", (h - grid.hours[0]) * 4 + 1, (h - grid.hours[0]) * 4 + 5) for h in grid.hours
         ],
         "pending_count": queries.pending_count(request.user),
+        "is_fleet_manager": kind == "car" and rules.fleet_resource_filter(request.user) is not None,
     }
     if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "bk-grid":
         return render(request, "booking/_grid.html", context)
