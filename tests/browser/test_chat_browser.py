@@ -525,3 +525,25 @@ def test_new_group_chat_with_people_picked_by_kana(browser, asgi_server, clerk, 
         assert page.csp.violations == []
     finally:
         page.context.close()
+
+
+def test_a_root_behind_a_page_of_thread_replies_is_still_shown(browser, asgi_server, clerk, section_head):
+    from kiban.chat import actions
+
+    conv, _ = actions.do_create_conversation(
+        clerk, kind="group", members=[section_head.username], name="課内"
+    )
+    member = actions.access_conversation(clerk, conv.pk)
+    root = actions.do_post_message(clerk, member, "意見募集")
+    for i in range(60):
+        actions.do_post_message(clerk, member, f"意見{i}", thread_root_id=root.pk)
+    page = _page(browser, asgi_server, PC)
+    try:
+        sign_in(page, clerk.username, PASSWORD)
+        page.goto(f"/chat/c/{conv.pk}/")
+        _wait_ready(page)
+        # The newest 50 messages are all replies; the page keeps loading until the root is there.
+        expect(page.locator(".chat-pane .messages .msg-body")).to_have_text(["意見募集"])
+        expect(page.locator(".chat-pane .msg-thread-link")).to_have_text("返信 60件")
+    finally:
+        page.context.close()

@@ -52,7 +52,11 @@ export class MentionCompleter {
       return;
     }
     if (mine !== this.seq) return; // a newer query has been typed
-    this.items = (data.results || []).slice(0, 8);
+    // @channel / @here notify everyone in the conversation (everyone connected, for @here).
+    const everyone = ["channel", "here"]
+      .filter((word) => word.startsWith(query.toLowerCase()))
+      .map((word) => ({ username: word, family_name: `@${word}`, given_name: "", family_name_kana: "", given_name_kana: "", departments: [] }));
+    this.items = [...everyone, ...(data.results || [])].slice(0, 8);
     this.active = this.items.length ? 0 : -1;
     this.render();
   }

@@ -54,6 +54,7 @@ export class Timeline extends EventTarget {
     this.loaded = true;
     this.drain();
     if (target || this.buffer.size) await this.catchUp();
+    if (!target) await this.fillViewport();
     this.dispatchEvent(new CustomEvent("loaded"));
     if (target && document.getElementById(`m${target}`)) {
       const node = document.getElementById(`m${target}`);
@@ -62,6 +63,15 @@ export class Timeline extends EventTarget {
       node.focus({ preventScroll: true });
     } else {
       this.scrollToBottom();
+    }
+  }
+
+  // A first page of mostly thread replies can leave the pane without a scroll bar, and so without the
+  // scroll that asks for more: keep loading until it scrolls or the start is reached.
+  async fillViewport() {
+    for (let i = 0; i < 10 && !this.noOlder; i++) {
+      if (this.scroller.scrollHeight > this.scroller.clientHeight + 200) return;
+      await this.loadOlder();
     }
   }
 
