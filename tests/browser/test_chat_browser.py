@@ -318,6 +318,12 @@ def test_react_edit_pin_and_delete_from_the_message_menu(browser, asgi_server, c
         mine.refresh_from_db()
         assert mine.body == "会議は11時に変更です"
 
+        # ↑ in the empty composer edits one's last message; Escape leaves it as it was.
+        page.locator(".chat-pane > form.composer textarea").press("ArrowUp")
+        expect(msg.locator(".msg-edit textarea")).to_have_value("会議は11時に変更です")
+        msg.locator(".msg-edit textarea").press("Escape")
+        expect(msg.locator(".msg-edit")).to_have_count(0)
+
         msg.hover()
         msg.locator('[data-action="pin"]').click()
         expect(msg.locator(".msg-pinned")).to_be_visible()

@@ -85,6 +85,14 @@ function start(root) {
     const panel = root.querySelector(".thread-panel");
     if (panel) thread = new ThreadPanel(panel, { chat: root, timeline, me, names, conversationId });
     bindMessageActions(root, { timeline, thread, me, conversationId });
+    root.addEventListener("edit-last", () => {
+      const own = [...root.querySelectorAll(".chat-pane .messages li.msg")].filter(
+        (li) => li.dataset.author === me && !li.querySelector(".msg-tombstone"),
+      );
+      const last = own[own.length - 1];
+      const msg = last && timeline.byId.get(Number(last.dataset.id));
+      if (msg) startEdit(last, msg, timeline);
+    });
     timeline.loadInitial(target).catch((error) => {
       root.dataset.ready = "error";
       console.warn("chat: could not load messages", error);

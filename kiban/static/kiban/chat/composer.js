@@ -62,6 +62,12 @@ export class Composer {
       event.preventDefault();
       return;
     }
+    if (event.key === "ArrowUp" && this.textarea.value === "" && !this.threadRoot) {
+      // As in Slack and Teams: ↑ in an empty box edits one's last message.
+      event.preventDefault();
+      this.form.dispatchEvent(new CustomEvent("edit-last", { bubbles: true }));
+      return;
+    }
     if (event.key === "Enter" && !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey) {
       event.preventDefault();
       this.send();

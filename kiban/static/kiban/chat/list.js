@@ -53,6 +53,9 @@ export class ConversationList {
     for (const item of this.root.querySelectorAll(".conv-item")) {
       if (item.dataset.muted !== "1") total += Number(item.dataset.unread || 0);
     }
+    // The tab's title counts unread messages, as chat apps do: "(3) チャット".
+    if (this.baseTitle === undefined) this.baseTitle = document.title.replace(/^\(\d+\+?\) /, "");
+    document.title = total ? `(${total > 99 ? "99+" : total}) ${this.baseTitle}` : this.baseTitle;
     const nav = document.querySelector('.nav-item[data-section="chat"]');
     if (!nav) return;
     let badge = nav.querySelector(".nav-unread");
