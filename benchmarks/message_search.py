@@ -501,7 +501,10 @@ def run(args) -> None:
     print(f"{'baseline: newest 50 of my conversations':40} {base50:8.2f} {base95:8.2f} {1:9.1f}")
     for kind, wall in timings.items():
         p50, p95 = statistics.median(wall), percentile(wall, 0.95)
-        print(f"{kind:40} {p50:8.2f} {p95:8.2f} {p95 / base95:9.1f} {statistics.mean(hits[kind]):9.1f}")
+        print(
+            f"{kind:40} {p50:8.2f} {p95:8.2f} {p95 / base95:9.1f} {percentile(cpu[kind], 0.95):8.2f} "
+            f"{statistics.mean(hits[kind]):9.1f}"
+        )
     print(
         f"{'(+ loading 50 messages for the API)':40} {statistics.median(loading):8.2f} "
         f"{percentile(loading, 0.95):8.2f}"
