@@ -11,6 +11,7 @@ urlpatterns = [
     path("chat/c/<int:conversation_id>/post/", views.post, name="post"),
     path("chat/c/<int:conversation_id>/join/", views.join, name="join"),
     path("chat/c/<int:conversation_id>/info/", views.info, name="info"),
+    path("chat/c/<int:conversation_id>/t/<int:message_id>/", views.thread, name="thread"),
     path("chat/dm/<str:username>", views.dm, name="dm"),
     path("chat/browse/", views.browse, name="browse"),
     path("chat/new/", views.new, name="new"),

@@ -27,7 +27,7 @@ from kiban.accounts.models import Staff
 from kiban.chat import actions, queries
 from kiban.chat import search as chat_search
 from kiban.chat.attachments import max_upload_bytes
-from kiban.chat.models import Conversation, Member, Team
+from kiban.chat.models import Conversation, Member, Message, Team
 from kiban.chat.serializers import conversation_dict, conversation_title, message_dict
 from kiban.core.wareki import wareki
 
@@ -160,15 +160,41 @@ def dm(request, username: str):
 @login_required
 @require_POST
 def post(request, conversation_id: int):
-    """The composer without JavaScript: post, then show the conversation again."""
+    """The composer without JavaScript: post (into a thread when `thread_root` is given), then show the
+    conversation or the thread again."""
     conv = actions.access_conversation(request.user, conversation_id)
+    root = request.POST.get("thread_root", "")
+    root_id = int(root) if root.isdigit() and len(root) < 19 else None
     try:
-        actions.do_post_message(request.user, conv, body=request.POST.get("body", ""))
+        actions.do_post_message(request.user, conv, body=request.POST.get("body", ""), thread_root_id=root_id)
     except ValidationError as error:
         flash.error(request, _error_text(error))
     except PermissionDenied as error:
         flash.error(request, str(error))
+    if root_id is not None:
+        return redirect("chat:thread", conv.pk, root_id)
     return redirect("chat:conversation", conv.pk)
+
+
+@login_required
+def thread(request, conversation_id: int, message_id: int):
+    """A thread without JavaScript: the root, its replies and a composer that answers in the thread."""
+    conv = actions.access_conversation(request.user, conversation_id)
+    root = get_object_or_404(Message, pk=message_id, conversation=conv, thread_root__isnull=True)
+    page = queries.message_page(conv, thread=root, after=0, limit=queries.MAX_PAGE)
+    rows = _message_rows(page)
+    return render(
+        request,
+        "chat/thread.html",
+        {
+            "conv": conv,
+            "conv_data": conversation_dict(conv, request.user, mentions=0),
+            "root": rows[0],
+            "replies": rows[1:],
+            "max_upload": max_upload_bytes(),
+            "nav_current": "chat",
+        },
+    )
 
 
 @login_required

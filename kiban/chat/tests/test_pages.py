@@ -253,3 +253,38 @@ def test_member_who_is_not_owner_cannot_create_a_webhook(client, clerk, section_
     response = client.post(url, {"op": "hook-create", "bot_name": "偽ボット"}, follow=True)
     assert "オーナーだけができる操作です" in response.text
     assert Webhook.objects.count() == 0
+
+
+def test_thread_page_without_javascript_shows_replies_and_posts_into_the_thread(
+    client, clerk, section_head, group
+):
+    root = actions.do_post_message(
+        section_head, actions.access_conversation(section_head, group.pk), "議題の案"
+    )
+    actions.do_post_message(clerk, group, "賛成です", thread_root_id=root.pk)
+    client.force_login(clerk)
+    page = client.get(reverse("chat:conversation", args=[group.pk]))
+    thread_url = reverse("chat:thread", args=[group.pk, root.pk])
+    assert f'href="{thread_url}"' in page.text
+    assert "賛成です" not in page.text  # replies live in the thread
+    thread = client.get(thread_url)
+    assert "<p>議題の案</p>" in thread.text and "<p>賛成です</p>" in thread.text
+    response = client.post(
+        reverse("chat:post", args=[group.pk]), {"body": "私も賛成", "thread_root": root.pk}
+    )
+    assert response["Location"] == thread_url
+    assert list(Message.objects.filter(thread_root=root).order_by("seq").values_list("body", flat=True)) == [
+        "賛成です",
+        "私も賛成",
+    ]
+
+
+def test_thread_page_of_a_reply_or_another_conversation_is_404(
+    client, clerk, other_clerk, section_head, group
+):
+    root = actions.do_post_message(clerk, group, "議題")
+    reply = actions.do_post_message(clerk, group, "返信", thread_root_id=root.pk)
+    client.force_login(clerk)
+    assert client.get(reverse("chat:thread", args=[group.pk, reply.pk])).status_code == 404
+    client.force_login(other_clerk)
+    assert client.get(reverse("chat:thread", args=[group.pk, root.pk])).status_code == 404
