@@ -14,7 +14,7 @@ from kiban.accounts.tests.factories import PASSWORD
 from kiban.core.routing import websocket_application
 from kiban.realtime import hub, publish
 from kiban.realtime.events import ConversationRead, NotificationCreated
-from kiban.realtime.models import Seen
+from kiban.realtime.models import Event, Seen
 from kiban.realtime.testing import capture_events
 
 ORIGIN = (b"origin", b"http://localhost")
@@ -170,23 +170,17 @@ def test_event_reaches_every_device_of_recipients_and_no_one_else(people):
         }
         await sync_to_async(publish_committed)([ann.pk, ben.pk], ConversationRead(conversation=5, seq=9))
         await sync_to_async(publish_committed)([cho.pk, ann.pk], NotificationCreated(notification={"id": 3}))
+        one, two = await sync_to_async(
+            lambda: list(Event.objects.order_by("id").values_list("id", flat=True))
+        )()
+        read = {"id": one, "type": "conversation.read", "conversation": 5, "seq": 9}
+        notification = {"id": two, "type": "notification.created", "notification": {"id": 3}}
         for name in ("ann_phone", "ann_pc"):
-            first = await sockets[name].receive_json_from(timeout=5)
-            second = await sockets[name].receive_json_from(timeout=5)
-            assert first == {"id": 1, "type": "conversation.read", "conversation": 5, "seq": 9}
-            assert second == {"id": 2, "type": "notification.created", "notification": {"id": 3}}
-        assert await sockets["ben"].receive_json_from(timeout=5) == {
-            "id": 1,
-            "type": "conversation.read",
-            "conversation": 5,
-            "seq": 9,
-        }
+            assert await sockets[name].receive_json_from() == read
+            assert await sockets[name].receive_json_from() == notification
+        assert await sockets["ben"].receive_json_from() == read
         # cho's first frame is the second event: the first one never reached cho.
-        assert await sockets["cho"].receive_json_from(timeout=5) == {
-            "id": 2,
-            "type": "notification.created",
-            "notification": {"id": 3},
-        }
+        assert await sockets["cho"].receive_json_from() == notification
         for comm in sockets.values():
             await comm.disconnect()
 
