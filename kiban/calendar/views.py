@@ -193,22 +193,31 @@ def group(request):
 
 
 def _group_rows(schedule, days: list[grid.Day], viewer, back: str) -> list[dict]:
+    from django.utils.safestring import mark_safe
+
+    day_labels = [wareki(day.date, weekday=True) for day in days]
+    label = _("%(name)sさんの%(day)sに予定を登録")
     rows = []
     for member in schedule.rows:
         staff = member.staff
+        name = staff.full_name or staff.username
         cells = []
         for index, day in enumerate(days):
             blocks = grid.compact_blocks(member.days[index], day.date)
             if member.bookings:
                 blocks += grid.booking_blocks(member.bookings[index], day.date)
+            new_url = grid.new_event_url(day.date, attendee=staff.username, back=back)
             cells.append(
-                {
-                    "day": day,
-                    "blocks": blocks,
-                    "new_url": grid.new_event_url(day.date, attendee=staff.username, back=back),
-                }
+                grid.group_cell_html(day, blocks, new_url, label % {"name": name, "day": day_labels[index]})
             )
-        rows.append({"staff": staff, "title": member.title, "is_me": staff.pk == viewer.pk, "cells": cells})
+        rows.append(
+            {
+                "staff": staff,
+                "title": member.title,
+                "is_me": staff.pk == viewer.pk,
+                "cells_html": mark_safe("".join(cells)),  # noqa: S308 - built from escaped parts in grid
+            }
+        )
     return rows
 
 
