@@ -17,6 +17,8 @@ from tests.browser.conftest import PHONE, CspWatcher
 from tests.browser.helpers import sign_in
 
 PC = {"width": 1280, "height": 800}
+# Live delivery is quick, but the test machine is shared: give assertions room before calling it lost.
+expect.set_options(timeout=10_000)
 
 
 @pytest.fixture
