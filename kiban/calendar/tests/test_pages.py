@@ -615,3 +615,15 @@ def test_scope_choice_marks_what_belongs_to_the_series(client, clerk):
     # Recurrence, attendees, rooms, and colour/visibility/reminders: hidden by the script for "this one".
     assert html.count("data-series-only") == 4
     assert '<input type="radio" name="scope" value="this" id="id_scope_0" required checked>' in html
+
+
+def test_titles_are_escaped_in_the_grids(client, clerk, org_tree):
+    make_event(clerk, '<img src=x onerror="alert(1)">', at(24, 10), at(24, 11), location="<b>会議室</b>")
+    client.force_login(clerk)
+    for path, params in [
+        ("/calendar/group/", {"date": "2026-11-23"}),
+        ("/calendar/", {"date": "2026-11-24"}),
+    ]:
+        html = client.get(path, params).content.decode()
+        assert "<img src=x" not in html and "<b>会議室" not in html
+        assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html

@@ -4,6 +4,13 @@ import { api } from "../shell.js";
 
 const form = document.getElementById("event-form");
 
+// Translated strings come from the page (data attributes of #calendar-strings).
+function t(key, value) {
+  const node = document.getElementById("calendar-strings");
+  const text = (node && node.dataset[key]) || key;
+  return value === undefined ? text : text.replace("%s", value);
+}
+
 function field(name) {
   return form.elements.namedItem(name);
 }
@@ -48,7 +55,7 @@ function localParts(iso) {
 function label(iso) {
   const { date, time } = localParts(iso);
   const [, m, d] = date.split("-");
-  const wd = "日月火水木金土"[new Date(`${date}T12:00:00+09:00`).getDay()];
+  const wd = t("weekdays")[new Date(`${date}T12:00:00+09:00`).getDay()];
   return `${Number(m)}/${Number(d)}(${wd}) ${time}`;
 }
 
@@ -82,7 +89,7 @@ function renderChip(li) {
   const remove = document.createElement("button");
   remove.type = "button";
   remove.textContent = "×";
-  remove.setAttribute("aria-label", `${li.textContent.trim()} を参加者から外す`);
+  remove.setAttribute("aria-label", t("removeAttendee", li.textContent.trim()));
   remove.addEventListener("click", () => {
     setUsernames(usernames().filter((name) => name !== li.dataset.username));
     li.remove();
@@ -160,7 +167,7 @@ const refreshRooms = debounce(async () => {
     for (const status of rooms.querySelectorAll("[data-status]")) status.textContent = "";
     return;
   }
-  note.textContent = "選んだ時間の空き状況";
+  note.textContent = t("roomStatus");
   await Promise.all(
     [...rooms.querySelectorAll("li[data-resource]")].map(async (li) => {
       const status = li.querySelector("[data-status]");
@@ -172,8 +179,8 @@ const refreshRooms = debounce(async () => {
         status.classList.toggle("is-busy", busy.length > 0);
         status.classList.toggle("is-free", busy.length === 0);
         status.textContent = busy.length
-          ? `予約あり ${busy.map((b) => `${localParts(b.start).time}–${localParts(b.end).time}`).join(", ")}`
-          : "空き";
+          ? `${t("busy")} ${busy.map((b) => `${localParts(b.start).time}–${localParts(b.end).time}`).join(", ")}`
+          : t("free");
       } catch {
         status.textContent = "";
       }
@@ -193,7 +200,7 @@ function setUpFinder() {
     const startDate = field("start_date").value;
     const window_ = chosenWindow();
     if (!startDate) {
-      status.textContent = "開始日を入力してください。";
+      status.textContent = t("needStart");
       return;
     }
     const minutes = window_ && !field("all_day").checked
@@ -208,16 +215,16 @@ function setUpFinder() {
     });
     const room = rooms && rooms.querySelector("input[name=resources]:checked");
     if (room) params.set("resource", room.value);
-    status.textContent = "探しています…";
+    status.textContent = t("finding");
     let data;
     try {
       data = await api(`/api/v1/freebusy/find?${params}`);
     } catch (error) {
-      status.textContent = `探せませんでした: ${error.message}`;
+      status.textContent = `${t("findFailed")} ${error.message}`;
       return;
     }
     const slots = Array.isArray(data) ? data : data.slots || [];
-    status.textContent = slots.length ? "全員が空いている時間（選ぶと日時に入ります）" : "2週間以内に全員が空いている時間はありません。";
+    status.textContent = slots.length ? t("slotsFound") : t("noSlots");
     for (const slot of slots) {
       const choose = document.createElement("button");
       choose.type = "button";
@@ -233,7 +240,7 @@ function setUpFinder() {
         field("end_date").value = e.date;
         field("end_time").value = e.time;
         refreshRooms();
-        status.textContent = `${label(slot.start)} にしました。`;
+        status.textContent = t("chosen", label(slot.start));
         list.replaceChildren();
       });
       const li = document.createElement("li");
