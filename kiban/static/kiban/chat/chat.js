@@ -198,11 +198,11 @@ function bindMessageActions(root, { timeline, thread, me, conversationId }) {
     const actionButton = event.target.closest("[data-action]");
     try {
       if (reactionButton) {
-        await toggleReaction(id, reactionButton.dataset.emoji, reactionButton.classList.contains("is-mine"));
+        await toggleReaction(timeline, id, reactionButton.dataset.emoji, reactionButton.classList.contains("is-mine"));
       } else if (pick) {
         pick.closest(".emoji-picker").remove();
         const has = (msg?.reactions || []).some((r) => r.emoji === pick.dataset.pick && (r.users || []).includes(me));
-        await toggleReaction(id, pick.dataset.pick, has);
+        await toggleReaction(timeline, id, pick.dataset.pick, has);
       } else if (actionButton) {
         await runAction(actionButton.dataset.action, { msgNode, msg, id, timeline, thread, conversationId });
       } else if (!event.target.closest("a, button, textarea, input")) {
@@ -218,12 +218,12 @@ function bindMessageActions(root, { timeline, thread, me, conversationId }) {
   });
 }
 
-async function toggleReaction(id, emoji, mine) {
-  if (mine) {
-    await api(`/api/v1/messages/${id}/reactions/${encodeURIComponent(emoji)}`, { method: "DELETE" });
-  } else {
-    await api(`/api/v1/messages/${id}/reactions`, { method: "POST", body: { emoji } });
-  }
+// The answer carries the message's reactions: shown at once (the event that follows changes nothing).
+async function toggleReaction(timeline, id, emoji, mine) {
+  const result = mine
+    ? await api(`/api/v1/messages/${id}/reactions/${encodeURIComponent(emoji)}`, { method: "DELETE" })
+    : await api(`/api/v1/messages/${id}/reactions`, { method: "POST", body: { emoji } });
+  if (result && Array.isArray(result.reactions)) timeline.update({ id, reactions: result.reactions });
 }
 
 async function runAction(action, { msgNode, msg, id, timeline, thread, conversationId }) {
