@@ -27,7 +27,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from kiban.calendar import recurrence
@@ -61,7 +61,8 @@ def _short(qs, field_prefix: str, start: dt.datetime, end: dt.datetime):
     """Rows of short single events that can overlap [start, end): one bounded index range."""
     return qs.filter(
         **{
-            f"{field_prefix}long_running": False,
+            # `__in`, not `=False`: Django writes `= False` as `NOT long_running`, which no index can seek.
+            f"{field_prefix}long_running__in": [False],
             f"{field_prefix}start__gte": start - MAX_SHORT_SPAN,
             f"{field_prefix}start__lt": end,
         }
@@ -71,23 +72,41 @@ def _short(qs, field_prefix: str, start: dt.datetime, end: dt.datetime):
 def _long(qs, field_prefix: str, start: dt.datetime, end: dt.datetime):
     return qs.filter(
         Q(**{f"{field_prefix}series_end__isnull": True}) | Q(**{f"{field_prefix}series_end__gte": start}),
-        **{f"{field_prefix}long_running": True, f"{field_prefix}start__lt": end},
+        **{f"{field_prefix}long_running__in": [True], f"{field_prefix}start__lt": end},
     )
 
 
+# What the grids and free/busy read of an event; the API's listing loads every field (`detail`).
+GRID_FIELDS = (
+    "id", "organizer_id", "title", "location", "color", "visibility", "all_day", "start", "end",
+    "rrule", "tzid", "exdates", "rdates",
+)  # fmt: skip
+
+
 def window_events(
-    user_ids: Iterable[int], start: dt.datetime, end: dt.datetime, *, include_declined: bool = True
+    user_ids: Iterable[int],
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    include_declined: bool = True,
+    detail: bool = False,
 ) -> tuple[dict[int, Event], dict[int, set[int]]]:
     """Events organised or attended by `user_ids` that may overlap [start, end) (a superset: recurrences
-    are not expanded yet), and for each event the ids among `user_ids` it belongs to."""
+    are not expanded yet), and for each event the ids among `user_ids` it belongs to. Each event has
+    `organizer_username`. Without `detail` only GRID_FIELDS are loaded (the others load on access)."""
     user_ids = list(set(user_ids))
     events: dict[int, Event] = {}
     owners: dict[int, set[int]] = {}
     if not user_ids:
         return events, owners
-    own = Event.objects.filter(organizer_id__in=user_ids).select_related("organizer").defer("description")
+
+    def shaped(qs):
+        qs = qs.annotate(organizer_username=F("organizer__username"))
+        return qs if detail else qs.only(*GRID_FIELDS)
+
+    own = Event.objects.filter(organizer_id__in=user_ids).order_by()
     for query in (_short(own, "", start, end), _long(own, "", start, end)):
-        for event in query:
+        for event in shaped(query):
             events[event.pk] = event
             owners.setdefault(event.pk, set()).add(event.organizer_id)
     attending = Attendee.objects.filter(staff_id__in=user_ids)
@@ -100,7 +119,7 @@ def window_events(
             if event_id not in events:
                 missing.add(event_id)
     if missing:
-        for event in Event.objects.filter(pk__in=missing).select_related("organizer").defer("description"):
+        for event in shaped(Event.objects.filter(pk__in=missing)):
             events[event.pk] = event
     return events, owners
 
@@ -153,7 +172,9 @@ def events_for(
     with_description: bool = False,
 ) -> list[Occurrence]:
     """See the module docstring. `viewer` None means no visibility filter (free/busy, the owner's export)."""
-    events, owners = window_events(user_ids, start, end, include_declined=include_declined)
+    events, owners = window_events(
+        user_ids, start, end, include_declined=include_declined, detail=with_description
+    )
     if not events:
         return []
     recurring = [pk for pk, e in events.items() if e.is_recurring]
@@ -175,10 +196,6 @@ def events_for(
                 )
             )
             hidden = set(private) - attending
-    descriptions: dict[int, str] = {}
-    if with_description:
-        visible = [pk for pk in events if pk not in hidden]
-        descriptions = dict(Event.objects.filter(pk__in=visible).values_list("pk", "description"))
     busy_title = _("予定あり")
     result: list[Occurrence] = []
     for pk, event in events.items():
@@ -206,7 +223,9 @@ def events_for(
                     occurrence_start=original,
                     title=source.title,
                     location=source.location,
-                    description=(changed.description if changed else descriptions.get(pk, "")),
+                    description=(changed.description if changed else event.description)
+                    if with_description
+                    else "",
                     all_day=source.all_day,
                     owner_ids=owners[pk],
                 )

@@ -114,12 +114,31 @@ def _fast_forward(text: str, dtstart_local: dt.datetime, target_local: dt.dateti
     elif parts["FREQ"] == "WEEKLY":
         step = dt.timedelta(weeks=interval)
         # The week grid starts at WKST; keeping DTSTART's weekday keeps the grid.
+    elif parts["FREQ"] in ("MONTHLY", "YEARLY"):
+        return _fast_forward_months(parts, interval, dtstart_local, target_local)
     else:
         return dtstart_local
     periods = (target_local - dtstart_local) // step - 1
     if periods <= 0:
         return dtstart_local
     return dtstart_local + step * periods
+
+
+def _fast_forward_months(
+    parts: dict[str, str], interval: int, dtstart_local: dt.datetime, target_local: dt.datetime
+) -> dt.datetime:
+    """MONTHLY/YEARLY: move by whole INTERVALs of months (12·INTERVAL for YEARLY) when the rule's days do not
+    depend on DTSTART's day falling in every month (a 31st or a 29 February would be clipped)."""
+    months = interval * (12 if parts["FREQ"] == "YEARLY" else 1)
+    by_day = "BYDAY" in parts or "BYMONTHDAY" in parts or "BYYEARDAY" in parts or "BYWEEKNO" in parts
+    if not by_day and dtstart_local.day > 28:
+        return dtstart_local
+    elapsed = (target_local.year - dtstart_local.year) * 12 + target_local.month - dtstart_local.month
+    periods = elapsed // months - 1
+    if periods <= 0:
+        return dtstart_local
+    total = dtstart_local.month - 1 + periods * months
+    return dtstart_local.replace(year=dtstart_local.year + total // 12, month=total % 12 + 1)
 
 
 def to_local(moment: dt.datetime, tzid: str = "Asia/Tokyo") -> dt.datetime:
@@ -130,6 +149,7 @@ def from_local(naive: dt.datetime, tzid: str = "Asia/Tokyo") -> dt.datetime:
     return naive.replace(tzinfo=zone(tzid)).astimezone(UTC)
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_instant(value: str) -> dt.datetime:
     moment = dt.datetime.fromisoformat(value)
     if moment.tzinfo is None:

@@ -70,7 +70,7 @@ def full_dict(
         "description": event.description if description is None else description,
         "visibility": event.visibility,
         "color": event.color,
-        "organizer": event.organizer.username,
+        "organizer": getattr(event, "organizer_username", None) or event.organizer.username,
         "attendees": attendees,
         "resources": sorted(resources),
         "sequence": event.sequence,

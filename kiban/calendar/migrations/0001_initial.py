@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                 ('sequence', models.PositiveIntegerField(default=0)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organizer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='organized_events', to=settings.AUTH_USER_MODEL, verbose_name='登録者')),
+                ('organizer', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='organized_events', to=settings.AUTH_USER_MODEL, verbose_name='登録者')),
             ],
             options={
                 'verbose_name': '予定',
@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
                 ('start', models.DateTimeField()),
                 ('series_end', models.DateTimeField(blank=True, null=True)),
                 ('long_running', models.BooleanField(default=False)),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendances', to=settings.AUTH_USER_MODEL)),
+                ('staff', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='attendances', to=settings.AUTH_USER_MODEL)),
                 ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendees', to='calendar.event')),
             ],
             options={

@@ -71,11 +71,13 @@ def _kiban_event(text: str) -> Event:
 WINDOWS = [
     (dt.datetime(1997, 1, 1, tzinfo=UTC), dt.datetime(2000, 6, 1, tzinfo=UTC)),
     (dt.datetime(1998, 3, 10, tzinfo=UTC), dt.datetime(1998, 4, 20, tzinfo=UTC)),
+    # Decades on: the expansion starts near the window instead of at DTSTART (fast-forward).
+    (dt.datetime(2031, 11, 20, tzinfo=UTC), dt.datetime(2032, 3, 5, tzinfo=UTC)),
 ]
 
 
 @pytest.mark.parametrize(("name", "dtstart", "extra"), RFC_EXAMPLES, ids=[e[0] for e in RFC_EXAMPLES])
-@pytest.mark.parametrize("window", WINDOWS, ids=["three-years", "mid-window"])
+@pytest.mark.parametrize("window", WINDOWS, ids=["three-years", "mid-window", "decades-on"])
 def test_expansion_matches_recurring_ical_events(name, dtstart, extra, window):
     text = _calendar(dtstart, extra)
     expected = sorted(
