@@ -256,9 +256,11 @@ def run(args) -> None:
     demo.load_demo(staff=args.staff)
     staff_ids = list(Staff.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
     sections: dict[int, list[int]] = {}
-    for staff_id, department_id in Membership.objects.filter(is_primary=True).order_by(
-        "department_id", "-is_head", "rank"
-    ).values_list("staff_id", "department_id"):
+    for staff_id, department_id in (
+        Membership.objects.filter(is_primary=True)
+        .order_by("department_id", "-is_head", "rank")
+        .values_list("staff_id", "department_id")
+    ):
         sections.setdefault(department_id, []).append(staff_id)
     rng = random.Random(3)
     groups = []
@@ -266,7 +268,10 @@ def run(args) -> None:
         group = Department.objects.create(code=f"BENCH{n}", name=f"ベンチ{n}", order=999)
         members = rng.sample(staff_ids, 60)
         Membership.objects.bulk_create(
-            [Membership(staff_id=s, department=group, is_primary=False, rank=50 + i) for i, s in enumerate(members)]
+            [
+                Membership(staff_id=s, department=group, is_primary=False, rank=50 + i)
+                for i, s in enumerate(members)
+            ]
         )
         groups.append((group, members))
     today = dt.datetime.now(tz=TOKYO).date()
@@ -288,7 +293,9 @@ def run(args) -> None:
     grid_calls = [(groups[i % len(groups)][0], weeks[i], 7, viewer) for i in range(args.runs)]
     grid_base = [([*groups[i % len(groups)][1]], *bounds(weeks[i], 7)) for i in range(args.runs)]
     month_people = [rng.choice(staff_ids) for _ in range(args.runs)]
-    month_days = [(monday0 + dt.timedelta(weeks=rng.randrange(-40, 40))).replace(day=1) for _ in range(args.runs)]
+    month_days = [
+        (monday0 + dt.timedelta(weeks=rng.randrange(-40, 40))).replace(day=1) for _ in range(args.runs)
+    ]
     month_calls = [([p], *bounds(d, 31), viewer) for p, d in zip(month_people, month_days, strict=True)]
     month_base = [([p], *bounds(d, 31)) for p, d in zip(month_people, month_days, strict=True)]
     fb_people = [rng.sample(staff_ids, 20) for _ in range(args.runs)]
@@ -310,7 +317,9 @@ def run(args) -> None:
         cursor.execute("SELECT version()" if engine == "PostgreSQL" else "SELECT sqlite_version()")
         version = cursor.fetchone()[0].split(" on ")[0]
     print(f"# Calendar reads — {engine} {version}, {len(staff_ids):,} staff, {args.runs} calls per measure")
-    print(f"# {platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(
+        f"# {platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    )
     print(
         f"# data: {Event.objects.count():,} events ({counts['single']:,} single, {counts['series']:,} series, "
         f"{counts['exceptions']} moved occurrences), {Attendee.objects.count():,} attendee rows; "
