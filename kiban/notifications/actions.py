@@ -15,7 +15,7 @@ from django.utils import timezone
 from kiban.notifications.models import Notification, NotificationPreference
 from kiban.notifications.serializers import notification_dict
 from kiban.realtime import publish
-from kiban.realtime.events import NotificationCreated
+from kiban.realtime.events import NotificationCreated, NotificationRead
 
 TITLE_MAX = 200
 BODY_MAX = 1000  # an excerpt: the notification links to the whole thing
@@ -90,31 +90,50 @@ def access_notification(user, notification_id: int) -> Notification:
         raise Http404 from None
 
 
+def _announce_read(user_id: int, ids: list[int] | None) -> None:
+    """Tell the person's other devices (after commit), so every bell shows the same count."""
+    unread = Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
+    publish([user_id], NotificationRead(ids=ids, unread=unread))
+
+
 def mark_read(user, notification_id: int) -> Notification:
     """Mark one of the person's notifications read (idempotent: the first read time is kept)."""
     n = access_notification(user, notification_id)
     if n.read_at is None:
         now = timezone.now()
-        # Conditional: two devices marking at once keep the earlier time, and neither overwrites it.
-        Notification.objects.filter(pk=n.pk, read_at__isnull=True).update(read_at=now)
+        with transaction.atomic():
+            # Conditional: two devices marking at once keep the earlier time, and only one announces it.
+            if Notification.objects.filter(pk=n.pk, read_at__isnull=True).update(read_at=now):
+                _announce_read(user.pk, [n.pk])
         n.refresh_from_db(fields=["read_at"])
     return n
 
 
 def mark_all_read(user) -> int:
     """Mark every unread notification of the person read. Returns how many changed."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    with transaction.atomic():
+        changed = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+        if changed:
+            _announce_read(user.pk, None)
+    return changed
 
 
 def mark_read_up_to(user_id: int, group_key: str, seq: int | None = None) -> int:
     """The person read `group_key` (a conversation) up to `seq`: its notifications with seq ≤ `seq` are
-    read; with `seq` None, all of the group's. Returns how many changed."""
+    read; with `seq` None, all of the group's. Returns how many changed. Safe inside the caller's
+    transaction (the announcement waits for its commit)."""
     if not group_key:
         return 0
     rows = Notification.objects.filter(recipient_id=user_id, group_key=group_key, read_at__isnull=True)
     if seq is not None:
         rows = rows.filter(seq__lte=seq)
-    return rows.update(read_at=timezone.now())
+    with transaction.atomic():
+        changed = rows.update(read_at=timezone.now())
+        if changed:
+            _announce_read(user_id, None)
+    return changed
 
 
 def unread_count(user) -> int:

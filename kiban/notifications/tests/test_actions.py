@@ -132,3 +132,21 @@ def test_mark_all_read_touches_only_the_persons_own(clerk, other_clerk):
     assert actions.unread_count(clerk) == 0
     theirs.refresh_from_db()
     assert theirs.read_at is None
+
+
+def test_reading_announces_the_new_unread_count_to_the_readers_devices_only(clerk, other_clerk):
+    one, _two = NotificationFactory.create_batch(2, recipient=clerk, group_key="chat.conversation:1", seq=1)
+    NotificationFactory(recipient=other_clerk)
+
+    with capture_events() as events:
+        actions.mark_read(clerk, one.pk)
+        actions.mark_read(clerk, one.pk)  # already read: nothing to say
+    assert [(ids, e.type, e.ids, e.unread) for ids, e in events] == [
+        ([clerk.pk], "notification.read", [one.pk], 1)
+    ]
+
+    with capture_events() as events:
+        actions.mark_read_up_to(clerk.pk, "chat.conversation:1", 1)
+        actions.mark_read_up_to(clerk.pk, "chat.conversation:1", 1)
+        actions.mark_all_read(clerk)
+    assert [(ids, e.ids, e.unread) for ids, e in events] == [([clerk.pk], None, 0)]

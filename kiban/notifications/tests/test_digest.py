@@ -235,3 +235,18 @@ def test_two_runs_at_once_mail_each_notification_once(clerk, section_head, other
     assert errors == []
     assert sorted(r["notifications"] for r in results) == [0, 2]
     assert OutgoingEmail.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_someone_connected_over_the_websocket_gets_no_mail(
+    smtp_server, clerk, section_head, other_clerk, django_capture_on_commit_callbacks
+):
+    from kiban.realtime import presence
+
+    _seen(clerk, minutes_ago=600)  # the last page load was long ago, but a socket is open
+    presence.arrived(clerk.pk)
+    _unread_dms(clerk, section_head, other_clerk)
+
+    _run_digest(django_capture_on_commit_callbacks)
+
+    assert smtp_server.messages == []
