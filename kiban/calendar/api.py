@@ -169,6 +169,17 @@ def reply(request, event_id: int, payload: ReplyIn):
     return serializers.event_dict(event, request.auth, can_see=True)
 
 
+class RemindersIn(Schema):
+    minutes: list[int] = Field(description="Minutes before each occurrence (up to 5; empty: none)")
+
+
+@router.put("/events/{event_id}/reminders", summary="Your reminders for an event you organise or attend")
+def set_reminders(request, event_id: int, payload: RemindersIn):
+    event = actions.access_event(request.auth, event_id)
+    reminders = actions.do_set_reminders(request.auth, event, payload.minutes)
+    return {"minutes": [r.minutes_before for r in reminders]}
+
+
 class GroupQuery(Schema):
     department: int
     start: dt.date | None = Field(None, description="First day (default: this week's Monday)")

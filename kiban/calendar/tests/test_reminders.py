@@ -94,3 +94,20 @@ def test_reminder_minutes_are_validated():
         clean_reminders([60 * 24 * 29])
     assert clean_reminders([10, 0, 10]) == [0, 10]
     assert dt.timedelta(minutes=clean_reminders([15])[0]) == dt.timedelta(minutes=15)
+
+
+@pytest.mark.django_db
+def test_attendee_sets_own_reminders_through_the_api_and_outsider_cannot(
+    api_as, section_head, clerk, other_clerk
+):
+    event = _series(section_head, attendees=[clerk.username])
+    url = f"/api/v1/events/{event.pk}/reminders"
+    response = api_as(clerk).put(url, {"minutes": [30, 5]}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"minutes": [5, 30]}
+    assert sorted(Reminder.objects.filter(staff=clerk).values_list("minutes_before", flat=True)) == [5, 30]
+    refused = api_as(other_clerk).put(url, {"minutes": [5]}, content_type="application/json")
+    assert refused.status_code == 404
+    assert not Reminder.objects.filter(staff=other_clerk).exists()
+    bad = api_as(clerk).put(url, {"minutes": [99999]}, content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["detail"].startswith("reminders:")
