@@ -87,11 +87,25 @@ def _conversation_groups(user, current: Conversation | None) -> tuple[list[dict]
     return result, bool(rows)
 
 
+def _day_label(day: dt.date) -> str:
+    today = timezone.localdate()
+    if day == today:
+        return _("今日")
+    if day == today - dt.timedelta(days=1):
+        return _("昨日")
+    return wareki(day, weekday=True)
+
+
 def _message_rows(page) -> list[dict]:
+    """Message dicts with the time as shown and, on the first message of each day, the day's label."""
     rows = []
+    previous = None
     for message in page:
         data = message_dict(message)
         data["time_label"] = _time_label(message.created_at)
+        day = timezone.localtime(message.created_at).date()
+        data["day_label"] = _day_label(day) if day != previous else ""
+        previous = day
         rows.append(data)
     return rows
 

@@ -288,3 +288,18 @@ def test_thread_page_of_a_reply_or_another_conversation_is_404(
     assert client.get(reverse("chat:thread", args=[group.pk, reply.pk])).status_code == 404
     client.force_login(other_clerk)
     assert client.get(reverse("chat:thread", args=[group.pk, root.pk])).status_code == 404
+
+
+def test_conversation_page_marks_where_each_day_begins(client, clerk, group):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    old = actions.do_post_message(clerk, group, "先週の連絡")
+    Message.objects.filter(pk=old.pk).update(created_at=timezone.make_aware(dt.datetime(2026, 4, 1, 9, 30)))
+    actions.do_post_message(clerk, group, "今日の連絡")
+    client.force_login(clerk)
+    page = client.get(reverse("chat:conversation", args=[group.pk])).text
+    assert '<li class="day-sep" role="separator">令和8年4月1日(水)</li>' in page
+    assert '<li class="day-sep" role="separator">今日</li>' in page
+    assert ">令和8年4月1日 09:30</time>" in page

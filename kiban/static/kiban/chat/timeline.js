@@ -2,7 +2,7 @@
 // after a gap (a reconnect, a missed event): a message is shown only when every seq before it is known, and
 // a gap is filled by asking the server for what came after the last seq shown (`?after=SEQ`).
 import { renderMessage } from "./render.js";
-import { api, results } from "./util.js";
+import { api, el, results, sameDay, t, warekiDate } from "./util.js";
 
 const PAGE = 50;
 
@@ -51,6 +51,7 @@ export class Timeline extends EventTarget {
     this.lastSeq = page.length ? page[page.length - 1].seq : 0;
     this.noOlder = page.length < PAGE || this.firstSeq === 1;
     for (const msg of page) this.draw(msg, "load");
+    this.daySeparators();
     this.loaded = true;
     this.drain();
     if (target || this.buffer.size) await this.catchUp();
@@ -86,6 +87,7 @@ export class Timeline extends EventTarget {
         this.store(msg);
         this.draw(msg, "start");
       }
+      this.daySeparators();
       if (page.length) this.firstSeq = Math.min(this.firstSeq, page[page.length - 1].seq);
       if (page.length < PAGE || this.firstSeq <= 1) this.noOlder = true;
       // Keep the message the person was reading where it was.
@@ -125,6 +127,7 @@ export class Timeline extends EventTarget {
       this.dispatchEvent(new CustomEvent("appended", { detail: msg }));
       applied = true;
     }
+    if (applied) this.daySeparators();
     if (applied && stick) this.scrollToBottom();
   }
 
@@ -160,6 +163,20 @@ export class Timeline extends EventTarget {
     await this.catchUp();
     const page = results(await api(this.url(`limit=${PAGE}`)));
     for (const msg of page) if (this.byId.has(msg.id)) this.update(msg);
+  }
+
+  // A line with the date wherever the day changes between two messages (今日, 昨日, else 和暦 with weekday).
+  daySeparators() {
+    for (const sep of this.list.querySelectorAll(":scope > li.day-sep")) sep.remove();
+    let previous = "";
+    for (const li of [...this.list.querySelectorAll(":scope > li.msg")]) {
+      const time = li.querySelector("time");
+      const date = time ? new Date(time.getAttribute("datetime")) : null;
+      if (!date || Number.isNaN(date.getTime())) continue;
+      const key = date.toDateString();
+      if (key !== previous) li.before(el("li", { class: "day-sep", role: "separator", text: dayLabel(date) }));
+      previous = key;
+    }
   }
 
   store(msg) {
@@ -219,4 +236,15 @@ export class Timeline extends EventTarget {
 
 export function sortBySeq(list) {
   return [...list].sort((a, b) => a.seq - b.seq);
+}
+
+const WEEKDAYS = "日月火水木金土";
+
+export function dayLabel(date) {
+  const today = new Date();
+  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+  if (sameDay(date, today)) return t("today");
+  if (sameDay(date, yesterday)) return t("yesterday");
+  const weekday = (document.documentElement.lang || "ja").startsWith("en") ? "" : `(${WEEKDAYS[date.getDay()]})`;
+  return `${warekiDate(date)}${weekday}`;
 }
