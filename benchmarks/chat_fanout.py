@@ -336,6 +336,10 @@ class Phase:
     post_latencies: list[float] = field(default_factory=list)
 
     @property
+    def posts(self) -> int:
+        return int(self.rate * self.duration)
+
+    @property
     def lost(self) -> int:
         return self.expected - self.deliveries
 
@@ -482,6 +486,18 @@ async def measure(server: Server, args, members: int, pad: int) -> dict:
 # --- report --------------------------------------------------------------------------------------------------
 
 
+def marginal_cpu(result: dict) -> tuple[float, float]:
+    """(CPU µs per post without fan-out, CPU µs per extra delivery), from the two phases' different fan-out
+    per post: what one more socket in a channel costs, apart from handling the post itself."""
+    a, b = result["phases"]
+    per_post_a, per_post_b = a.cpu / a.posts, b.cpu / b.posts
+    fan_a, fan_b = a.deliveries / a.posts, b.deliveries / b.posts
+    if fan_b == fan_a:
+        return float("nan"), float("nan")
+    per_delivery = (per_post_b - per_post_a) / (fan_b - fan_a)
+    return (per_post_a - per_delivery * fan_a) * 1e6, per_delivery * 1e6
+
+
 def describe(result: dict) -> None:
     print(
         f"\n{result['name']}: frames ≈ {result['frame_bytes']:.0f} bytes, server RSS {result['rss_mb']:.0f} MB"
@@ -504,6 +520,11 @@ def describe(result: dict) -> None:
             )
         if p.post_errors:
             print(f"    ({p.post_errors} posts failed: {', '.join(sorted(set(result.get('errors', []))))})")
+    fixed, per_delivery = marginal_cpu(result)
+    print(
+        f"  from the two phases: CPU per post without fan-out ≈ {fixed / 1000:.1f} ms, "
+        f"per extra delivery ≈ {per_delivery:.1f} µs"
+    )
     print(f"  memory per idle socket: {result['bytes_per_idle_socket'] / 1024:.1f} KB")
     if result["unexpected_closes"]:
         print(f"  sockets closed by the server: {result['unexpected_closes']}")
@@ -518,6 +539,7 @@ def compare(kiban: dict, bare: dict) -> None:
             f"  {pk.name:8} p50 {pk.pct(0.5) / pb.pct(0.5):5.1f}×  p99 {pk.pct(0.99) / pb.pct(0.99):5.1f}×  "
             f"CPU per delivery {cpu_k / cpu_b:5.1f}×"
         )
+    print(f"  CPU per extra delivery {marginal_cpu(kiban)[1] / marginal_cpu(bare)[1]:5.1f}×")
     print(
         f"  memory per idle socket {kiban['bytes_per_idle_socket'] / max(bare['bytes_per_idle_socket'], 1):5.1f}×"
     )

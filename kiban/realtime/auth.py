@@ -93,21 +93,33 @@ def authenticate(scope: dict) -> tuple[int, Credential] | None:
     return user_from_session(cookies.get(settings.SESSION_COOKIE_NAME))
 
 
-def still_valid(credentials: list[Credential]) -> set[Credential]:
-    """Which of the open sockets' credentials still hold (a revoked token, a signed-out device, a retired
-    person lose theirs): two queries, run once a minute per process."""
-    token_ids = [value for kind, value in credentials if kind == "token"]
-    session_keys = [value for kind, value in credentials if kind == "session"]
+def still_valid(sockets: list[tuple[Credential, int]]) -> set[Credential]:
+    """Which of the open sockets' `(credential, user id)` still hold: a revoked token, a signed-out device
+    and a retired person lose theirs. Three queries at most, run once a minute per process."""
+    from django.contrib.auth import get_user_model
+
+    token_ids = [value for (kind, value), _user_id in sockets if kind == "token"]
+    session_keys = [value for (kind, value), _user_id in sockets if kind == "session"]
     valid: set[Credential] = set()
     if token_ids:
-        valid.update(
-            ("token", token_id)
-            for token_id in ApiToken.objects.filter(id__in=token_ids, user__is_active=True).values_list(
-                "id", flat=True
+        live_tokens = ApiToken.objects.filter(id__in=token_ids, user__is_active=True)
+        valid.update(("token", token_id) for token_id in live_tokens.values_list("id", flat=True))
+    if session_keys:
+        active = set(
+            get_user_model()
+            .objects.filter(
+                pk__in={user_id for (kind, _v), user_id in sockets if kind == "session"}, is_active=True
+            )
+            .values_list("pk", flat=True)
+        )
+        live = set(
+            Session.objects.filter(session_key__in=session_keys, expire_date__gt=timezone.now()).values_list(
+                "session_key", flat=True
             )
         )
-    if session_keys:
-        live = Session.objects.filter(session_key__in=session_keys, expire_date__gt=timezone.now())
-        # The person's activity is checked on sign-in; a retired person's sessions are ended by retirement.
-        valid.update(("session", key) for key in live.values_list("session_key", flat=True))
+        valid.update(
+            credential
+            for credential, user_id in sockets
+            if credential[0] == "session" and credential[1] in live and user_id in active
+        )
     return valid

@@ -257,7 +257,7 @@ class Hub:
         conns = [conn for conns in self.by_user.values() for conn in conns]
         if not conns:
             return
-        valid = await sync_to_async(still_valid)([conn.credential for conn in conns])
+        valid = await sync_to_async(still_valid)([(conn.credential, conn.user_id) for conn in conns])
         for conn in conns:
             if conn.credential not in valid:
                 conn.close(CLOSE_UNAUTHENTICATED)

@@ -247,7 +247,7 @@ def test_a_socket_that_stops_reading_is_closed_and_others_still_receive(people):
     run(body)
 
 
-def test_revoked_credentials_close_open_sockets_at_the_next_check(people):
+def test_revoked_tokens_and_retired_people_lose_open_sockets_at_the_next_check(people):
     from kiban.accounts.actions import do_revoke_token
 
     ann, ben = people["ann"], people["ben"]
@@ -262,7 +262,11 @@ def test_revoked_credentials_close_open_sockets_at_the_next_check(people):
         assert await phone.receive_output(5) == {"type": "websocket.close", "code": 4401}
         await sync_to_async(publish_committed)([ben.pk], ConversationRead(conversation=1, seq=2))
         assert (await browser.receive_json_from())["seq"] == 2
-        await browser.disconnect()
+        # Retired: the session's socket goes too.
+        ben.is_active = False
+        await sync_to_async(ben.save)(update_fields=["is_active"])
+        await hub.current_hub()._close_revoked()
+        assert await browser.receive_output(5) == {"type": "websocket.close", "code": 4401}
 
     run(body)
 
