@@ -125,3 +125,41 @@ def test_phone_user_changes_one_occurrence_of_a_series(phone, clerk):
     titles = phone.locator(".tg-col .ev .ev-title").all_inner_texts()
     assert sorted(titles) == ["朝会", "朝会", "朝会", "朝会", "朝会（会議室変更）"]
     assert phone.csp.violations == []
+
+
+def test_every_calendar_page_fits_a_phone(phone, clerk, section_head):
+    from kiban.calendar import actions
+
+    day = _next_weekday()
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time(10, 0)))
+    event = actions.do_create_event(
+        clerk,
+        {
+            "title": "とても長い件名の打合せ（令和9年度予算要求に向けた事前調整と資料確認）",
+            "start": start,
+            "end": start + dt.timedelta(hours=1),
+            "attendees": ["100001"],
+            "location": "本庁舎3階 第1会議室",
+        },
+        notify_attendees=False,
+    )
+    sign_in(phone, clerk.username, PASSWORD)
+    pages = [
+        f"/calendar/?view=day&date={day:%Y-%m-%d}",
+        f"/calendar/?view=week&date={day:%Y-%m-%d}",
+        f"/calendar/?view=month&date={day:%Y-%m-%d}",
+        f"/calendar/u/100001/?view=week&date={day:%Y-%m-%d}",
+        f"/calendar/group/?date={day:%Y-%m-%d}",
+        f"/calendar/events/new/?date={day:%Y-%m-%d}",
+        f"/calendar/events/{event.pk}/",
+        f"/calendar/events/{event.pk}/edit/",
+        "/calendar/settings/",
+    ]
+    for path in pages:
+        phone.goto(path)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 360, path
+    # Opened without a view, the calendar shows one day on a phone.
+    phone.goto("/calendar/")
+    phone.wait_for_url(re.compile(r"view=day"))
+    assert phone.locator(".tg.days-1").count() == 1
+    assert phone.csp.violations == []
