@@ -295,19 +295,34 @@ def test_fleet_manager_of_one_department_sees_only_its_cars(
     assert client.get(f"/api/v1/fleet/alcohol-checks?from={today}&to={today}").json() == []
 
 
+def aged_check(booking, checker, days: int) -> AlcoholCheck:
+    return AlcoholCheck.objects.create(
+        booking=booking, driver=booking.driver, checker=checker, kind="before", method="face_to_face",
+        reading=Decimal("0"), result="negative", checked_at=timezone.now() - dt.timedelta(days=days),
+    )  # fmt: skip
+
+
 def test_retention_job_deletes_checks_only_after_more_than_a_year(car_booking, section_head):
-    record_checks(car_booking, section_head)
-    old, recent = AlcoholCheck.objects.order_by("id")
-    now = timezone.now()
-    AlcoholCheck.objects.filter(pk=old.pk).update(checked_at=now - dt.timedelta(days=365 + 32))
-    AlcoholCheck.objects.filter(pk=recent.pk).update(checked_at=now - dt.timedelta(days=365 + 20))
+    aged_check(car_booking, section_head, 365 + 32)
+    recent = aged_check(car_booking, section_head, 365 + 20)
+    younger = aged_check(car_booking, section_head, 300)
 
     assert fleet.prune_alcohol_checks() == 1  # kept a year and a month
-    assert list(AlcoholCheck.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert sorted(AlcoholCheck.objects.values_list("pk", flat=True)) == [recent.pk, younger.pk]
+    assert fleet.prune_alcohol_checks(keep=dt.timedelta(days=30)) == 1  # never less than the legal year
+    assert list(AlcoholCheck.objects.values_list("pk", flat=True)) == [younger.pk]
 
-    AlcoholCheck.objects.filter(pk=recent.pk).update(checked_at=now - dt.timedelta(days=300))
-    assert fleet.prune_alcohol_checks(keep=dt.timedelta(days=30)) == 0  # never less than the legal year
-    assert AlcoholCheck.objects.count() == 1
+
+def test_database_refuses_to_change_an_alcohol_check(car_booking, section_head):
+    from django.db import DatabaseError, transaction
+
+    check = aged_check(car_booking, section_head, 1)
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AlcoholCheck.objects.filter(pk=check.pk).update(result="positive")
+
+    check.refresh_from_db()
+    assert check.result == "negative"
 
 
 def test_licence_registry_is_kept_by_fleet_managers(client, clerk, other_clerk):
@@ -333,8 +348,7 @@ def test_licence_registry_is_kept_by_fleet_managers(client, clerk, other_clerk):
 def test_periodic_retention_job_runs(car_booking, section_head):
     from kiban.booking.jobs import prune_old_alcohol_checks
 
-    record_checks(car_booking, section_head)
-    AlcoholCheck.objects.update(checked_at=timezone.now() - dt.timedelta(days=800))
+    aged_check(car_booking, section_head, 800)
     prune_old_alcohol_checks.enqueue()
     run_pending_jobs()
 
