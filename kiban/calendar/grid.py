@@ -170,7 +170,43 @@ class Block:
 def _css(occ) -> str:
     if occ.reduced:
         return "ev is-busy"
+    if isinstance(occ, BookingItem):
+        return "ev cat-gray"
     return f"ev cat-{getattr(occ.event, 'color', 'blue') or 'blue'}"
+
+
+@dataclass
+class BookingItem:
+    """A standalone booking (a car out, a room booked alone) shown among a person's events."""
+
+    start: dt.datetime
+    end: dt.datetime
+    title: str
+    url: str
+    location: str = ""
+    all_day: bool = False
+    reduced: bool = False
+
+
+def booking_items(bookings, viewer, booking_url) -> list[BookingItem]:
+    """The booker sees the purpose and a link; others see the resource only (the booking pages decide who
+    may open a booking)."""
+    items = []
+    for booking in bookings:
+        own = booking.booked_by_id == viewer.pk
+        title = booking.resource.name
+        if own and booking.purpose:
+            title = f"{title} {booking.purpose}"
+        items.append(
+            BookingItem(
+                booking.start,
+                booking.end,
+                title,
+                booking_url(booking.pk) if own else "",
+                booking.resource.location,
+            )
+        )
+    return items
 
 
 def _time_label(start: dt.datetime, end: dt.datetime, day: dt.date) -> str:
@@ -190,7 +226,7 @@ def blocks_for_day(occurrences, day: dt.date) -> tuple[list[Block], list[Block]]
     for occ in occurrences:
         start = occ.start.astimezone(tz)
         end = occ.end.astimezone(tz)
-        url = "" if occ.reduced else event_url(occ)
+        url = "" if occ.reduced else (occ.url if isinstance(occ, BookingItem) else event_url(occ))
         if occ.all_day:
             if start < day_end and (end > day_start or end == start == day_start):
                 all_day.append(Block(occ, occ.title, _("終日"), url, _css(occ), start, end))

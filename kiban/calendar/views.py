@@ -77,9 +77,7 @@ def _calendar_page(request, owner):
     if view == "month":
         first = day.replace(day=1)
         start, end = grid.month_range(first)
-        occurrences = queries.events_for(
-            [owner.pk], local_midnight(start), local_midnight(end), request.user, include_declined=False
-        )
+        occurrences = _calendar_items(owner, start, end, request.user)
         context["weeks"] = grid.month_grid(occurrences, first, today)
         context["weekday_names"] = [_("月"), _("火"), _("水"), _("木"), _("金"), _("土"), _("日")]
         context["heading"] = _month_label(first)
@@ -90,9 +88,7 @@ def _calendar_page(request, owner):
         count = 1 if view == "day" else 7
         start = day if view == "day" else day - dt.timedelta(days=day.weekday())
         end = start + dt.timedelta(days=count)
-        occurrences = queries.events_for(
-            [owner.pk], local_midnight(start), local_midnight(end), request.user, include_declined=False
-        )
+        occurrences = _calendar_items(owner, start, end, request.user)
         days = grid.make_days(start, count, today)
         context["grid"] = grid.time_grid(occurrences, days, attendee=attendee)
         last = end - dt.timedelta(days=1)
@@ -126,6 +122,19 @@ def _calendar_page(request, owner):
 
 
 _WEEKDAY_NAMES = "月火水木金土日"
+
+
+def _calendar_items(owner, start: dt.date, end: dt.date, viewer) -> list:
+    """The person's events (declined invitations left out) and standalone bookings in [start, end)."""
+    from kiban.booking.queries import bookings_of
+
+    window = local_midnight(start), local_midnight(end)
+    items = queries.events_for([owner.pk], *window, viewer, include_declined=False)
+    bookings = bookings_of([owner.pk], *window)
+    if bookings:
+        items = items + grid.booking_items(bookings, viewer, _booking_url)
+        items.sort(key=lambda o: (not o.all_day, o.start, o.end))
+    return items
 
 
 def _department_options(viewer) -> tuple[list[tuple[int, str]], int | None]:

@@ -627,3 +627,23 @@ def test_titles_are_escaped_in_the_grids(client, clerk, org_tree):
         html = client.get(path, params).content.decode()
         assert "<img src=x" not in html and "<b>会議室" not in html
         assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+
+
+def test_standalone_bookings_appear_in_the_bookers_calendar(client, clerk, section_head):
+    from kiban.booking.actions import reserve
+
+    room = ResourceFactory(name="第5会議室")
+    (booking,) = reserve(
+        resource_ids=[room.pk], ranges=[(at(26, 15), at(26, 16))], booked_by=clerk, purpose="来客対応"
+    )
+    client.force_login(clerk)
+    html = client.get("/calendar/", {"view": "day", "date": "2026-11-26"}).content.decode()
+    assert (
+        f'<a class="ev cat-gray gr-29 sp-4" href="/booking/bookings/{booking.pk}" title="15:00–16:00 第5会議室 来客対応">'
+        in html
+    )
+    # A colleague sees that the room is taken by them, not why.
+    client.force_login(section_head)
+    html = client.get("/calendar/u/100002/", {"view": "day", "date": "2026-11-26"}).content.decode()
+    assert '<span class="ev cat-gray gr-29 sp-4" title="15:00–16:00 第5会議室">' in html
+    assert "来客対応" not in html
