@@ -576,8 +576,8 @@ def _repeat_label(event) -> str:
 @login_required
 def event_detail(request, event_id: int):
     from kiban.booking.models import Booking
-    from kiban.calendar.forms import SCOPE_CHOICES
-    from kiban.calendar.models import Attendee
+    from kiban.calendar.forms import REMINDER_CHOICES, SCOPE_CHOICES
+    from kiban.calendar.models import Attendee, Reminder
 
     event, occ = _readable_event(request, event_id)
     attendees = list(Attendee.objects.filter(event=event).select_related("staff").order_by("pk"))
@@ -628,6 +628,13 @@ def event_detail(request, event_id: int):
         "scope_choices": SCOPE_CHOICES,
         "bookings": shown,
         "repeat_label": _repeat_label(event) if event.is_recurring else "",
+        "reminder_choices": REMINDER_CHOICES,
+        "my_reminders": {
+            str(m)
+            for m in Reminder.objects.filter(event=event, staff=request.user).values_list(
+                "minutes_before", flat=True
+            )
+        },
     }
     return render(request, "calendar/event_detail.html", context)
 
@@ -651,6 +658,32 @@ def event_reply(request, event_id: int):
         messages.error(request, _("回答を選んでください。"))
     else:
         messages.success(request, _("回答しました。"))
+    url = reverse("calendar:event_detail", args=[event_id])
+    key = request.POST.get("occurrence", "")
+    return redirect(url + ("?" + urlencode({"occurrence": key}) if key else ""))
+
+
+@login_required
+def event_reminders(request, event_id: int):
+    """A person's own reminders for an event they organise or attend."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+
+    from kiban.calendar import actions
+
+    event = actions.access_event(request.user, event_id)
+    if request.method != "POST":
+        return redirect("calendar:event_detail", event_id=event_id)
+    values = request.POST.getlist("reminders")
+    if not all(v.isdigit() for v in values):
+        messages.error(request, _("reminders: 通知のタイミングを選び直してください。"))
+    else:
+        try:
+            actions.do_set_reminders(request.user, event, [int(v) for v in values])
+        except ValidationError as error:
+            messages.error(request, "; ".join(error.messages))
+        else:
+            messages.success(request, _("通知を設定しました。"))
     url = reverse("calendar:event_detail", args=[event_id])
     key = request.POST.get("occurrence", "")
     return redirect(url + ("?" + urlencode({"occurrence": key}) if key else ""))

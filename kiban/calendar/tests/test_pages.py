@@ -647,3 +647,21 @@ def test_standalone_bookings_appear_in_the_bookers_calendar(client, clerk, secti
     html = client.get("/calendar/u/100002/", {"view": "day", "date": "2026-11-26"}).content.decode()
     assert '<span class="ev cat-gray gr-29 sp-4" title="15:00–16:00 第5会議室">' in html
     assert "来客対応" not in html
+
+
+def test_an_attendee_sets_their_own_reminders_on_the_detail_page(client, clerk, section_head, other_clerk):
+    event = make_event(clerk, "係内打合せ", at(26, 10), at(26, 11), attendees=["100001"], reminders=[10])
+    client.force_login(section_head)
+    response = client.post(f"/calendar/events/{event.pk}/reminders/", {"reminders": ["15", "1440"]})
+    assert response.status_code == 302
+    assert sorted(event.reminders.values_list("staff__username", "minutes_before")) == [
+        ("100001", 15),
+        ("100001", 1440),
+        ("100002", 10),
+    ]
+    html = client.get(f"/calendar/events/{event.pk}/").content.decode()
+    assert '<input type="checkbox" name="reminders" value="15" checked>' in html
+    # Someone who neither organises nor attends cannot.
+    client.force_login(other_clerk)
+    assert client.post(f"/calendar/events/{event.pk}/reminders/", {"reminders": ["5"]}).status_code == 404
+    assert event.reminders.count() == 3
