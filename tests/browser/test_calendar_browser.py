@@ -163,3 +163,29 @@ def test_every_calendar_page_fits_a_phone(phone, clerk, section_head):
     phone.wait_for_url(re.compile(r"view=day"))
     assert phone.locator(".tg.days-1").count() == 1
     assert phone.csp.violations == []
+
+
+def test_the_finder_fills_in_the_first_time_everyone_is_free(phone, clerk, section_head):
+    from kiban.calendar import actions
+
+    day = _next_weekday()
+    busy = timezone.make_aware(dt.datetime.combine(day, dt.time(8, 30)))
+    actions.do_create_event(
+        section_head, {"title": "課長会議", "start": busy, "end": busy + dt.timedelta(minutes=90)}
+    )
+    sign_in(phone, clerk.username, PASSWORD)
+    phone.goto(f"/calendar/events/new/?date={day:%Y-%m-%d}&attendee=100001")
+    phone.click("#find-time")
+    first = phone.locator("#finder-results button").first
+    first.wait_for()
+    assert first.inner_text().endswith("10:00–11:00")
+    first.click()
+    assert [
+        phone.input_value(f"#id_{name}") for name in ("start_date", "start_time", "end_date", "end_time")
+    ] == [
+        f"{day:%Y-%m-%d}",
+        "10:00",
+        f"{day:%Y-%m-%d}",
+        "11:00",
+    ]
+    assert phone.csp.violations == []
