@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kiban.booking.models import AlcoholCheck, Booking, DriverLicence, FleetManager, Resource
+from kiban.core.wareki import holiday_name
 
 SEED = 20260401
 MAIN = "本庁舎"
@@ -165,7 +166,9 @@ def load_demo(say: Callable[[str], None]) -> dict:
 
         monday = today - dt.timedelta(days=today.weekday())
         days = [
-            monday + dt.timedelta(days=i) for i in range(12) if (monday + dt.timedelta(days=i)).weekday() < 5
+            d
+            for d in (monday + dt.timedelta(days=i) for i in range(12))
+            if d.weekday() < 5 and not holiday_name(d)
         ]
         bookings = []
         for day in days:
