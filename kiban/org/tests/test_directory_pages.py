@@ -99,9 +99,9 @@ def test_profile_has_mail_call_chat_and_vcard(client, clerk, section_head, org_t
     assert 'href="/api/v1/staff/100001.vcf"' in html
     assert "タカハシ イチロウ" in html and "Takahashi Ichiro" in html
     assert "兼務課長補佐" in html and "本務" in html and "兼務" in html
-    # The chat module is not installed yet: a disabled button that says why, never a dead link.
-    assert 'href="/chat/dm/100001"' not in html
-    assert re.search(r'<button[^>]*disabled title="チャットは準備中"', html)
+    # With the chat module installed the button opens (or creates) the dm; no disabled placeholder.
+    assert '<a class="btn" href="/chat/dm/100001">チャット</a>' in html
+    assert "チャットは準備中" not in html
 
 
 def test_profile_of_unknown_or_retired_is_404(client, clerk, other_clerk, it_admin):
