@@ -506,6 +506,15 @@ def test_search_result_opens_the_conversation_at_an_old_message(browser, asgi_se
             "els => els.map(e => Number(e.dataset.seq))"
         )
         assert seqs == list(range(1, 71))
+        # Reading up there, a new message from someone else offers a way down instead of pulling the page.
+        actions.do_post_message(
+            section_head, actions.access_conversation(section_head, conv.pk), "至急確認を"
+        )
+        jump = page.locator(".jump-new")
+        expect(jump).to_be_visible()
+        jump.click()
+        expect(jump).to_be_hidden()
+        expect(page.locator("#m71")).to_be_in_viewport()
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
     finally:
         page.context.close()

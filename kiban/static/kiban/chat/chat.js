@@ -55,9 +55,19 @@ function start(root) {
       });
     };
 
+    // New messages below while the person reads further up: a button takes them down (and reads them).
+    const jump = el("button", { type: "button", class: "jump-new btn btn-primary", hidden: true, text: t("newMessages") });
+    jump.addEventListener("click", () => {
+      timeline.scrollToBottom();
+      jump.hidden = true;
+      markRead();
+    });
+    scroller.after(jump);
+
     timeline.addEventListener("appended", (event) => {
       const msg = event.detail;
       list.bump(conversationId, msg.created_at);
+      if (!timeline.atBottom() && msg.author !== me && !msg.thread_root) jump.hidden = false;
       if (live && msg.author !== me && !msg.thread_root) {
         const who = msg.author_name || names.get(msg.author) || msg.author || "";
         live.textContent = `${who}: ${msg.body.slice(0, 140)}`;
@@ -70,6 +80,7 @@ function start(root) {
     });
     scroller.addEventListener("scroll", () => {
       if (scroller.scrollTop < 200) timeline.loadOlder();
+      if (timeline.atBottom()) jump.hidden = true;
       markRead();
     }, { passive: true });
     document.addEventListener("visibilitychange", markRead);
