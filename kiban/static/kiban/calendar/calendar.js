@@ -15,12 +15,12 @@ if (grid && window.matchMedia("(max-width: 600px)").matches) {
   }
 }
 
-// Keep today's column in sight when the week grid or the group schedule scrolls sideways.
-for (const scroller of document.querySelectorAll(".tg-scroll, .gs-scroll")) {
-  const today = scroller.querySelector(".is-today");
-  const pinned = scroller.querySelector(".gs-name");
+// Keep today's column in sight when a week grid scrolls sideways (the group schedule starts at the day
+// the person chose, so it stays at its start).
+for (const scroller of document.querySelectorAll(".tg-scroll")) {
+  const today = scroller.querySelector(".tg-dayhead.is-today");
+  const gutter = scroller.querySelector(".tg-corner");
   if (today && scroller.scrollWidth > scroller.clientWidth) {
-    const offset = pinned ? pinned.getBoundingClientRect().width : 0;
-    scroller.scrollLeft = Math.max(0, today.offsetLeft - offset);
+    scroller.scrollLeft = Math.max(0, today.offsetLeft - (gutter ? gutter.offsetWidth : 0));
   }
 }
