@@ -271,6 +271,12 @@ def _info_post(request, conv: Conversation):
             actions.do_leave_conversation(request.user, conv)
             flash.success(request, _("会話から退出しました。"))
             return redirect("chat:index")
+        elif op == "rename":
+            actions.do_update_conversation(
+                request.user, conv, name=request.POST.get("name", ""), topic=request.POST.get("topic", "")
+            )
+        elif op == "archive":
+            actions.do_archive_conversation(request.user, conv, request.POST.get("archived") == "1")
         elif op == "hook-create":
             _hook, token = actions.do_create_webhook(
                 request.user, conv, bot_name=request.POST.get("bot_name", "")

@@ -303,3 +303,30 @@ def test_conversation_page_marks_where_each_day_begins(client, clerk, group):
     assert '<li class="day-sep" role="separator">令和8年4月1日(水)</li>' in page
     assert '<li class="day-sep" role="separator">今日</li>' in page
     assert ">令和8年4月1日 09:30</time>" in page
+
+
+def test_info_page_renames_and_archives_for_the_owner(client, clerk, section_head, group):
+    client.force_login(clerk)
+    url = reverse("chat:info", args=[group.pk])
+    client.post(url, {"op": "rename", "name": "人事打合せ（臨時）", "topic": "年度末の異動"})
+    group.refresh_from_db()
+    assert (group.name, group.topic) == ("人事打合せ（臨時）", "年度末の異動")
+    client.post(url, {"op": "archive", "archived": "1"})
+    group.refresh_from_db()
+    assert group.archived_at is not None
+    page = client.get(reverse("chat:conversation", args=[group.pk])).text
+    assert "読むことだけができます" in page and 'name="body"' not in page
+    # An archived conversation takes no new messages, also without JavaScript.
+    response = client.post(reverse("chat:post", args=[group.pk]), {"body": "まだ書ける？"}, follow=True)
+    assert "アーカイブされた会話には投稿できません" in response.text
+    assert Message.objects.filter(conversation=group).count() == 0
+
+
+def test_info_page_archive_is_refused_for_a_member_who_is_not_owner(client, section_head, group):
+    client.force_login(section_head)
+    response = client.post(
+        reverse("chat:info", args=[group.pk]), {"op": "archive", "archived": "1"}, follow=True
+    )
+    assert "オーナーだけができる操作です" in response.text
+    group.refresh_from_db()
+    assert group.archived_at is None

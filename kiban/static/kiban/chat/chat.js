@@ -89,10 +89,8 @@ function start(root) {
     const older = root.querySelector(".timeline-older");
     if (older) older.hidden = true; // the no-script link; scrolling does it now
 
-    new Composer(root.querySelector(".chat-pane > form.composer"), {
-      conversationId,
-      onSent: (msg) => timeline.receive(msg),
-    });
+    const form = root.querySelector(".chat-pane > form.composer");
+    if (form) new Composer(form, { conversationId, onSent: (msg) => timeline.receive(msg) });
     const panel = root.querySelector(".thread-panel");
     if (panel) thread = new ThreadPanel(panel, { chat: root, timeline, me, names, conversationId });
     bindMessageActions(root, { timeline, thread, me, conversationId });
