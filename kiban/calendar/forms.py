@@ -158,6 +158,21 @@ class EventForm(forms.Form):
     def clean_reminders(self) -> list[int]:
         return sorted({int(v) for v in self.cleaned_data.get("reminders") or []})
 
+    def _clean_year(self, name: str):
+        value = self.cleaned_data.get(name)
+        if value is not None and not 1900 <= value.year <= 2200:
+            raise forms.ValidationError(_("1900年から2200年までの日付にしてください。"))
+        return value
+
+    def clean_start_date(self):
+        return self._clean_year("start_date")
+
+    def clean_end_date(self):
+        return self._clean_year("end_date")
+
+    def clean_until(self):
+        return self._clean_year("until")
+
     def clean(self):
         data = super().clean()
         start_date, end_date = data.get("start_date"), data.get("end_date")

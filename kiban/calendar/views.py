@@ -27,9 +27,11 @@ GROUP_DAYS = 7
 def parse_date(value: str | None, default: dt.date | None = None) -> dt.date:
     """A `YYYY-MM-DD` query parameter; anything else means today (a bookmark with a typo still opens)."""
     try:
-        return dt.date.fromisoformat((value or "").strip()[:10])
+        day = dt.date.fromisoformat((value or "").strip()[:10])
     except ValueError:
         return default or timezone.localdate()
+    # Far-off years would overflow date arithmetic (a week on from 9999-12-31); nobody plans there.
+    return day if 1900 <= day.year <= 2200 else (default or timezone.localdate())
 
 
 def local_midnight(day: dt.date) -> dt.datetime:

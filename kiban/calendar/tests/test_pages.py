@@ -188,11 +188,18 @@ def test_unknown_person_is_not_found(client, clerk):
     assert client.get("/calendar/u/999999/").status_code == 404
 
 
-def test_a_bad_date_parameter_shows_today(client, clerk):
+def test_a_bad_date_parameter_shows_today(client, clerk, org_tree):
     client.force_login(clerk)
     response = client.get("/calendar/", {"date": "2026-13-45", "view": "nonsense"})
     assert response.status_code == 200
     assert 'data-view="week"' in response.content.decode()
+    for path, params in [
+        ("/calendar/", {"date": "9999-12-31", "view": "month"}),
+        ("/calendar/", {"date": "0001-01-01", "view": "week"}),
+        ("/calendar/group/", {"date": "9999-12-31"}),
+        ("/calendar/events/new/", {"date": "9999-12-31", "time": "25:00"}),
+    ]:
+        assert client.get(path, params).status_code == 200, (path, params)
 
 
 # --- group schedule ---------------------------------------------------------------------------------------
@@ -315,6 +322,8 @@ def test_all_day_event_through_the_form_ends_after_its_last_day(client, clerk):
             "終了日と回数はどちらか一方だけ",
         ),
         ({"start_time": ""}, "start_time", "開始時刻を入力してください"),
+        ({"all_day": "on", "end_date": "9999-12-31"}, "end_date", "1900年から2200年までの日付"),
+        ({"repeat": "daily", "until": "9999-12-31"}, "until", "1900年から2200年までの日付"),
     ],
 )
 def test_event_form_bad_input_shows_the_field_error_and_saves_nothing(
