@@ -674,3 +674,19 @@ def test_an_attendee_sets_their_own_reminders_on_the_detail_page(client, clerk, 
     client.force_login(other_clerk)
     assert client.post(f"/calendar/events/{event.pk}/reminders/", {"reminders": ["5"]}).status_code == 404
     assert event.reminders.count() == 3
+
+
+def test_week_view_query_count_does_not_grow_with_events(
+    client, clerk, section_head, django_assert_max_num_queries
+):
+    for day in range(23, 28):
+        make_event(clerk, "窓口当番", at(day, 9), at(day, 10), attendees=["100001"])
+        make_event(
+            section_head, "課長会議", at(day, 13), at(day, 14), attendees=["100002"], visibility="private"
+        )
+    make_event(clerk, "朝会", at(2, 8, 30), at(2, 8, 45), rrule="FREQ=DAILY")
+    client.force_login(clerk)
+    client.get("/calendar/")  # the first request of a session also records the device
+    with django_assert_max_num_queries(12):
+        response = client.get("/calendar/", {"date": "2026-11-26"})
+    assert response.content.decode().count(">窓口当番<") == 5
