@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from kiban.accounts.admin import ItAdminPermissions
-from kiban.booking.models import AlcoholCheck, Booking, DriverLicence, FleetManager, Resource
+from kiban.booking.models import AlcoholCheck, Booking, DriverLicence, FleetManager, FleetPolicy, Resource
 
 
 @admin.register(Resource)
@@ -65,3 +65,14 @@ class AlcoholCheckAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "result", "method"]
     date_hierarchy = "checked_at"
     list_select_related = ["driver", "checker"]
+
+
+@admin.register(FleetPolicy)
+class FleetPolicyAdmin(ItAdminPermissions, admin.ModelAdmin):
+    list_display = ["__str__", "alcohol_check_retention_days", "pre_drive_check_valid_hours"]
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) and not FleetPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -17,11 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiban.booking import rules
-from kiban.booking.models import AlcoholCheck, Booking, DriverLicence
+from kiban.booking.models import AlcoholCheck, Booking, DriverLicence, FleetPolicy
 from kiban.core import audit
 
-# Kept for a year by law; the retention job deletes only what is older than this (a month of margin).
-ALCOHOL_CHECK_RETENTION = dt.timedelta(days=365 + 31)
+# Kept for a year by law: whatever the policy says, nothing younger is deleted.
 MIN_RETENTION = dt.timedelta(days=365)
 
 
@@ -111,15 +110,26 @@ def do_hand_over_key(user, booking: Booking, *, odometer_start: int | None = Non
     _car_booking(booking)
     if odometer_start is not None and odometer_start < 0:
         raise ValidationError({"odometer_start": _("0以上の値を入力してください。")})
+    valid_hours = FleetPolicy.current().pre_drive_check_valid_hours
     with transaction.atomic():
+        # A positive check is not cleared by a second, negative one: that driver does not drive this trip.
+        positive = AlcoholCheck.objects.filter(
+            booking=booking, driver_id=booking.driver_id, kind=AlcoholCheck.Kind.BEFORE,
+            result=AlcoholCheck.Result.POSITIVE,
+        ).exists()  # fmt: skip
+        if positive:
+            raise KeyHandoverRefused(
+                _("運転前のアルコールチェックで酒気帯びが確認されたため、鍵を貸し出せません。")
+            )
         check = pre_drive_check(booking)
         if check is None:
             raise KeyHandoverRefused(
                 _("運転前のアルコールチェックが記録されていないため、鍵を貸し出せません。")
             )
-        if check.result != AlcoholCheck.Result.NEGATIVE:
+        if check.checked_at < timezone.now() - dt.timedelta(hours=valid_hours):
             raise KeyHandoverRefused(
-                _("運転前のアルコールチェックで酒気帯びが確認されたため、鍵を貸し出せません。")
+                _("運転前のアルコールチェックから%(h)d時間以上経っています。もう一度確認してください。")
+                % {"h": valid_hours}
             )
         fields = {"key_handed_over_at": timezone.now(), "key_handed_over_by": user}
         if odometer_start is not None:
@@ -187,8 +197,11 @@ def do_set_licence(user, staff, *, expires_on: dt.date, number_last4: str = "") 
     return licence
 
 
-def prune_alcohol_checks(now: dt.datetime | None = None, keep: dt.timedelta = ALCOHOL_CHECK_RETENTION) -> int:
-    """Delete checks older than the retention period, never younger than one year (the legal minimum)."""
+def prune_alcohol_checks(now: dt.datetime | None = None, keep: dt.timedelta | None = None) -> int:
+    """Delete checks older than the retention period (FleetPolicy; default a year and a month), never
+    younger than one year (the legal minimum), whatever is asked."""
+    if keep is None:
+        keep = dt.timedelta(days=FleetPolicy.current().alcohol_check_retention_days)
     keep = max(keep, MIN_RETENTION)
     cutoff = (now or timezone.now()) - keep
     deleted, _rows = AlcoholCheck.objects.filter(checked_at__lt=cutoff).delete()

@@ -8,6 +8,7 @@ IMMEDIATE transaction, which holds the database's write lock from BEGIN.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -245,3 +246,36 @@ class DriverLicence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff} ({self.expires_on})"
+
+
+class FleetPolicy(models.Model):
+    """Official-car rules as an IT administrator sets them (one row; defaults when there is none)."""
+
+    alcohol_check_retention_days = models.PositiveIntegerField(
+        _("アルコールチェック記録の保存期間(日)"),
+        default=396,
+        validators=[MinValueValidator(365)],
+        help_text=_("法令で1年間の保存が必要です。365日より短くはできません。"),
+    )
+    pre_drive_check_valid_hours = models.PositiveIntegerField(
+        _("運転前チェックの有効時間(時間)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text=_("運転前のアルコールチェックからこの時間を過ぎると、鍵を貸し出せません。"),
+    )
+
+    class Meta:
+        verbose_name = _("公用車の運用ルール")
+        verbose_name_plural = _("公用車の運用ルール")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(alcohol_check_retention_days__gte=365), name="fleet_policy_retention_one_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(_("公用車の運用ルール"))
+
+    @classmethod
+    def current(cls) -> FleetPolicy:
+        return cls.objects.order_by("pk").first() or cls()

@@ -353,3 +353,44 @@ def test_periodic_retention_job_runs(car_booking, section_head):
     run_pending_jobs()
 
     assert AlcoholCheck.objects.count() == 0
+
+
+def test_key_is_refused_after_a_positive_check_even_if_a_later_one_is_negative(
+    client, car_booking, section_head
+):
+    client.force_login(section_head)
+    path = f"/api/v1/bookings/{car_booking.pk}"
+    post(client, f"{path}/alcohol-checks", check_body(result="positive", reading="0.180"))
+    post(client, f"{path}/alcohol-checks", check_body())
+
+    response = post(client, f"{path}/key-handover", {})
+
+    assert response.status_code == 409
+    assert "酒気帯びが確認された" in response.json()["detail"]
+
+
+def test_key_is_refused_when_the_pre_drive_check_is_stale(client, car_booking, section_head):
+    from kiban.booking.models import FleetPolicy
+
+    FleetPolicy.objects.create(pre_drive_check_valid_hours=2)
+    AlcoholCheck.objects.create(
+        booking=car_booking, driver=car_booking.driver, checker=section_head, kind="before", method="face_to_face",
+        reading=Decimal("0"), result="negative", checked_at=timezone.now() - dt.timedelta(hours=2, minutes=1),
+    )  # fmt: skip
+    client.force_login(section_head)
+
+    response = post(client, f"/api/v1/bookings/{car_booking.pk}/key-handover", {})
+
+    assert response.status_code == 409
+    assert "2時間以上経っています" in response.json()["detail"]
+
+
+def test_retention_follows_the_policy_but_never_below_a_year(car_booking, section_head):
+    from kiban.booking.models import FleetPolicy
+
+    FleetPolicy.objects.create(alcohol_check_retention_days=700)
+    kept = aged_check(car_booking, section_head, 500)
+    aged_check(car_booking, section_head, 701)
+
+    assert fleet.prune_alcohol_checks() == 1
+    assert list(AlcoholCheck.objects.values_list("pk", flat=True)) == [kept.pk]
