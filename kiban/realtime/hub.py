@@ -37,6 +37,7 @@ TICK_SECONDS = 60.0
 SWEEP_SECONDS = 5.0
 SWEEP_GRACE = dt.timedelta(seconds=2)
 RECENT_KEPT = 20_000
+REDIS_IDLE_PING = 30.0  # seconds without a message before the subscriber pings Redis
 READY_TIMEOUT = 5.0
 
 
@@ -178,10 +179,16 @@ class Hub:
             pubsub = client.pubsub()
             try:
                 await pubsub.subscribe(redis_channel())
+                heard = self.loop.time()
                 while True:
-                    message = await pubsub.get_message(timeout=None)
+                    message = await pubsub.get_message(timeout=REDIS_IDLE_PING)
                     if message is None:
+                        # A connection that died without a reset would otherwise keep us waiting forever.
+                        if self.loop.time() - heard > 3 * REDIS_IDLE_PING:
+                            raise ConnectionError("Redis stopped answering")
+                        await pubsub.ping()
                         continue
+                    heard = self.loop.time()
                     if message["type"] == "subscribe":
                         # Subscribed: from here nothing published is missed.
                         self.ready.set()

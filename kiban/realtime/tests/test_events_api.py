@@ -123,3 +123,10 @@ def test_bearer_token_reads_events(people):
     _row, token = do_create_token(people["ben"], "bot")
     answer = Client().get("/api/v1/events", HTTP_AUTHORIZATION=f"Bearer {token}").json()
     assert answer["last_id"] == Event.objects.order_by("id").last().id
+
+
+def test_pruning_is_a_repeating_job():
+    from kiban.core.jobs import PERIODIC
+    from kiban.realtime.jobs import prune_realtime_events
+
+    assert PERIODIC[prune_realtime_events.module_path][1] == dt.timedelta(minutes=5)
