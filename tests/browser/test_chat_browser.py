@@ -323,7 +323,14 @@ def test_react_edit_pin_and_delete_from_the_message_menu(browser, asgi_server, c
         # ↑ in the empty composer edits one's last message; Escape leaves it as it was.
         page.locator(".chat-pane > form.composer textarea").press("ArrowUp")
         expect(msg.locator(".msg-edit textarea")).to_have_value("会議は11時に変更です")
+        # Someone reacts meanwhile: the message is redrawn, the edit in progress stays.
+        page.locator(".chat-pane .msg-edit textarea").type("（仮）")
+        actions.do_react(section_head, Message.objects.get(pk=mine.pk), "🙏")
+        expect(msg.locator(".reaction")).to_have_text("🙏1")
+        expect(msg.locator(".msg-edit textarea")).to_have_value("会議は11時に変更です（仮）")
+        expect(msg.locator(".msg-body")).to_be_hidden()
         msg.locator(".msg-edit textarea").press("Escape")
+        expect(msg.locator(".msg-body")).to_have_text("会議は11時に変更です")
         expect(msg.locator(".msg-edit")).to_have_count(0)
 
         msg.hover()

@@ -276,9 +276,12 @@ function startEdit(msgNode, msg, timeline) {
   body.hidden = true;
   body.after(form);
   textarea.focus();
+  // The message may have been redrawn meanwhile (the form moves along): find its body afresh.
   const done = () => {
+    const li = form.closest("li.msg");
     form.remove();
-    body.hidden = false;
+    const current = li && li.querySelector(".msg-body");
+    if (current) current.hidden = false;
   };
   form.querySelector("[data-cancel]").addEventListener("click", done);
   textarea.addEventListener("keydown", (event) => {

@@ -3,7 +3,7 @@
 // already put them in seq order without gaps.
 import { Composer } from "./composer.js";
 import { renderMessage } from "./render.js";
-import { sortBySeq } from "./timeline.js";
+import { keepEditor, sortBySeq } from "./timeline.js";
 import { api, results, t } from "./util.js";
 
 export class ThreadPanel {
@@ -82,6 +82,6 @@ export class ThreadPanel {
   onUpdated(msg) {
     if (!this.rootId) return;
     const node = this.panel.querySelector(`li.msg[data-id="${msg.id}"]`);
-    if (node) node.replaceWith(renderMessage(msg, { me: this.me, names: this.names, inThread: true }));
+    if (node) node.replaceWith(keepEditor(node, renderMessage(msg, { me: this.me, names: this.names, inThread: true }), msg));
   }
 }

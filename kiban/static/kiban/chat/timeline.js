@@ -199,7 +199,7 @@ export class Timeline extends EventTarget {
 
   redraw(msg) {
     const old = this.list.querySelector(`li.msg[data-id="${msg.id}"]`);
-    if (old) old.replaceWith(renderMessage(msg, { me: this.me, names: this.names }));
+    if (old) old.replaceWith(keepEditor(old, renderMessage(msg, { me: this.me, names: this.names }), msg));
   }
 
   // message.updated / message.deleted: the event carries the whole message.
@@ -247,4 +247,16 @@ export function dayLabel(date) {
   if (sameDay(date, yesterday)) return t("yesterday");
   const weekday = (document.documentElement.lang || "ja").startsWith("en") ? "" : `(${WEEKDAYS[date.getDay()]})`;
   return `${warekiDate(date)}${weekday}`;
+}
+
+// An update (someone's reaction, our own edit's event arriving late) must not throw away an edit in progress.
+export function keepEditor(old, node, msg) {
+  const editor = old.querySelector(".msg-edit");
+  const body = node.querySelector(".msg-body");
+  if (!editor || !body || msg.deleted) return node;
+  const focused = editor.contains(document.activeElement) ? document.activeElement : null;
+  body.hidden = true;
+  body.after(editor);
+  if (focused) queueMicrotask(() => focused.focus());
+  return node;
 }
