@@ -1,12 +1,18 @@
 """`GET /api/v1/events?after=ID`: the caller's live events after ID (catch-up after a reconnect, and the
-polling fallback when a proxy blocks WebSockets)."""
+polling fallback when a proxy blocks WebSockets).
+
+CONTRACT.md gives `GET /api/v1/events` to the calendar (`?start=&end=`), and Django routes a path to one
+view: the calendar's view answers a request without `start`/`end` by calling `list_events` below, and its
+query schema documents `after`. So this router registers no route of its own (a second GET on the same path
+would replace the calendar's operation in the OpenAPI schema).
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from ninja import Query, Router, Schema
+from ninja import Router, Schema
 from pydantic import Field
 
 from kiban.realtime.queries import events_for
@@ -31,8 +37,8 @@ class EventsOut(Schema):
     )
 
 
-@router.get("/events", response=EventsOut)
-def list_events(request, params: Query[EventsIn]):
+def list_events(request, params: EventsIn) -> dict:
+    """The realtime answer (shaped as EventsOut) for the calendar's GET /api/v1/events without a window."""
     from kiban.realtime.delivery import frame_text
 
     mine, last_id, truncated = events_for(request.auth.pk, params.after)
