@@ -280,3 +280,18 @@ def test_booking_paths_are_in_the_openapi_schema(client, clerk):
         "/api/v1/bookings/{booking_id}/return", "/api/v1/drivers/{username}/licence",
         "/api/v1/fleet/alcohol-checks", "/api/v1/fleet/alcohol-checks.csv",
     } <= set(paths)  # fmt: skip
+
+
+def test_the_owning_section_lists_all_bookings_of_its_resource(client, section_head, other_clerk, org_tree):
+    from kiban.accounts.tests.factories import StaffFactory
+
+    room = ResourceFactory(department=org_tree["jinji"])
+    theirs = BookingFactory(resource=room, booked_by=other_clerk)
+    path = f"/api/v1/bookings?resource={room.pk}&mine=0"
+    client.force_login(section_head)
+    managed = client.get(path).json()
+    client.force_login(StaffFactory(username="900002"))
+    outsider = client.get(path).json()
+
+    assert [b["id"] for b in managed] == [theirs.pk]
+    assert outsider == []
