@@ -100,12 +100,18 @@ def _rule(text: str, dtstart_local: dt.datetime, tzid: str) -> du.rrule:
     return du.rrulestr(rule_text, dtstart=dtstart_local)
 
 
+@functools.lru_cache(maxsize=4096)
+def _parts_cached(text: str) -> dict[str, str]:
+    # Read-only callers only (the dict is shared).
+    return _parts(text)
+
+
 def _fast_forward(text: str, dtstart_local: dt.datetime, target_local: dt.datetime) -> dt.datetime:
     """A later DTSTART that yields the same occurrences from `target_local` on: for DAILY/WEEKLY rules without
     COUNT (whose occurrences depend only on the period grid), move by whole INTERVALs."""
     if target_local <= dtstart_local:
         return dtstart_local
-    parts = _parts(text)
+    parts = _parts_cached(text)
     if "COUNT" in parts or "BYSETPOS" in parts:
         return dtstart_local
     interval = int(parts.get("INTERVAL", "1") or 1)
