@@ -52,6 +52,8 @@ MAX_QUERY = 200
 SMALL_SCOPE = 1000
 # One-character terms are not indexed: they are looked for in this many of the scope's newest messages.
 SCAN_LIMIT = 2000
+# SQLite: a person in at most this many conversations has them in the FTS5 query itself.
+META_SCOPE = 32
 # PostgreSQL: the newest messages looked at before the GIN index is asked.
 PG_WINDOW = 20000
 
@@ -261,6 +263,10 @@ def search_message_ids(
     scope = _scope_condition(vendor, user, conversation_ids, conversation_id)
     if conversation_id is not None:
         meta.append(f"c{int(conversation_id)}")
+    elif len(conversation_ids) <= META_SCOPE:
+        # Someone in few conversations: FTS5 intersects the words with those conversations, instead of
+        # walking every match of a common word to find the few that are theirs.
+        meta.append("(" + " OR ".join(f"c{int(c)}" for c in conversation_ids) + ")")
     query = _Query(scope[0], scope[1], " AND ".join(where), params, before_id, limit + 1, meta)
     indexed = [t for t in terms if len(t) >= 2]
     if not indexed or size <= SMALL_SCOPE:

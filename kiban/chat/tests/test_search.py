@@ -154,11 +154,13 @@ def test_the_index_plan_gives_the_same_answers_as_the_scan(section_head, clerk, 
         "budget": [mine[2].pk],
         "の件": [mine[0].pk],
     }
-    for plan_limit in (search.SMALL_SCOPE, 0):
+    # The scan; the index with the person's conversations in the FTS5 query; the index walk alone.
+    for plan_limit, meta_scope in ((search.SMALL_SCOPE, 32), (0, 32), (0, 0)):
         monkeypatch.setattr(search, "SMALL_SCOPE", plan_limit)
+        monkeypatch.setattr(search, "META_SCOPE", meta_scope)
         monkeypatch.setattr(search, "PG_WINDOW", 2)
         for q, ids in expected.items():
-            assert _ids(clerk, q) == ids, (plan_limit, q)
+            assert _ids(clerk, q) == ids, (plan_limit, meta_scope, q)
             seen_by_other = [their_message.pk] if q in ("異動", "人事異動", "の件") else []
             assert _ids(other_clerk, q, before_id=10**9) == seen_by_other, (plan_limit, q)
             assert _ids(clerk, q, conversation_id=conv.pk) == ids, (plan_limit, q)
