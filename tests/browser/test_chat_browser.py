@@ -57,6 +57,15 @@ def _page(browser, base_url: str, viewport: dict, *, phone: bool = False):
     return page
 
 
+def _until(condition, timeout: float = 10.0) -> None:
+    """Wait for something the browser does in the background (a read mark) to reach the database."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.1)
+
+
 def _wait_ready(page) -> None:
     page.wait_for_selector('[data-chat][data-ready="1"]')
 
@@ -72,6 +81,8 @@ def _send(page, text: str) -> None:
 
 
 def test_two_people_chat_live_on_pc_and_phone(browser, asgi_server, clerk, section_head):
+    from kiban.chat.models import Member
+
     ann = _page(browser, asgi_server, PC)  # 佐藤花子 at her desk
     ben = _page(browser, asgi_server, PHONE, phone=True)  # 髙橋一郎 on his phone
     try:
@@ -135,7 +146,7 @@ def test_two_people_chat_live_on_pc_and_phone(browser, asgi_server, clerk, secti
         ben.locator(".conv-item", has_text="佐藤").click()
         _wait_ready(ben)
         assert _bodies(ben)[-2:] == ["1点だけ追加です", "よろしくお願いします"]
-        ben.wait_for_timeout(800)
+        _until(lambda: Member.objects.get(conversation__kind="dm", staff=section_head).last_read_seq == 4)
         ben.goto("/chat/")
         _wait_ready(ben)
         assert ben.locator(".conv-item", has_text="佐藤").locator(".unread-badge").is_hidden()
