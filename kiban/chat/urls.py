@@ -14,6 +14,7 @@ urlpatterns = [
     path("chat/c/<int:conversation_id>/t/<int:message_id>/", views.thread, name="thread"),
     path("chat/dm/<str:username>", views.dm, name="dm"),
     path("chat/browse/", views.browse, name="browse"),
+    path("chat/teams/<int:team_id>/join/", views.join_team, name="join_team"),
     path("chat/new/", views.new, name="new"),
     path("chat/search/", views.search, name="search"),
     path("hooks/<str:token>", hooks.incoming, name="webhook"),

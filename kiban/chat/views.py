@@ -311,12 +311,28 @@ def browse(request):
         )
     )
     rows = [{"conv": c, "joined": c.pk in joined} for c in channels.order_by("team__name", "name")[:200]]
-    my_teams = Team.objects.filter(memberships__staff=request.user, archived_at__isnull=True).order_by("name")
+    teams = list(actions.teams_for(request.user)[:200])
     return render(
         request,
         "chat/browse.html",
-        {"channels": rows, "query": query, "teams": my_teams, "nav_current": "chat"},
+        {
+            "channels": rows,
+            "query": query,
+            "teams": teams,
+            "is_team_member": any(t.is_member for t in teams),
+            "nav_current": "chat",
+        },
     )
+
+
+@login_required
+@require_POST
+def join_team(request, team_id: int):
+    """Join a team (and its 一般 channel): its channels then come first in the list."""
+    team = actions.access_team(request.user, team_id)
+    if actions.do_join_team(request.user, team):
+        flash.success(request, _("チーム「%(name)s」に参加しました。") % {"name": team.name})
+    return redirect("chat:browse")
 
 
 @login_required

@@ -330,3 +330,17 @@ def test_info_page_archive_is_refused_for_a_member_who_is_not_owner(client, sect
     assert "オーナーだけができる操作です" in response.text
     group.refresh_from_db()
     assert group.archived_at is None
+
+
+def test_joining_a_team_from_the_browser_adds_its_general_channel(client, clerk, section_head):
+    from kiban.chat.models import TeamMember
+
+    team = actions.do_create_team(section_head, name="防災チーム")
+    client.force_login(clerk)
+    page = client.get(reverse("chat:browse")).text
+    assert "防災チーム" in page and f'action="/chat/teams/{team.pk}/join/"' in page
+    response = client.post(reverse("chat:join_team", args=[team.pk]))
+    assert response["Location"] == reverse("chat:browse")
+    assert TeamMember.objects.filter(team=team, staff=clerk).exists()
+    assert Member.objects.filter(conversation__team=team, staff=clerk).count() == 1
+    assert client.post(reverse("chat:join_team", args=[999999])).status_code == 404
