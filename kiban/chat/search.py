@@ -21,6 +21,8 @@ Plans, chosen per query (measured in benchmarks/message_search.py):
 - *scope*: when the person's conversations (or the one filtered on) hold few messages (`SMALL_SCOPE`), or
   every term is a single character (not indexed), read those messages newest first and check each; at most
   the newest `SCAN_LIMIT`, so a one-character query looks at recent messages only.
+- *scope, PostgreSQL*: up to `PG_SMALL_SCOPE` messages, read through the conversation index and checked
+  against the stored normalised text (cheap there), unbounded.
 - *index*: otherwise. SQLite walks the FTS5 matches newest first (FTS5 serves `ORDER BY rowid DESC`) and
   keeps those in the person's conversations, stopping at the page size. PostgreSQL first looks at a window
   of the newest messages (common terms fill a page there, and the GIN bitmap of a term in most messages
@@ -54,6 +56,10 @@ SMALL_SCOPE = 1000
 SCAN_LIMIT = 2000
 # SQLite: a person in at most this many conversations has them in the FTS5 query itself.
 META_SCOPE = 32
+# PostgreSQL: a scope of at most this many messages is read through the conversation index and each row
+# checked against the stored normalised text (~1 µs), never the GIN index: few rows, and no bitmap of every
+# message holding a common word.
+PG_SMALL_SCOPE = 20000
 # PostgreSQL: the newest messages looked at before the GIN index is asked.
 PG_WINDOW = 20000
 
@@ -271,6 +277,8 @@ def search_message_ids(
     indexed = [t for t in terms if len(t) >= 2]
     if not indexed or size <= SMALL_SCOPE:
         ids = _scan_scope(vendor, query)
+    elif vendor == "postgresql" and size <= PG_SMALL_SCOPE:
+        ids = _pg_scope(query)
     elif vendor == "sqlite":
         ids = _sqlite_index(query, indexed)
     else:
@@ -331,6 +339,17 @@ def _sqlite_index(q: _Query, terms: list[str]) -> list[int]:
     )
     before_params = [q.before_id] if q.before_id is not None else []
     return _run(sql, [match, *before_params, *q.scope_params, *q.params, q.limit])
+
+
+def _pg_scope(q: _Query) -> list[int]:
+    """Every message of a smallish scope, checked against the stored normalised text."""
+    before = " AND m.id < %s" if q.before_id is not None else ""
+    sql = (
+        f"SELECT m.id FROM chat_message m WHERE {q.scope}{before} AND {q.conditions} "  # noqa: S608
+        "ORDER BY m.id DESC LIMIT %s"
+    )
+    before_params = [q.before_id] if q.before_id is not None else []
+    return _run(sql, [*q.scope_params, *before_params, *q.params, q.limit])
 
 
 def _pg_index(q: _Query, terms: list[str]) -> list[int]:
