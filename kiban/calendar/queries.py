@@ -368,7 +368,8 @@ def group_schedule(department, start: dt.date, days: int, viewer) -> GroupSchedu
     window_start = local_day_bounds(dates[0])[0]
     window_end = local_day_bounds(dates[-1])[1]
     user_ids = [m.staff_id for m in members]
-    occurrences = events_for(user_ids, window_start, window_end, viewer)
+    # A declined invitation is not where the person is: left out of the grid.
+    occurrences = events_for(user_ids, window_start, window_end, viewer, include_declined=False)
     bookings = _person_bookings(user_ids, window_start, window_end)
     bounds = [local_day_bounds(d) for d in dates]
     per_person: dict[int, list[list[Occurrence]]] = {uid: [[] for _ in dates] for uid in user_ids}

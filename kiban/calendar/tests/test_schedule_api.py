@@ -194,3 +194,18 @@ def test_private_feed_serves_the_calendar_without_session_and_rotates(api_as, cl
     api_as(clerk).post("/api/v1/calendar/feed-token")
     assert client.get("/" + path).status_code == 404
     assert client.get("/calendar/feed/wrong-token.ics").status_code == 404
+
+
+def test_group_schedule_leaves_out_a_declined_invitation(api_as, org_tree, section_head, clerk, other_clerk):
+    meeting = make_event(
+        other_clerk, tokyo(2026, 11, 24, 10), title="道路課との協議", attendees=[clerk, section_head]
+    )
+    meeting.attendees.filter(staff=clerk).update(status="declined")
+    data = (
+        api_as(section_head)
+        .get("/api/v1/schedules/group", {"department": org_tree["jinji"].pk, "start": "2026-11-23"})
+        .json()
+    )
+    head, clerk_row = data["rows"]
+    assert [o["title"] for o in head["days"][1]] == ["道路課との協議"]
+    assert clerk_row["days"][1] == []
