@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kiban.calendar import grid, queries
@@ -100,9 +101,7 @@ def _calendar_page(request, owner):
         else:
             context["heading"] = _("%(start)s 〜 %(end)s") % {
                 "start": wareki(start, weekday=True),
-                "end": f"{last.month}月{last.day}日({_WEEKDAY_NAMES[last.weekday()]})"
-                if last.year == start.year
-                else wareki(last, weekday=True),
+                "end": _short_day(last) if last.year == start.year else wareki(last, weekday=True),
             }
             context["seireki"] = _seireki(start, last)
         step = dt.timedelta(days=count)
@@ -123,7 +122,11 @@ def _calendar_page(request, owner):
     return render(request, "calendar/calendar.html", context)
 
 
-_WEEKDAY_NAMES = "月火水木金土日"
+def _short_day(day: dt.date) -> str:
+    """The end of a range within one year, without the era again: 11月29日(日)."""
+    if (get_language() or "ja").startswith("en"):
+        return wareki(day, weekday=True)
+    return f"{day.month}月{day.day}日({'月火水木金土日'[day.weekday()]})"
 
 
 def _calendar_items(owner, start: dt.date, end: dt.date, viewer) -> list:
