@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Max, Min
 
 from kiban.realtime.models import Event
@@ -11,7 +12,26 @@ CATCH_UP_LIMIT = 500
 
 
 def max_event_id() -> int:
-    return Event.objects.aggregate(m=Max("id"))["m"] or 0
+    """The newest event id; with no row (a new installation, a flushed table), the id sequence's position,
+    so that a client told "0" never mistakes the next event for a gap."""
+    newest = Event.objects.aggregate(m=Max("id"))["m"]
+    return newest if newest is not None else _sequence_position()
+
+
+def _sequence_position() -> int:
+    table = Event._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            row = cursor.fetchone()
+            return row[0] if row else 0
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            sequence = cursor.fetchone()[0]
+            cursor.execute(f"SELECT last_value, is_called FROM {sequence}")  # noqa: S608 - a name from the catalog
+            last_value, is_called = cursor.fetchone()
+            return last_value if is_called else 0
+    return 0
 
 
 def events_after_all(after: int, limit: int = 1000, *, with_time: bool = False) -> list[tuple]:
@@ -43,13 +63,14 @@ def events_for(
     if len(rows) > limit:
         return [], max_event_id(), True
     bounds = Event.objects.aggregate(lo=Min("id"), hi=Max("id"))
-    # Ids have no gaps except after a failed insert, so a first kept row beyond after + 1 means events the
-    # client never saw were pruned (a rare false alarm only costs a refetch). The pruning job always keeps
-    # the newest row, so an empty table means no event was ever published.
-    if bounds["lo"] is not None and (bounds["lo"] > after + 1 or after > bounds["hi"]):
-        return [], bounds["hi"], True
     if bounds["lo"] is None:
-        return [], 0, True
+        # No row (the pruning job always keeps the newest, so: nothing published since a flush or ever).
+        position = _sequence_position()
+        return ([], position, True) if after > position else ([], after, False)
+    # Ids have no gaps except after a failed insert, so a first kept row beyond after + 1 means events the
+    # client never saw were pruned (a rare false alarm only costs a refetch).
+    if bounds["lo"] > after + 1 or after > bounds["hi"]:
+        return [], bounds["hi"], True
     mine = [(event_id, body) for event_id, recipients, body in rows if user_id in recipients]
     last_id = rows[-1][0] if rows else after
     return mine, last_id, False

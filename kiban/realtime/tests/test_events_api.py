@@ -130,3 +130,25 @@ def test_pruning_is_a_repeating_job():
     from kiban.realtime.jobs import prune_realtime_events
 
     assert PERIODIC[prune_realtime_events.module_path][1] == dt.timedelta(minutes=5)
+
+
+def test_an_emptied_table_still_tells_where_ids_stand(people):
+    publish_some(people)
+    last = Event.objects.order_by("id").last().id
+    Event.objects.all().delete()  # as after a flush: ids continue from the sequence
+    ann = client_for(people["ann"])
+    assert ann.get("/api/v1/events").json() == {"events": [], "last_id": last, "truncated": False}
+    assert ann.get("/api/v1/events", {"after": last}).json() == {
+        "events": [],
+        "last_id": last,
+        "truncated": False,
+    }
+    assert ann.get("/api/v1/events", {"after": last + 5}).json()["truncated"] is True
+    with capture_events():
+        publish([people["ann"].pk], ConversationRead(conversation=3, seq=1))
+    answer = ann.get("/api/v1/events", {"after": last}).json()
+    assert answer == {
+        "events": [{"id": last + 1, "type": "conversation.read", "conversation": 3, "seq": 1}],
+        "last_id": last + 1,
+        "truncated": False,
+    }

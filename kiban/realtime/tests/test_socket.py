@@ -15,6 +15,7 @@ from kiban.core.routing import websocket_application
 from kiban.realtime import hub, publish
 from kiban.realtime.events import ConversationRead, NotificationCreated
 from kiban.realtime.models import Event, Seen
+from kiban.realtime.queries import max_event_id
 from kiban.realtime.testing import capture_events
 
 ORIGIN = (b"origin", b"http://localhost")
@@ -98,7 +99,7 @@ def test_bearer_token_connects_and_says_hello(people):
 
     async def body():
         comm, hello = await open_socket(bearer(token))
-        assert hello == {"type": "hello", "last_id": 0}
+        assert hello == {"type": "hello", "last_id": await sync_to_async(max_event_id)()}
         await comm.disconnect()
 
     run(body)
