@@ -690,3 +690,31 @@ def test_week_view_query_count_does_not_grow_with_events(
     with django_assert_max_num_queries(12):
         response = client.get("/calendar/", {"date": "2026-11-26"})
     assert response.content.decode().count(">窓口当番<") == 5
+
+
+def test_moving_an_event_onto_a_booked_room_is_refused_whole(client, clerk, section_head):
+    room = ResourceFactory(name="第1会議室")
+    make_event(section_head, "課内会議", at(26, 14), at(26, 15), resources=[room.pk])
+    event = make_event(clerk, "係内打合せ", at(26, 10), at(26, 11), resources=[room.pk])
+    client.force_login(clerk)
+    data = form_data(start_time="14:30", end_time="15:30", resources=[str(room.pk)])
+    response = client.post(f"/calendar/events/{event.pk}/edit/", data)
+    assert response.status_code == 409
+    assert "令和8年11月26日 14:00 – 15:00" in response.content.decode()
+    event.refresh_from_db()
+    assert (event.start, event.end) == (at(26, 10), at(26, 11))
+    assert sorted(
+        Booking.objects.filter(resource=room, status="confirmed").values_list("start", flat=True)
+    ) == [
+        at(26, 10),
+        at(26, 14),
+    ]
+    # Moved to a free hour, the room moves with it.
+    response = client.post(
+        f"/calendar/events/{event.pk}/edit/",
+        form_data(start_time="16:00", end_time="17:00", resources=[str(room.pk)]),
+    )
+    assert response.status_code == 302
+    assert list(Booking.objects.filter(event=event, status="confirmed").values_list("start", "end")) == [
+        (at(26, 16), at(26, 17))
+    ]
