@@ -582,3 +582,39 @@ def test_a_root_behind_a_page_of_thread_replies_is_still_shown(browser, asgi_ser
         expect(page.locator(".chat-pane .msg-thread-link")).to_have_text("返信 60件")
     finally:
         page.context.close()
+
+
+def test_keyboard_reaches_a_message_and_its_menu(browser, asgi_server, clerk, section_head):
+    from kiban.chat import actions
+    from kiban.chat.models import Reaction
+
+    conv, _ = actions.do_create_conversation(
+        clerk, kind="group", members=[section_head.username], name="課内"
+    )
+    head = actions.access_conversation(section_head, conv.pk)
+    for text in ["一つ目", "二つ目"]:
+        actions.do_post_message(section_head, head, text)
+    page = _page(browser, asgi_server, PC)
+    try:
+        sign_in(page, clerk.username, PASSWORD)
+        page.goto(f"/chat/c/{conv.pk}/")
+        _wait_ready(page)
+        page.locator(".chat-pane .timeline").focus()
+        page.keyboard.press("ArrowUp")  # the newest message
+        newest = page.locator("#m2")
+        expect(newest).to_be_focused()
+        page.keyboard.press("ArrowUp")
+        expect(page.locator("#m1")).to_be_focused()
+        page.keyboard.press("ArrowDown")
+        expect(newest).to_be_focused()
+        page.keyboard.press("Tab")  # into the message's menu, which shows while focus is inside
+        react = newest.locator('[data-action="react"]')
+        expect(react).to_be_focused()
+        expect(react).to_be_visible()
+        page.keyboard.press("Enter")  # the picker opens with its first emoji focused
+        expect(newest.locator(".emoji-picker button").first).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(newest.locator(".reaction.is-mine")).to_have_count(1)
+        assert Reaction.objects.filter(staff=clerk).count() == 1
+    finally:
+        page.context.close()

@@ -238,8 +238,20 @@ async function toggleReaction(timeline, id, emoji, mine) {
 async function runAction(action, { msgNode, msg, id, timeline, thread, conversationId }) {
   if (action === "react") {
     const existing = msgNode.querySelector(".emoji-picker");
-    if (existing) existing.remove();
-    else msgNode.querySelector(".msg-main").append(renderEmojiPicker());
+    if (existing) {
+      existing.remove();
+    } else {
+      const picker = renderEmojiPicker();
+      picker.addEventListener("keydown", (event) => {
+        if (event.key === "Escape") {
+          event.preventDefault();
+          picker.remove();
+          msgNode.querySelector('[data-action="react"]')?.focus();
+        }
+      });
+      msgNode.querySelector(".msg-main").append(picker);
+      picker.querySelector("button").focus();
+    }
   } else if (action === "thread" && thread) {
     await thread.open(id);
   } else if (action === "edit" && msg) {
