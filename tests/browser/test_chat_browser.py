@@ -618,3 +618,41 @@ def test_keyboard_reaches_a_message_and_its_menu(browser, asgi_server, clerk, se
         assert Reaction.objects.filter(staff=clerk).count() == 1
     finally:
         page.context.close()
+
+
+def test_an_image_is_shown_as_a_thumbnail_that_loads(browser, asgi_server, clerk, section_head, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from kiban.chat import actions
+
+    conv, _ = actions.do_create_conversation(
+        clerk, kind="group", members=[section_head.username], name="課内"
+    )
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (30, 120, 200)).save(buffer, "PNG")
+    page = _page(browser, asgi_server, PHONE, phone=True)
+    try:
+        sign_in(page, clerk.username, PASSWORD)
+        page.goto(f"/chat/c/{conv.pk}/")
+        _wait_ready(page)
+        # The name says .txt; the type comes from the bytes.
+        page.locator('.chat-pane input[type="file"]').set_input_files(
+            {"name": "現場写真.txt", "mimeType": "text/plain", "buffer": buffer.getvalue()}
+        )
+        expect(page.locator(".chat-pane .composer-files progress")).to_have_attribute("value", "100")
+        page.locator(".chat-pane textarea").fill("現場の様子です")
+        page.locator(".chat-pane textarea").press("Enter")
+        image = page.locator(".chat-pane .attachment-img img")
+        expect(image).to_have_attribute("alt", "現場写真.txt")
+        for _ in range(50):
+            if image.evaluate("img => img.complete && img.naturalWidth > 0"):
+                break
+            page.wait_for_timeout(100)
+        assert image.evaluate("img => img.naturalWidth") > 0
+        assert image.evaluate("img => img.naturalWidth") < 800  # a thumbnail, not the original
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert page.csp.violations == []
+    finally:
+        page.context.close()
