@@ -40,8 +40,10 @@ class EventsOut(Schema):
 def list_events(request, params: EventsIn) -> dict:
     """The realtime answer (shaped as EventsOut) for the calendar's GET /api/v1/events without a window."""
     from kiban.realtime.delivery import frame_text
+    from kiban.realtime.presence import polled
 
     mine, last_id, truncated = events_for(request.auth.pk, params.after)
+    polled(request.auth.pk)
     return {
         "events": [json.loads(frame_text(event_id, body)) for event_id, body in mine],
         "last_id": last_id,

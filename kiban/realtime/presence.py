@@ -8,7 +8,9 @@ it is in the database.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import time
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
@@ -21,10 +23,12 @@ from kiban.realtime.models import Seen
 # A connected person's row is refreshed every hub tick (60 s); a row older than this belongs to a process
 # that died without saying goodbye.
 FRESH = dt.timedelta(seconds=150)
+TICK = dt.timedelta(seconds=60)
 
 
 def last_seen(user_ids: Iterable[int]) -> dict[int, dt.datetime | None]:
-    """When each person was last connected: now-ish while connected, None if never seen."""
+    """When each person was last connected (a socket, or polling /api/v1/events): within the last minute
+    or two while connected, None if never seen."""
     ids = list({int(user_id) for user_id in user_ids})
     result: dict[int, dt.datetime | None] = dict.fromkeys(ids)
     for user_id, seen_at in Seen.objects.filter(user_id__in=ids).values_list("user_id", "last_seen_at"):
@@ -65,6 +69,21 @@ def left(user_id: int) -> None:
     Seen.objects.filter(user_id=user_id).update(
         connections=Greatest(F("connections") - 1, 0), last_seen_at=timezone.now()
     )
+
+
+_polled_at: dict[int, float] = {}
+
+
+def polled(user_id: int) -> None:
+    """A client of the person asked /api/v1/events (the polling fallback): they are present, even without a
+    socket. Written at most once a minute per person and process (the throttle is in memory: no read)."""
+    now = time.monotonic()
+    if now - _polled_at.get(user_id, -FRESH.total_seconds()) < TICK.total_seconds():
+        return
+    _polled_at[user_id] = now
+    if not Seen.objects.filter(user_id=user_id).update(last_seen_at=timezone.now()):
+        with contextlib.suppress(IntegrityError), transaction.atomic():
+            Seen.objects.create(user_id=user_id, connections=0, last_seen_at=timezone.now())
 
 
 def touch(user_ids: list[int]) -> None:

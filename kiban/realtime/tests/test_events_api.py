@@ -152,3 +152,19 @@ def test_an_emptied_table_still_tells_where_ids_stand(people):
         "last_id": last + 1,
         "truncated": False,
     }
+
+
+def test_polling_counts_as_presence_for_the_digest_without_a_write_per_poll(people):
+    from kiban.realtime import presence
+    from kiban.realtime.models import Seen
+
+    presence._polled_at.clear()
+    ann = client_for(people["ann"])
+    assert presence.last_seen([people["ann"].pk]) == {people["ann"].pk: None}
+    ann.get("/api/v1/events")
+    seen = Seen.objects.get(user=people["ann"])
+    assert seen.connections == 0
+    assert not presence.is_connected(people["ann"].pk)  # present, but no socket
+    Seen.objects.filter(pk=seen.pk).update(last_seen_at=seen.last_seen_at - dt.timedelta(hours=1))
+    ann.get("/api/v1/events")  # within the minute: no write
+    assert Seen.objects.get(user=people["ann"]).last_seen_at == seen.last_seen_at - dt.timedelta(hours=1)
