@@ -32,6 +32,7 @@ from kiban.chat.serializers import conversation_dict, conversation_title, messag
 from kiban.core.wareki import wareki
 
 PAGE = 50
+MEMBER_LIST_LIMIT = 300
 
 
 def _time_label(value: dt.datetime) -> str:
@@ -135,8 +136,16 @@ def conversation(request, conversation_id: int):
         conv = actions.access_public_channel(request.user, conversation_id)
         is_member = False
     groups, has_conversations = _conversation_groups(request.user, conv if is_member else None)
-    member_rows = list(conv.members.select_related("staff").order_by("joined_at", "id"))
-    conv_data = conversation_dict(conv, request.user, members=member_rows, mentions=0)
+    # A department's channel can have thousands of members: the page needs their names only as a fallback
+    # (messages carry author_name), so a big channel's list is not loaded.
+    member_count = conv.members.count()
+    member_rows = []
+    if member_count <= MEMBER_LIST_LIMIT:
+        member_rows = list(conv.members.select_related("staff").order_by("joined_at", "id"))
+    me = getattr(conv, "membership", None)
+    conv_data = conversation_dict(
+        conv, request.user, members=member_rows or ([me] if me else []), member=me, mentions=0
+    )
     context = {
         "conv": conv,
         "conv_data": conv_data,
@@ -144,7 +153,7 @@ def conversation(request, conversation_id: int):
         "groups": groups,
         "has_conversations": has_conversations,
         "team": conv.team if conv.team_id else None,
-        "member_count": len(member_rows),
+        "member_count": member_count,
         "member_names": [(m.staff.username, m.staff.full_name or m.staff.username) for m in member_rows],
         "max_upload": max_upload_bytes(),
         "chat_messages": [],

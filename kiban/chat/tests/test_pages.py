@@ -198,7 +198,7 @@ def test_conversation_page_query_count_does_not_grow_with_messages_or_conversati
         actions.do_create_dm(clerk, person)
     client.force_login(clerk)
     client.get(reverse("chat:conversation", args=[group.pk]))  # session and device bookkeeping settle
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         assert client.get(reverse("chat:conversation", args=[group.pk])).status_code == 200
     with django_assert_max_num_queries(5):
         assert client.get(reverse("chat:index")).status_code == 200
@@ -344,3 +344,21 @@ def test_joining_a_team_from_the_browser_adds_its_general_channel(client, clerk,
     assert TeamMember.objects.filter(team=team, staff=clerk).exists()
     assert Member.objects.filter(conversation__team=team, staff=clerk).count() == 1
     assert client.post(reverse("chat:join_team", args=[999999])).status_code == 404
+
+
+def test_big_channel_page_counts_members_without_listing_them(client, clerk, section_head, monkeypatch):
+    from kiban.accounts.tests.factories import StaffFactory
+    from kiban.chat import views
+    from kiban.chat.tests.factories import make_channel
+
+    channel = make_channel(section_head, clerk, name="全庁連絡")
+    others = [StaffFactory() for _ in range(4)]
+    actions.do_add_members(
+        section_head, actions.access_conversation(section_head, channel.pk), [p.username for p in others]
+    )
+    client.force_login(clerk)
+    monkeypatch.setattr(views, "MEMBER_LIST_LIMIT", 3)
+    page = client.get(reverse("chat:conversation", args=[channel.pk])).text
+    assert ">6人</a>" in page
+    assert 'id="chat-members" hidden></ul>' in page
+    assert "全庁連絡" in page
