@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import F, Q
+from django.db.models.base import ModelState
 from django.utils.translation import gettext as _
 
 from kiban.calendar import recurrence
@@ -83,6 +84,31 @@ GRID_FIELDS = (
 )  # fmt: skip
 
 
+_GRID_ATTNAMES = [
+    "id", "organizer_id", "title", "location", "color", "visibility", "all_day", "start", "end",
+    "rrule", "tzid", "exdates", "rdates",
+]  # fmt: skip
+
+
+def _grid_instances(qs) -> list[Event]:
+    """Events with GRID_FIELDS loaded (others load on access, as with .only()), built from value rows: the
+    week grid reads hundreds of events, and Model.__init__ (signals, per-field defaults) was a third of its
+    time. Same result as `qs.only(*GRID_FIELDS)`."""
+    db = qs.db
+    result = []
+    for row in qs.values_list(*_GRID_ATTNAMES, "organizer__username"):
+        event = Event.__new__(Event)
+        values = event.__dict__
+        values.update(zip(_GRID_ATTNAMES, row, strict=False))
+        values["organizer_username"] = row[-1]
+        state = ModelState()
+        state.adding = False
+        state.db = db
+        values["_state"] = state
+        result.append(event)
+    return result
+
+
 def window_events(
     user_ids: Iterable[int],
     start: dt.datetime,
@@ -101,8 +127,9 @@ def window_events(
         return events, owners
 
     def shaped(qs):
-        qs = qs.annotate(organizer_username=F("organizer__username"))
-        return qs if detail else qs.only(*GRID_FIELDS)
+        if not detail:
+            return _grid_instances(qs)
+        return qs.annotate(organizer_username=F("organizer__username"))
 
     own = Event.objects.filter(organizer_id__in=user_ids).order_by()
     for query in (_short(own, "", start, end), _long(own, "", start, end)):

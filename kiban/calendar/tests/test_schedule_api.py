@@ -209,3 +209,20 @@ def test_group_schedule_leaves_out_a_declined_invitation(api_as, org_tree, secti
     head, clerk_row = data["rows"]
     assert [o["title"] for o in head["days"][1]] == ["道路課との協議"]
     assert clerk_row["days"][1] == []
+
+
+def test_grid_occurrences_carry_events_whose_other_fields_load_on_access(clerk):
+    from kiban.calendar.queries import events_for
+
+    event = make_event(clerk, tokyo(2026, 11, 24, 10), title="窓口当番", description="午前の当番")
+    (occ,) = events_for([clerk.pk], tokyo(2026, 11, 24), tokyo(2026, 11, 25), clerk)
+    assert occ.event.pk == event.pk
+    assert occ.event == event
+    assert (occ.event.title, occ.event.color, occ.event.organizer_username) == (
+        "窓口当番",
+        "blue",
+        clerk.username,
+    )
+    assert occ.event.description == "午前の当番"
+    assert occ.event.uid == event.uid
+    assert occ.event.organizer == clerk
