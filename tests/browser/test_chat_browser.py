@@ -89,8 +89,9 @@ def test_two_people_chat_live_on_pc_and_phone(browser, asgi_server, clerk, secti
         sign_in(ann, clerk.username, PASSWORD)
         sign_in(ben, section_head.username, PASSWORD)
 
-        # Ann opens the dm from the directory's chat route; Ben finds it in his list and opens it.
-        ann.goto(f"/chat/dm/{section_head.username}")
+        # Ann opens the dm with the chat button of Ben's directory profile; Ben finds it in his list.
+        ann.goto(f"/directory/staff/{section_head.username}/")
+        ann.locator(".profile-actions a", has_text="チャット").click()
         ann.wait_for_url("**/chat/c/*/")
         _wait_ready(ann)
         conv_url = ann.url
