@@ -9,8 +9,9 @@ Index (built by migration chat 0002, kept by the database, so chat actions need 
   `kiban_text_tokens` (kiban.core.search, registered on every connection).
 - PostgreSQL: a stored generated column `search_text` = `kiban_normalize(body)` (added by the migration in
   SQL, unknown to the Django model: the database computes it on every write), and a GIN index over
-  `kiban_bigrams(search_text)` of live messages, statistics target raised so the planner sees rare bigrams
-  as rare.
+  `kiban_message_keys(search_text, conversation_id, author_id)` — the bigrams plus a key for the
+  conversation and one for the author — of live messages, statistics target raised so the planner sees
+  rare bigrams as rare.
 
 A query's terms (space-separated, normalised: kana, width and case do not matter) must all occur; terms of
 two characters or more are looked up in the index, and every candidate is rechecked with a substring match
@@ -44,7 +45,16 @@ from kiban.chat.models import Conversation, Member, Message
 from kiban.core import search as core_search
 
 FTS_TABLE = "chat_message_fts"
-PG_INDEX = "chat_message_bigrams_gin"
+PG_INDEX = "chat_message_search_gin"
+# The row's keys in the GIN index: its bigrams, plus "c:<conversation>" and "a:<author>" (three characters
+# or more, so never equal to a bigram). A person's conversations then narrow the GIN scan itself (`&&`),
+# as do the conversation and author filters (`@>`): only rows that are theirs and hold the words are read.
+PG_KEYS_FUNCTION = r"""
+CREATE OR REPLACE FUNCTION kiban_message_keys(t text, conversation bigint, author bigint) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT kiban_bigrams(coalesce(t, '')) || ARRAY['c:' || conversation::text, 'a:' || coalesce(author, 0)::text]
+$$"""
+PG_KEYS = "kiban_message_keys(m.search_text, m.conversation_id, m.author_id)"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 MAX_TERMS = 8
@@ -121,9 +131,11 @@ def install_index(conn=None) -> None:
                 "ALTER TABLE chat_message ADD COLUMN IF NOT EXISTS search_text text "
                 "GENERATED ALWAYS AS (kiban_normalize(body)) STORED"
             )
+            cursor.execute(PG_KEYS_FUNCTION)
+            cursor.execute("DROP INDEX IF EXISTS chat_message_bigrams_gin")  # the first shape (bigrams only)
             cursor.execute(
                 f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON chat_message "
-                "USING gin (kiban_bigrams(search_text)) WHERE deleted_at IS NULL"
+                "USING gin (kiban_message_keys(search_text, conversation_id, author_id)) WHERE deleted_at IS NULL"
             )
             # With the default target, rare bigrams were estimated as common and the planner chose scans.
             cursor.execute(f"ALTER INDEX {PG_INDEX} ALTER COLUMN 1 SET STATISTICS 10000")
@@ -269,7 +281,7 @@ def search_message_ids(
     scope = _scope_condition(vendor, user, conversation_ids, conversation_id)
     if conversation_id is not None:
         meta.append(f"c{int(conversation_id)}")
-    elif len(conversation_ids) <= META_SCOPE:
+    elif vendor == "sqlite" and len(conversation_ids) <= META_SCOPE:
         # Someone in few conversations: FTS5 intersects the words with those conversations, instead of
         # walking every match of a common word to find the few that are theirs.
         meta.append("(" + " OR ".join(f"c{int(c)}" for c in conversation_ids) + ")")
@@ -367,12 +379,18 @@ def _pg_index(q: _Query, terms: list[str]) -> list[int]:
     ids = _run(window_sql, [floor, top, *q.scope_params, *q.params, q.limit])
     if len(ids) >= q.limit or floor <= 0:
         return ids
-    # 2. Older messages through the GIN index (a term in few messages: a small bitmap).
+    # 2. Older messages through the GIN index: the words, the filters and the person's conversations all
+    # narrow the index scan, so only their matching rows are read from the table.
+    keys = core_search.pg_bigram_array(terms) + [f"{k[0]}:{k[1:]}" for k in q.meta]
+    overlap, overlap_params = "", []
+    if not any(k.startswith("c") for k in q.meta):
+        overlap = f" AND {PG_KEYS} && %s::text[]"
+        overlap_params = [[f"c:{c}" for c in q.scope_params[0]]]
     index_sql = (
-        "SELECT m.id FROM chat_message m WHERE kiban_bigrams(m.search_text) @> %s::text[] "  # noqa: S608
+        f"SELECT m.id FROM chat_message m WHERE {PG_KEYS} @> %s::text[]{overlap} "  # noqa: S608
         f"AND m.id <= %s AND {q.scope} AND {q.conditions} ORDER BY m.id DESC LIMIT %s"
     )
-    older = [core_search.pg_bigram_array(terms), floor, *q.scope_params, *q.params, q.limit - len(ids)]
+    older = [keys, *overlap_params, floor, *q.scope_params, *q.params, q.limit - len(ids)]
     return ids + _run(index_sql, older)
 
 
