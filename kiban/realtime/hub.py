@@ -103,6 +103,8 @@ class Hub:
         self.recent: set[int] = set()
         self.recent_order: collections.deque[int] = collections.deque()
         self.swept_to = 0
+        # Long-polling requests waiting for an event of a person (kiban/realtime/longpoll.py).
+        self.waiters: dict[int, set[asyncio.Future]] = {}
 
     def start(self) -> None:
         if settings.REDIS_URL:
@@ -165,6 +167,11 @@ class Hub:
             if conns:
                 for conn in conns:
                     conn.push(frame)
+        if self.waiters:
+            for user_id in recipients:
+                for waiter in self.waiters.get(user_id, ()):
+                    if not waiter.done():
+                        waiter.set_result(None)
 
     async def _subscribe(self) -> None:
         """One Redis subscription for the whole process; reconnects with backoff (the sweep delivers what

@@ -47,6 +47,14 @@ async def next_event(socket) -> dict:
     return json.loads(await asyncio.wait_for(socket.recv(), 10))
 
 
+def run(coro):
+    """asyncio.run in a thread of its own: the browser tests' Playwright keeps a loop in the main thread."""
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 async def in_thread(fn, *args):
     return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
 
@@ -123,7 +131,7 @@ def test_an_event_published_in_one_process_reaches_sockets_on_every_process(peop
             await socket.close()
 
     assert connection.vendor == "postgresql"
-    asyncio.run(body(*two_servers))
+    run(body(*two_servers))
     assert ann.pk != cho.pk
 
 
@@ -180,7 +188,7 @@ async def catch_up_after_disconnect(port_post: int, port_read: int, tokens: dict
 @pytest.mark.django_db(transaction=True)
 def test_a_client_that_reconnects_to_another_process_catches_up(people, tokens, two_servers):
     a, b = two_servers
-    asyncio.run(catch_up_after_disconnect(a, b, tokens, people["ben"].username))
+    run(catch_up_after_disconnect(a, b, tokens, people["ben"].username))
 
 
 def sockets_per_worker(port: int) -> list[int]:
@@ -238,7 +246,7 @@ def test_serve_with_workers_delivers_to_sockets_on_every_worker(people, tokens, 
             await socket.close()
         return counts
 
-    counts = asyncio.run(body())
+    counts = run(body())
     assert len(counts) == 2
     assert min(counts) > 0, f"the sockets all went to one worker ({counts}): nothing crossed processes"
 
@@ -246,4 +254,25 @@ def test_serve_with_workers_delivers_to_sockets_on_every_worker(people, tokens, 
 @pytest.mark.django_db(transaction=True)
 def test_a_client_that_reconnects_catches_up_embedded(people, tokens):
     with thread_server() as port:
-        asyncio.run(catch_up_after_disconnect(port, port, tokens, people["ben"].username))
+        run(catch_up_after_disconnect(port, port, tokens, people["ben"].username))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_long_poll_returns_as_soon_as_the_caller_has_an_event(people, tokens):
+    import concurrent.futures
+    import time
+
+    ann, ben = people["ann"], people["ben"]
+    with thread_server() as port, concurrent.futures.ThreadPoolExecutor(2) as pool:
+        start = http(port, "GET", "/api/v1/events", tokens["ann"])["last_id"]
+        waiting = pool.submit(http, port, "GET", f"/api/v1/events?after={start}&wait=25", tokens["ann"])
+        time.sleep(1)  # let the request start waiting (an event before that is found by its first look)
+        assert not waiting.done()
+        publish_now([ben.pk], NotificationCreated(notification={"id": 1}))  # not ann's: she keeps waiting
+        publish_now([ann.pk], NotificationCreated(notification={"id": 2}))
+        answer = waiting.result(timeout=15)  # well before the 25 s wait ends
+        assert [e["notification"] for e in answer["events"]] == [{"id": 2}]
+        assert answer["truncated"] is False
+        # Something already there: answered at once.
+        again = pool.submit(http, port, "GET", f"/api/v1/events?after={start}&wait=25", tokens["ann"])
+        assert again.result(timeout=15)["events"] == answer["events"]

@@ -8,12 +8,14 @@
 //
 // It opens a WebSocket to /ws. When the socket drops it reconnects with growing, jittered delays, then asks
 // /api/v1/events?after=<last id> for what it missed, replays it and dispatches "resync". Where a WebSocket
-// cannot be opened at all (a proxy that blocks upgrades), it polls /api/v1/events every few seconds instead
-// and keeps trying the socket now and then. Events carry an increasing `id`; each is dispatched once.
+// cannot be opened at all (a proxy that blocks upgrades), it polls /api/v1/events instead
+// (long polling: the server holds each request until there is news) and keeps trying the socket now and
+// then. Events carry an increasing `id`; each is dispatched once.
 
 const MIN_DELAY = 1000; // first reconnect delay (ms)
 const MAX_DELAY = 30000;
 const POLL_EVERY = 2500;
+const POLL_WAIT = 20; // seconds the server may hold a poll until there is news (long polling)
 const POLL_RESYNC_EVERY = 300000; // a resync now and then while polling, in case an answer was lost
 const SOCKET_RETRY_WHILE_POLLING = 60000;
 const FAILURES_BEFORE_POLLING = 2; // sockets that never opened (or died at once) before falling back
@@ -185,8 +187,9 @@ class RealtimeStream extends EventTarget {
 
   // --- catching up and polling over plain HTTP ----------------------------------------------------------
 
-  async fetchEvents(after) {
-    const query = after === null ? "" : `?after=${after}`;
+  async fetchEvents(after, wait = 0) {
+    let query = after === null ? "" : `?after=${after}`;
+    if (after !== null && wait > 0) query += `&wait=${wait}`;
     const response = await fetch(`/api/v1/events${query}`, {
       credentials: "same-origin",
       headers: { Accept: "application/json" },
@@ -227,10 +230,14 @@ class RealtimeStream extends EventTarget {
   async poll() {
     if (!this.polling) return;
     let delay = POLL_EVERY;
+    const asked = Date.now();
+    const fresh = this.lastId === null;
     try {
-      const answer = await this.fetchEvents(this.lastId);
+      const answer = await this.fetchEvents(this.lastId, POLL_WAIT);
+      // The server held the request until there was news (or its wait ended): ask again at once. An
+      // answer that came back quickly and empty means no waiting here; then poll at the normal pace.
+      if (fresh || answer.events.length > 0 || Date.now() - asked > 1000) delay = 100;
       if (!this.polling) return; // the socket came back meanwhile; it catches up by itself
-      const fresh = this.lastId === null;
       for (const event of answer.events) this.handle(event);
       this.lastId = Math.max(this.lastId || 0, answer.last_id);
       if (answer.truncated) this.lastId = answer.last_id;
