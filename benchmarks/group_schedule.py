@@ -222,21 +222,23 @@ def baseline(user_ids: list[int], start: dt.datetime, end: dt.datetime) -> list:
 
 
 def orm_baseline(user_ids: list[int], start: dt.datetime, end: dt.datetime) -> list:
-    """The same rows as model instances through the ORM in one query (what any Django read pays per row)."""
-    from django.db.models import Q
-
+    """The same single-event rows as model instances through the ORM (organised, then attended: two
+    indexed queries), what any Django read pays per row."""
     from kiban.calendar.models import MAX_SHORT_SPAN, Event
 
     lo = start - MAX_SHORT_SPAN
-    return list(
+    window = {"long_running__in": [False], "start__gte": lo, "start__lt": end, "end__gt": start}
+    own = list(Event.objects.filter(organizer_id__in=user_ids, **window).order_by())
+    attended = list(
         Event.objects.filter(
-            Q(organizer_id__in=user_ids) | Q(attendees__staff_id__in=user_ids),
-            long_running__in=[False],
-            start__gte=lo,
-            start__lt=end,
+            attendees__staff_id__in=user_ids,
+            attendees__long_running__in=[False],
+            attendees__start__gte=lo,
+            attendees__start__lt=end,
             end__gt=start,
         ).order_by()
     )
+    return own + attended
 
 
 def main() -> None:
