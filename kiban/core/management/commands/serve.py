@@ -3,7 +3,8 @@
 With `--workers N` (N > 1) uvicorn runs N server processes under a supervisor process; the background
 worker then runs once, as a thread of that supervisor, never in the server processes (so N servers do not
 mean N workers polling the queue, and a server process restarted by uvicorn never interrupts a job). Several
-server processes need KIBAN_REDIS_URL: the in-memory channel layer cannot carry realtime events between them.
+server processes need KIBAN_REDIS_URL: without it, realtime events reach only the sockets of the process
+that published them (kiban/realtime/hub.py).
 """
 
 from __future__ import annotations
