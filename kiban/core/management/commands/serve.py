@@ -3,8 +3,8 @@
 With `--workers N` (N > 1) uvicorn runs N server processes under a supervisor process; the background
 worker then runs once, as a thread of that supervisor, never in the server processes (so N servers do not
 mean N workers polling the queue, and a server process restarted by uvicorn never interrupts a job). Several
-server processes need KIBAN_REDIS_URL: without it, realtime events reach only the sockets of the process
-that published them (kiban/realtime/hub.py).
+server processes need KIBAN_REDIS_URL: without it, a realtime event reaches the sockets of the other
+processes only seconds later, through the event table's sweep (kiban/realtime/hub.py).
 """
 
 from __future__ import annotations
