@@ -381,6 +381,7 @@ def main() -> None:
     parser.add_argument("--share", type=float, default=0.05, help="of conversations the searcher is in")
     parser.add_argument("--runs", type=int, default=100, help="timed queries per kind")
     parser.add_argument("--database-url", default=None, help="PostgreSQL URL (default: a temporary SQLite)")
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database (to EXPLAIN)")
     args = parser.parse_args()
     db_url = args.database_url
 
@@ -389,7 +390,7 @@ def main() -> None:
         try:
             run(args)
         finally:
-            if db_url:
+            if db_url and not args.keep:
                 drop_pg(db_url, name)
 
 
