@@ -23,12 +23,11 @@ api = NinjaAPI(
 ROUTERS = [
     ("/auth/", "kiban.accounts.api"),
     ("/", "kiban.org.api"),
-    # Before realtime: calendar's /events (CONTRACT.md) also answers realtime's `?after=` catch-up.
-    ("/", "kiban.calendar.api"),
     ("/", "kiban.realtime.api"),
     ("/", "kiban.notifications.api"),
     ("/", "kiban.chat.api"),
     ("/", "kiban.chat.api_search"),
+    ("/", "kiban.calendar.api"),
     ("/", "kiban.booking.api"),
 ]
 

@@ -70,12 +70,9 @@ class ReplyIn(Schema):
 
 
 class WindowQuery(Schema):
-    start: str | None = Field(None, description="Window start (required for calendar occurrences)")
-    end: str | None = Field(None, description="Window end (exclusive)")
+    start: str | None = Field(None, description="Window start (required)")
+    end: str | None = Field(None, description="Window end (exclusive, required)")
     user: str | None = Field(None, description="Username (default: yourself)")
-    after: int | None = Field(
-        None, ge=0, description="Realtime catch-up instead (see kiban.realtime.api): events after this id"
-    )
 
 
 def _window(start: str, end: str) -> tuple[dt.datetime, dt.datetime]:
@@ -112,13 +109,6 @@ def _conflict_response(request, exc: BookingConflict):
 
 @router.get("/events", summary="Occurrences in a window (recurrences expanded)")
 def list_events(request, filters: Query[WindowQuery]):
-    if filters.start is None and filters.end is None:
-        # The same path serves the realtime catch-up (`?after=ID`, realtime.js): Django routes a path to one
-        # router, and CONTRACT.md gives /events to the calendar.
-        from kiban.realtime.api import EventsIn
-        from kiban.realtime.api import list_events as realtime_events
-
-        return realtime_events(request, EventsIn(after=filters.after))
     if filters.start is None or filters.end is None:
         raise fields.error("start" if filters.start is None else "end", _("必須です。"))
     start, end = _window(filters.start, filters.end)

@@ -7,7 +7,7 @@
 
 Design (docs/ARCHITECTURE.md, "Realtime"): after the transaction commits, the event is stored once in
 `realtime.Event` (which gives it its increasing `id`, used by clients to catch up after a disconnect through
-`GET /api/v1/events?after=ID`) and serialized once; then each server process hands it to the sockets of the
+`GET /api/v1/realtime/events?after=ID`) and serialized once; then each server process hands it to the sockets of the
 recipients it holds: through an in-process hub when Kiban runs as one process, through one Redis PUBLISH per
 event (every process subscribes once) when KIBAN_REDIS_URL is set.
 """
@@ -28,7 +28,7 @@ def publish(user_ids: Iterable[int], event: BaseEvent) -> None:
     (`transaction.on_commit`), so a client is never told about something it cannot read yet, and nothing is
     sent if the transaction rolls back. Duplicate ids are sent once; an empty list sends nothing. Safe to call
     from any thread (request threads, the background worker, `kiban worker`, management commands). Delivery
-    never raises into the caller: a failure is logged, and clients recover through `/api/v1/events?after=`.
+    never raises into the caller: a failure is logged, and clients recover through `/api/v1/realtime/events?after=`.
 
     Tests: `kiban.realtime.testing.capture_events()` records what was published and committed.
     """

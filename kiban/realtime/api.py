@@ -1,18 +1,14 @@
-"""`GET /api/v1/events?after=ID`: the caller's live events after ID (catch-up after a reconnect, and the
-polling fallback when a proxy blocks WebSockets).
+"""`GET /api/v1/realtime/events?after=ID`: the caller's live events after ID (catch-up after a reconnect, and
+the polling fallback when a proxy blocks WebSockets; `&wait=S` long-polls, see kiban.realtime.longpoll).
 
-CONTRACT.md gives `GET /api/v1/events` to the calendar (`?start=&end=`), and Django routes a path to one
-view: the calendar's view answers a request without `start`/`end` by calling `list_events` below, and its
-query schema documents `after`. So this router registers no route of its own (a second GET on the same path
-would replace the calendar's operation in the OpenAPI schema).
-"""
+Its own path: `GET /api/v1/events` is the calendar's (CONTRACT.md)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from pydantic import Field
 
 from kiban.realtime.queries import events_for
@@ -37,8 +33,18 @@ class EventsOut(Schema):
     )
 
 
-def list_events(request, params: EventsIn) -> dict:
-    """The realtime answer (shaped as EventsOut) for the calendar's GET /api/v1/events without a window."""
+class WaitIn(EventsIn):
+    wait: float | None = Field(
+        None,
+        ge=0,
+        le=25,
+        description="Long poll: hold the request up to this many seconds until there is an event for you.",
+    )
+
+
+@router.get("/realtime/events", response=EventsOut, summary="Live events after an id (catch-up, polling)")
+def list_events(request, params: Query[WaitIn]) -> dict:
+    """The caller's events after `after` (a long-poll wait, if any, happened before Django saw the request)."""
     from kiban.realtime.delivery import frame_text
     from kiban.realtime.presence import polled
 

@@ -63,7 +63,7 @@ class Delivery:
         try:
             deliver(self.recipients, self.event)
         except Exception:
-            # The data is committed; clients that missed the event catch up with /api/v1/events?after=.
+            # The data is committed; clients that missed the event catch up with /api/v1/realtime/events?after=.
             logger.exception(
                 "realtime: could not deliver %s to %d people", self.event.type, len(self.recipients)
             )

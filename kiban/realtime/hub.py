@@ -7,7 +7,7 @@ already serialized, and costs one dict lookup per recipient plus one queue appen
 
 Each socket has a bounded queue drained by the socket's own coroutine, so a slow reader never holds up the
 others: when its queue overflows it is dropped and closed (1013, "try again later"); the client reconnects
-and catches up through `/api/v1/events?after=`.
+and catches up through `/api/v1/realtime/events?after=`.
 
 The hub starts on the event loop of the first socket of the process (uvicorn's, once per worker process). It
 runs three background tasks: the Redis subscriber when KIBAN_REDIS_URL is set; a sweep every few seconds
@@ -308,7 +308,7 @@ async def get_hub() -> Hub:
             await asyncio.wait_for(hub.ready.wait(), READY_TIMEOUT)
         except TimeoutError:
             # Redis is unreachable: serve the socket anyway; the subscriber replays what it missed once
-            # it subscribes, and clients poll /api/v1/events meanwhile if they must.
+            # it subscribes, and clients poll /api/v1/realtime/events meanwhile if they must.
             logger.warning("realtime: no Redis subscription after %.0f s", READY_TIMEOUT)
     return hub
 

@@ -1,4 +1,4 @@
-"""Long polling for the HTTP fallback: `GET /api/v1/events?after=ID&wait=S` holds the request up to S seconds
+"""Long polling for the HTTP fallback: `GET /api/v1/realtime/events?after=ID&wait=S` holds the request up to S seconds
 (at most MAX_WAIT) until the caller has an event, then lets Django answer it as usual.
 
 Clients behind a proxy that blocks WebSockets would otherwise ask every few seconds: 5,000 people polling
@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 
-PATH = "/api/v1/events"
+PATH = "/api/v1/realtime/events"
 MAX_WAIT = 25.0
 
 

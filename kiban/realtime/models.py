@@ -6,7 +6,7 @@ from django.utils import timezone
 
 
 class Event(models.Model):
-    """One published event, kept ~15 minutes so clients can catch up (`/api/v1/events?after=ID`).
+    """One published event, kept ~15 minutes so clients can catch up (`/api/v1/realtime/events?after=ID`).
 
     Written once per event, not once per recipient: `recipients` is the list of user ids and readers filter
     it in Python over the few rows after their last id. `payload` is the event's JSON text as sent on the

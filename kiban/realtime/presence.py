@@ -27,7 +27,7 @@ TICK = dt.timedelta(seconds=60)
 
 
 def last_seen(user_ids: Iterable[int]) -> dict[int, dt.datetime | None]:
-    """When each person was last connected (a socket, or polling /api/v1/events): within the last minute
+    """When each person was last connected (a socket, or polling /api/v1/realtime/events): within the last minute
     or two while connected, None if never seen."""
     ids = list({int(user_id) for user_id in user_ids})
     result: dict[int, dt.datetime | None] = dict.fromkeys(ids)
@@ -75,7 +75,7 @@ _polled_at: dict[int, float] = {}
 
 
 def polled(user_id: int) -> None:
-    """A client of the person asked /api/v1/events (the polling fallback): they are present, even without a
+    """A client of the person asked /api/v1/realtime/events (the polling fallback): they are present, even without a
     socket. Written at most once a minute per person and process (the throttle is in memory: no read)."""
     now = time.monotonic()
     if now - _polled_at.get(user_id, -FRESH.total_seconds()) < TICK.total_seconds():

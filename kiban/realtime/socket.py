@@ -3,7 +3,7 @@
 1. authenticate (Bearer token, or session cookie with an allowed Origin); refused → accept, then close 4401
    (an explicit code lets a client tell "sign in again" from "the network blocks WebSockets");
 2. register with this process's hub, send `{"type": "hello", "last_id": N}` (the newest event id: a client
-   that reconnects catches up from its own last id with `/api/v1/events?after=`);
+   that reconnects catches up from its own last id with `/api/v1/realtime/events?after=`);
 3. this coroutine writes what the hub queues for the socket; a small reader task answers the client's
    `{"type": "ping"}` with `{"type": "pong"}` and notices the disconnect. uvicorn's protocol-level pings
    (every 20 s, see `kiban serve`) drop dead peers.

@@ -29,7 +29,7 @@ def wait_until_serving(port: int, process: subprocess.Popen | None = None, timeo
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"server on port {port} exited with {process.returncode}")
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/events", timeout=2)  # noqa: S310
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/realtime/events", timeout=2)  # noqa: S310
         except urllib.error.HTTPError:
             return  # 401: Django answers
         except OSError:

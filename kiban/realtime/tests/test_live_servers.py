@@ -164,7 +164,9 @@ async def catch_up_after_disconnect(port_post: int, port_read: int, tokens: dict
         )
     ben, hello = await open_socket(port_read, tokens["ben"])
     assert hello["last_id"] >= seen["id"] + 2
-    missed = await in_thread(http, port_read, "GET", f"/api/v1/events?after={seen['id']}", tokens["ben"])
+    missed = await in_thread(
+        http, port_read, "GET", f"/api/v1/realtime/events?after={seen['id']}", tokens["ben"]
+    )
     assert missed["truncated"] is False
     assert [(e["type"], e["message"]["seq"]) for e in missed["events"]] == [
         ("message.created", 2),
@@ -264,8 +266,10 @@ def test_a_long_poll_returns_as_soon_as_the_caller_has_an_event(people, tokens):
 
     ann, ben = people["ann"], people["ben"]
     with thread_server() as port, concurrent.futures.ThreadPoolExecutor(2) as pool:
-        start = http(port, "GET", "/api/v1/events", tokens["ann"])["last_id"]
-        waiting = pool.submit(http, port, "GET", f"/api/v1/events?after={start}&wait=25", tokens["ann"])
+        start = http(port, "GET", "/api/v1/realtime/events", tokens["ann"])["last_id"]
+        waiting = pool.submit(
+            http, port, "GET", f"/api/v1/realtime/events?after={start}&wait=25", tokens["ann"]
+        )
         time.sleep(1)  # let the request start waiting (an event before that is found by its first look)
         assert not waiting.done()
         publish_now([ben.pk], NotificationCreated(notification={"id": 1}))  # not ann's: she keeps waiting
@@ -274,5 +278,7 @@ def test_a_long_poll_returns_as_soon_as_the_caller_has_an_event(people, tokens):
         assert [e["notification"] for e in answer["events"]] == [{"id": 2}]
         assert answer["truncated"] is False
         # Something already there: answered at once.
-        again = pool.submit(http, port, "GET", f"/api/v1/events?after={start}&wait=25", tokens["ann"])
+        again = pool.submit(
+            http, port, "GET", f"/api/v1/realtime/events?after={start}&wait=25", tokens["ann"]
+        )
         assert again.result(timeout=15)["events"] == answer["events"]

@@ -7,8 +7,8 @@
 //   live.addEventListener("status", (e) => badge(e.detail)); // "live" | "polling" | "offline"
 //
 // It opens a WebSocket to /ws. When the socket drops it reconnects with growing, jittered delays, then asks
-// /api/v1/events?after=<last id> for what it missed, replays it and dispatches "resync". Where a WebSocket
-// cannot be opened at all (a proxy that blocks upgrades), it polls /api/v1/events instead
+// /api/v1/realtime/events?after=<last id> for what it missed, replays it and dispatches "resync". Where a WebSocket
+// cannot be opened at all (a proxy that blocks upgrades), it polls /api/v1/realtime/events instead
 // (long polling: the server holds each request until there is news) and keeps trying the socket now and
 // then. Events carry an increasing `id`; each is dispatched once.
 
@@ -190,7 +190,7 @@ class RealtimeStream extends EventTarget {
   async fetchEvents(after, wait = 0) {
     let query = after === null ? "" : `?after=${after}`;
     if (after !== null && wait > 0) query += `&wait=${wait}`;
-    const response = await fetch(`/api/v1/events${query}`, {
+    const response = await fetch(`/api/v1/realtime/events${query}`, {
       credentials: "same-origin",
       headers: { Accept: "application/json" },
     });
