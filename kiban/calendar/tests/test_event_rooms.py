@@ -146,3 +146,22 @@ def test_deleting_one_occurrence_frees_that_date_only(api_as, clerk, room):
         == 204
     )
     assert [s for s, _e, _ev in _held(room)] == [tokyo(2026, 12, 1, 10), tokyo(2026, 12, 15, 10)]
+
+
+def test_this_and_following_moves_the_later_bookings_to_the_new_series(api_as, clerk, room):
+    client = api_as(clerk)
+    created = _create(client, rrule="FREQ=WEEKLY;COUNT=4", resources=[room.pk]).json()
+    response = client.patch(
+        f"/api/v1/events/{created['id']}?scope=following&occurrence=2026-12-15T10:00:00%2B09:00",
+        {"start": "2026-12-15T14:00:00+09:00", "end": "2026-12-15T15:00:00+09:00"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    new_id = response.json()["id"]
+    assert response.json()["resources"] == [room.pk]
+    assert _held(room) == [
+        (tokyo(2026, 12, 1, 10), tokyo(2026, 12, 1, 11), created["id"]),
+        (tokyo(2026, 12, 8, 10), tokyo(2026, 12, 8, 11), created["id"]),
+        (tokyo(2026, 12, 15, 14), tokyo(2026, 12, 15, 15), new_id),
+        (tokyo(2026, 12, 22, 14), tokyo(2026, 12, 22, 15), new_id),
+    ]
