@@ -63,7 +63,7 @@ def nth_weekday(day: dt.date) -> tuple[int, str]:
 
 def describe_nth(day: dt.date) -> str:
     n, _code = nth_weekday(day)
-    return f"{_ORDINALS[n]}{WEEKDAYS[day.weekday()][1]}曜日"
+    return _("%(nth)s%(weekday)s曜日") % {"nth": _ORDINALS[n], "weekday": WEEKDAYS[day.weekday()][1]}
 
 
 def split_usernames(text: str) -> list[str]:

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from kiban.calendar import grid, queries
@@ -114,7 +114,11 @@ def _calendar_page(request, owner):
         today_url=_page_url(path, view=view, date=today.isoformat()),
         view_urls=[
             (name, label, _page_url(path, view=name, date=day.isoformat()))
-            for name, label in (("day", _("日")), ("week", _("週")), ("month", _("月")))
+            for name, label in (
+                ("day", pgettext("calendar view", "日")),
+                ("week", pgettext("calendar view", "週")),
+                ("month", pgettext("calendar view", "月")),
+            )
         ],
         new_url=grid.new_event_url(day, attendee=attendee),
         group_url=reverse("calendar:group"),

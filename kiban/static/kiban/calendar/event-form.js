@@ -55,7 +55,9 @@ function localParts(iso) {
 function label(iso) {
   const { date, time } = localParts(iso);
   const [, m, d] = date.split("-");
-  const wd = t("weekdays")[new Date(`${date}T12:00:00+09:00`).getDay()];
+  // "日月火水木金土", or a comma-separated list where a name is longer than one character ("Sun,Mon,…").
+  const names = t("weekdays");
+  const wd = (names.includes(",") ? names.split(",") : [...names])[new Date(`${date}T12:00:00+09:00`).getDay()];
   return `${Number(m)}/${Number(d)}(${wd}) ${time}`;
 }
 
