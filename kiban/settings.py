@@ -37,6 +37,19 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ValueError(f"{name}={raw!r}: expected one of 1/0, true/false, yes/no, on/off")
 
 
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = env_str(name).strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r}: expected a whole number") from None
+    if value < minimum:
+        raise ValueError(f"{name}={raw!r}: must be at least {minimum}")
+    return value
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
@@ -157,17 +170,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, channels, cache ---------------------------------------------------------------------------------
 REDIS_URL = env_str("KIBAN_REDIS_URL")
+# Realtime delivery does not use a Channels layer: kiban.realtime publishes once per event to Redis (or an
+# in-process hub) and each process fans out to its own sockets (docs/ARCHITECTURE.md, "Realtime").
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
-        }
-    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Chat ----------------------------------------------------------------------------------------------------
+KIBAN_CHAT_MAX_UPLOAD_BYTES = env_int("KIBAN_CHAT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1)
 
 # --- Background tasks -----------------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
