@@ -70,8 +70,10 @@ META_SCOPE = 32
 # checked against the stored normalised text (~1 µs), never the GIN index: few rows, and no bitmap of every
 # message holding a common word.
 PG_SMALL_SCOPE = 20000
-# PostgreSQL: the newest messages looked at before the GIN index is asked.
-PG_WINDOW = 20000
+# PostgreSQL: the newest messages (by id) looked at before the GIN index is asked. A primary-key range with
+# cheap checks (conversation, stored normalised text); measured at 1M messages, 20,000 left most phrases to
+# the GIN step (p95 ≈ 125 ms) and 100,000 answered them in the window (p95 ≈ 65 ms).
+PG_WINDOW = 100000
 
 # The FTS5 row of a message: its bigrams, and `meta` — tokens of its conversation ("c12") and author ("a7"),
 # so that a conversation or author filter is a second term FTS5 intersects with the words, not a walk
@@ -383,7 +385,9 @@ def _pg_index(q: _Query, terms: list[str]) -> list[int]:
     # narrow the index scan, so only their matching rows are read from the table.
     keys = core_search.pg_bigram_array(terms) + [f"{k[0]}:{k[1:]}" for k in q.meta]
     overlap, overlap_params = "", []
-    if not any(k.startswith("c") for k in q.meta):
+    # A conversation or author key is selective on its own; OR-ing the person's conversation keys (≈ 50 ms
+    # for 500 at 1M messages) only pays when nothing else narrows the scan.
+    if not q.meta:
         overlap = f" AND {PG_KEYS} && %s::text[]"
         overlap_params = [[f"c:{c}" for c in q.scope_params[0]]]
     index_sql = (
