@@ -25,9 +25,12 @@ Plans, chosen per query (measured in benchmarks/message_search.py):
 - *scope, PostgreSQL*: up to `PG_SMALL_SCOPE` messages, read through the conversation index and checked
   against the stored normalised text (cheap there), unbounded.
 - *index*: otherwise. SQLite walks the FTS5 matches newest first (FTS5 serves `ORDER BY rowid DESC`) and
-  keeps those in the person's conversations, stopping at the page size. PostgreSQL first looks at a window
-  of the newest messages (common terms fill a page there, and the GIN bitmap of a term in most messages
-  would be large), then asks the GIN index for older ones.
+  keeps those in the person's conversations, stopping at the page size; a conversation or author filter,
+  and the conversations of someone in few (`META_SCOPE`), are terms of the row's `meta` column that FTS5
+  intersects with the words. PostgreSQL first looks at a window of the newest messages (`PG_WINDOW`:
+  common terms fill a page there, and the GIN bitmap of a term in most messages would be large), then asks
+  the GIN index for older ones, the filter keys (or else the person's conversation keys) narrowing the
+  index scan itself.
 """
 
 from __future__ import annotations
