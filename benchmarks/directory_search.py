@@ -23,51 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def configure(db_url: str | None, tmp: Path) -> str:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiban.settings")
-    os.environ.setdefault("KIBAN_DATA_DIR", str(tmp))
-    from django.conf import settings
-
-    if db_url:
-        import dj_database_url
-        import psycopg
-
-        db = dj_database_url.parse(db_url, conn_max_age=0)
-        name = f"{db['NAME']}_bench_directory"
-        admin = psycopg.connect(
-            host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"] or None,
-            dbname="postgres", autocommit=True,
-        )  # fmt: skip
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-        admin.close()
-        db["NAME"] = name
-        settings.DATABASES["default"] = db
-    else:
-        settings.DATABASES["default"]["NAME"] = tmp / "bench.sqlite3"
-    import django
-
-    django.setup()
-    return settings.DATABASES["default"]["NAME"]
-
-
-def drop_pg(db_url: str, name: str) -> None:
-    import dj_database_url
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    db = dj_database_url.parse(db_url)
-    with psycopg.connect(
-        host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname="postgres", autocommit=True
-    ) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+from benchdb import configure, drop_pg, percentile  # noqa: E402
 
 
 def time_calls(fn, args_list) -> tuple[list[float], list[float]]:
@@ -91,7 +47,7 @@ def main() -> None:
     db_url = os.environ.get("KIBAN_DATABASE_URL") or None
 
     with tempfile.TemporaryDirectory(prefix="kiban-bench-") as tmp:
-        name = configure(db_url, Path(tmp))
+        name = configure(db_url, Path(tmp), "directory")
         try:
             run(args, db_url)
         finally:
