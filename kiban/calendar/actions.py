@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from kiban.calendar import fields, imip, recurrence
 from kiban.calendar.models import Attendee, Event, EventException, FeedToken, Reminder
-from kiban.calendar.queries import expand
+from kiban.calendar.queries import expand, is_rule_start
 from kiban.core import audit
 
 SCOPES = ("this", "following", "all")
@@ -275,17 +275,7 @@ def _check_occurrence(event: Event, occurrence: str | None) -> dt.datetime:
     if not occurrence:
         raise fields.error("occurrence", _("繰り返し予定の回を指定してください。"))
     moment = fields.parse_when(occurrence, "occurrence")[0]
-    starts = recurrence.occurrence_starts(
-        event.rrule,
-        event.start,
-        event.end - event.start,
-        moment,
-        moment + dt.timedelta(seconds=1),
-        tzid=event.tzid,
-        rdates=event.rdates,
-        exdates=event.exdates,
-    )
-    if moment not in starts:
+    if not is_rule_start(event, moment):
         raise fields.error("occurrence", _("この予定にその回はありません。"))
     return moment
 

@@ -426,3 +426,19 @@ def group_schedule(department, start: dt.date, days: int, viewer) -> GroupSchedu
         )
     schedule_days = [ScheduleDay(d, holiday_name(d), d.weekday() >= 5) for d in dates]
     return GroupSchedule(department=department, start=start, days=schedule_days, rows=rows)
+
+
+def is_rule_start(event: Event, moment: dt.datetime) -> bool:
+    """Whether the series `event` has an occurrence starting at `moment` by its rule (RRULE, RDATE, EXDATE),
+    whatever overrides later did to that occurrence: a RECURRENCE-ID must name one of these."""
+    starts = recurrence.occurrence_starts(
+        event.rrule,
+        event.start,
+        event.end - event.start,
+        moment,
+        moment + dt.timedelta(seconds=1),
+        tzid=event.tzid,
+        rdates=event.rdates,
+        exdates=event.exdates,
+    )
+    return moment in starts

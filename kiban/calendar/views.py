@@ -455,7 +455,6 @@ def _next_url(request) -> str:
 def _occurrence_of(event, moment: dt.datetime | None):
     """The occurrence of `event` that starts (originally) at `moment`, exceptions applied; None when the
     series has no such occurrence. Without `moment`: the event itself."""
-    from kiban.calendar import recurrence
     from kiban.calendar.models import EventException
 
     if moment is None or not event.is_recurring:
@@ -483,17 +482,7 @@ def _occurrence_of(event, moment: dt.datetime | None):
             description=changed.description,
             all_day=changed.all_day,
         )
-    starts = recurrence.occurrence_starts(
-        event.rrule,
-        event.start,
-        event.end - event.start,
-        moment,
-        moment + dt.timedelta(seconds=1),
-        tzid=event.tzid,
-        rdates=event.rdates,
-        exdates=event.exdates,
-    )
-    if moment not in starts:
+    if not queries.is_rule_start(event, moment):
         return None
     return queries.Occurrence(
         event=event,
