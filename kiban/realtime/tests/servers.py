@@ -92,24 +92,40 @@ def serve_processes(count: int, data_dir: Path, *, workers: int = 1) -> Iterator
     }
     # The servers must not create a test database of their own: they use this one, as it is.
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    ports = [free_port() for _ in range(count)]
-    processes = []
-    try:
-        for port in ports:
-            command = [sys.executable, "-m", "kiban.cli", "serve", "--no-worker", "--port", str(port)]
-            if workers > 1:
-                command += ["--workers", str(workers)]
-            processes.append(
-                subprocess.Popen(  # noqa: S603
-                    command,
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE,
-                    start_new_session=True,
-                )
+
+    def log(port: int) -> Path:
+        return data_dir / f"serve-{port}.log"
+
+    def start(port: int) -> subprocess.Popen:
+        # stderr to a file, not a pipe nobody drains: a chatty server would block once the pipe is full.
+        command = [sys.executable, "-m", "kiban.cli", "serve", "--no-worker", "--port", str(port)]
+        if workers > 1:
+            command += ["--workers", str(workers)]
+        with log(port).open("wb") as errors:  # the child keeps its own copy of the descriptor
+            return subprocess.Popen(  # noqa: S603
+                command, env=env, stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True
             )
-        for port, process in zip(ports, processes, strict=True):
-            wait_until_serving(port, process)
+
+    ports = [free_port() for _ in range(count)]
+    processes = [start(port) for port in ports]
+    try:
+        for i in range(count):
+            for attempt in range(3):
+                try:
+                    wait_until_serving(ports[i], processes[i])
+                    break
+                except RuntimeError:
+                    if processes[i].poll() is None:
+                        raise
+                    errors = log(ports[i]).read_text(errors="replace")
+                    # A port free a moment ago can be taken before the server binds it (the kernel hands
+                    # ephemeral ports to outgoing connections too): try another; anything else is a failure.
+                    if "address already in use" not in errors.lower() or attempt == 2:
+                        raise RuntimeError(
+                            f"kiban serve on port {ports[i]} failed:\n{errors[-3000:]}"
+                        ) from None
+                    ports[i] = free_port()
+                    processes[i] = start(ports[i])
         yield ports
     finally:
         for process in processes:
