@@ -9,6 +9,7 @@ processes only seconds later, through the event table's sweep (kiban/realtime/hu
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 
@@ -20,6 +21,28 @@ from django.utils.translation import gettext as _
 logger = logging.getLogger("kiban.serve")
 
 DEMO_PASSWORD = "kiban-demo"  # noqa: S105 - the documented password of the fictional demo accounts
+
+
+# Any 64-bit number the application uses for nothing else.
+MIGRATION_LOCK = 0x4B6962616E4D6967  # "KibanMig"
+
+
+@contextlib.contextmanager
+def _migration_lock():
+    """Several processes or machines may start at once (`--workers`, a rolling restart): on PostgreSQL they
+    migrate one after another, so two never apply a migration, or insert the same content type, at once."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK])
 
 
 class Command(BaseCommand):
@@ -54,7 +77,8 @@ class Command(BaseCommand):
                 % {"n": workers}
             )
         verbosity = options["verbosity"]
-        call_command("migrate", interactive=False, verbosity=max(verbosity - 1, 0))
+        with _migration_lock():
+            call_command("migrate", interactive=False, verbosity=max(verbosity - 1, 0))
         if demo:
             self._load_demo_if_empty()
         # WhiteNoise scans STATIC_ROOT besides the finders and warns when it does not exist.
