@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from kiban.core.tests.smtp import smtp_port, smtp_server  # noqa: F401 (fixtures for every app)
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM guard would refuse queries
 # made there. The browser tests are the only place this matters.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from kiban.calendar import actions
 from kiban.calendar.models import Event
 from kiban.core.jobs import run_pending_jobs
-from kiban.core.tests.test_mail import Inbox, smtp_port  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def inbox(smtp_port):  # noqa: F811
-    box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield box
-    controller.stop()
+def inbox(smtp_server):
+    return smtp_server
 
 
 def _calendar_of(message):

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
-import socket
 import ssl
 import subprocess
 from pathlib import Path
@@ -19,55 +16,12 @@ from django_tasks_db.models import DBTaskResult
 from kiban.core.jobs import run_pending_jobs
 from kiban.core.mail import MAIL_RETRIES, deliver_email, send_mail
 from kiban.core.models import OutgoingEmail
+from kiban.core.tests.smtp import Inbox
 from kiban.settings import parse_smtp_url
 
 SUBJECT = "【重要】会議室の予約が確定しました（第２会議室・令和８年４月１日）"
 BODY = "髙橋 一郎 様\n\n第２会議室の予約が確定しました。\n日時: 令和８年４月１日 10:00〜11:00\n"
 HTML = "<p>髙橋 一郎 様</p><p>第２会議室の予約が<strong>確定</strong>しました。</p>"
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message it accepted."""
-
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self.raw: list[bytes] = []
-        self.logins: list[bytes] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.raw.append(envelope.content)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_port(settings):
-    port = _free_port()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
-    settings.DEFAULT_FROM_EMAIL = "基盤 <kiban@pref.example.jp>"
-    return port
-
-
-@pytest.fixture
-def smtp_server(smtp_port):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield inbox
-    controller.stop()
 
 
 def _queue_mail(capture) -> OutgoingEmail:
