@@ -1,6 +1,9 @@
-"""The REST API root (/api/v1/): one NinjaAPI; every module adds its router in `ROUTERS`."""
+"""The REST API root (/api/v1/): one NinjaAPI collecting the router of every module (`api_routers` in its
+AppConfig, `kiban.core.modules`)."""
 
 from __future__ import annotations
+
+from importlib import import_module
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -9,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from kiban.accounts.auth import api_auth
+from kiban.core import modules
 from kiban.core.apidocs import VendoredSwagger
 
 api = NinjaAPI(
@@ -20,22 +24,9 @@ api = NinjaAPI(
     docs=VendoredSwagger(),
 )
 
-ROUTERS = [
-    ("/auth/", "kiban.accounts.api"),
-    ("/", "kiban.org.api"),
-    ("/", "kiban.realtime.api"),
-    ("/", "kiban.notifications.api"),
-    ("/", "kiban.chat.api"),
-    ("/", "kiban.chat.api_search"),
-    ("/", "kiban.calendar.api"),
-    ("/", "kiban.booking.api"),
-]
-
 
 def _load_routers() -> None:
-    from importlib import import_module
-
-    for prefix, module in ROUTERS:
+    for prefix, module in modules.api_routers():
         api.add_router(prefix, import_module(module).router)
 
 

@@ -80,6 +80,20 @@ ALLOWED_HOSTS = env_list("KIBAN_ALLOWED_HOSTS", "127.0.0.1,localhost")
 BASE_URL = env_str("KIBAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [BASE_URL]
 
+# Kiban's own apps are found, not listed: every folder `kiban/<app>/` with an `apps.py` is a module, so adding
+# one touches no central list (its AppConfig declares its URLs, API router, navigation…, kiban.core.modules).
+# The platform comes first, in dependency order; the web shell, which shows every module, last.
+_PLATFORM_APPS = ["core", "accounts", "org", "realtime", "notifications"]
+_found_apps = sorted(p.parent.name for p in BASE_DIR.glob("*/apps.py"))
+KIBAN_APPS = [
+    f"kiban.{name}"
+    for name in [
+        *[a for a in _PLATFORM_APPS if a in _found_apps],
+        *[a for a in _found_apps if a not in _PLATFORM_APPS and a != "web"],
+        *(["web"] if "web" in _found_apps else []),
+    ]
+]
+
 INSTALLED_APPS = [
     "kiban.core.adminsite.KibanAdminConfig",  # django.contrib.admin, with admin changes audited
     "django.contrib.auth",
@@ -90,15 +104,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "channels",
-    "kiban.core",
-    "kiban.accounts",
-    "kiban.org",
-    "kiban.realtime",
-    "kiban.notifications",
-    "kiban.chat",
-    "kiban.calendar",
-    "kiban.booking",
-    "kiban.web",
+    *KIBAN_APPS,
 ]
 
 MIDDLEWARE = [
@@ -261,7 +267,8 @@ if _https:
 # --- Language and time ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Each app keeps its own catalogue in kiban/<app>/locale/ (found by Django through INSTALLED_APPS).
+LOCALE_PATHS: list = []
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True

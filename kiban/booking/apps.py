@@ -1,8 +1,16 @@
 from __future__ import annotations
 
-from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from kiban.core import modules
 
 
-class BookingConfig(AppConfig):
+class BookingConfig(modules.KibanModule):
     name = "kiban.booking"
     label = "booking"
+    verbose_name = _("施設予約")
+    api_routers = [("/", "kiban.booking.api")]
+    urls = "kiban.booking.urls"
+    navigation = [modules.NavEntry("booking", _("施設予約"), "booking:index", "building", order=30)]
+    demo = "kiban.booking.demo.load_demo"
+    demo_order = 20

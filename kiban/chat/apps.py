@@ -1,11 +1,19 @@
 from __future__ import annotations
 
-from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from kiban.core import modules
 
 
-class ChatConfig(AppConfig):
+class ChatConfig(modules.KibanModule):
     name = "kiban.chat"
     label = "chat"
+    verbose_name = _("チャット")
+    api_routers = [("/", "kiban.chat.api"), ("/", "kiban.chat.api_search")]
+    urls = "kiban.chat.urls"
+    navigation = [modules.NavEntry("chat", _("チャット"), "chat:index", "chat", order=10)]
+    demo = "kiban.chat.demo.load_demo"
+    demo_order = 40
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

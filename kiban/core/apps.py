@@ -1,10 +1,29 @@
-from django.apps import AppConfig
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from kiban.core import modules
 
 
-class CoreConfig(AppConfig):
+class CoreConfig(modules.KibanModule):
     name = "kiban.core"
     label = "core"
-    verbose_name = "Kiban core"
+    verbose_name = _("基盤")
+    urls = "kiban.core.urls"
+    manage_links = [modules.ManageLink(_("バックグラウンド処理"), "core:jobs", order=90)]
+    commands = [
+        modules.Command(
+            "serve",
+            "[--host H] [--port P] [--demo] [--workers N]",
+            "migrate, then serve HTTP + WebSocket and the worker",
+            order=0,
+        ),
+        modules.Command(
+            "worker", "[--batch]", "the background worker alone (scaled-out deployments)", order=1
+        ),
+        modules.Command("backup", "FILE", "a consistent backup of database and files", order=80),
+        modules.Command("restore", "FILE", "restore a backup", order=81),
+    ]
 
     def ready(self) -> None:
         from django.db.backends.signals import connection_created

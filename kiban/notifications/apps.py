@@ -1,8 +1,13 @@
 from __future__ import annotations
 
-from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from kiban.core import modules
 
 
-class NotificationsConfig(AppConfig):
+class NotificationsConfig(modules.KibanModule):
     name = "kiban.notifications"
     label = "notifications"
+    verbose_name = _("通知")
+    api_routers = [("/", "kiban.notifications.api")]
+    urls = "kiban.notifications.urls"

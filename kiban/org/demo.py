@@ -18,6 +18,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from kiban.accounts.models import Staff
+from kiban.core import modules
 from kiban.core.audit import record
 from kiban.org.demo_departments import TREE
 from kiban.org.demo_names import FEMALE_NAMES, MALE_NAMES, SECOND_VARIANTS, SURNAMES, VARIANT_SURNAMES
@@ -137,9 +138,6 @@ def _names(rng: random.Random) -> Callable[[], tuple[str, str, str, str]]:
     return draw
 
 
-DEMO_MODULES = ("kiban.booking.demo", "kiban.calendar.demo", "kiban.chat.demo")
-
-
 def load_demo(
     staff: int = DEFAULT_STAFF, password: str = DEFAULT_PASSWORD, stdout: TextIO | None = None
 ) -> dict:
@@ -247,8 +245,10 @@ def load_demo(
             "memberships": len(memberships),
         }
         record("org.demo.load", actor_username="system", target_type="org.demo", **counts)
-    # The modules' own demo data (resources, events, teams and channels), each in its own transaction.
-    for module in DEMO_MODULES:
-        counts.update(import_module(module).load_demo(say))
+    # The modules' own demo data (resources, events, teams and channels), each in its own transaction, in
+    # the order the modules declare (`demo`, `demo_order` in their AppConfig).
+    for loader in modules.demo_loaders():
+        module_path, _, function = loader.rpartition(".")
+        counts.update(getattr(import_module(module_path), function)(say))
     say("done")
     return counts

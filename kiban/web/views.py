@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from kiban.core.permissions import it_admin_required
 from kiban.core.wareki import holiday_name
-from kiban.web.sections import available_sections
+from kiban.web.sections import available_manage_links, available_sections
 
 
 @login_required
@@ -39,4 +39,4 @@ def portal(request):
 @it_admin_required
 def manage(request):
     """The IT administrator's menu: every administrative page that exists."""
-    return render(request, "web/manage.html")
+    return render(request, "web/manage.html", {"links": available_manage_links()})
