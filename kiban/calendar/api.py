@@ -41,6 +41,9 @@ class EventIn(Schema):
         default_factory=list, description="Resource ids to book for every occurrence"
     )
     reminders: list[int] = Field(default_factory=list, description="Your reminders, minutes before the start")
+    online_meeting: bool = Field(
+        False, description="Give the event an online meeting room; its join link comes back as meeting_url"
+    )
 
 
 class EventPatch(Schema):
@@ -58,6 +61,7 @@ class EventPatch(Schema):
     attendees: list[str] | None = None
     resources: list[int] | None = None
     reminders: list[int] | None = None
+    online_meeting: bool | None = Field(None, description="true adds a room, false removes the link")
 
 
 class ScopeQuery(Schema):

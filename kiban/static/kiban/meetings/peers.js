@@ -1,0 +1,129 @@
+// One RTCPeerConnection per other peer of the room (a mesh), negotiated with the "perfect negotiation"
+// pattern: either side may renegotiate (screen share on or off, an ICE restart); when both offer at once the
+// polite peer (the smaller peer id) rolls back and answers. Signals of one peer are handled in order.
+
+const DISCONNECTED_GRACE = 4000; // ms in "disconnected" before restarting ICE (a Wi-Fi hand-over recovers alone)
+
+export class Peer {
+  // room: { me, iceConfig(), send(target, data), tracksFor(peer), onTrack(peer, track, stream), onState(peer) }
+  constructor(room, remote, { initiator }) {
+    this.room = room;
+    this.remote = remote;
+    this.polite = room.me < remote.peer;
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+    this.senders = new Map(); // track id → RTCRtpSender
+    this.queue = Promise.resolve();
+    this.restartTimer = null;
+    this.closed = false;
+    this.pc = new RTCPeerConnection(room.iceConfig());
+    const pc = this.pc;
+    pc.addEventListener("negotiationneeded", () => this.negotiate());
+    pc.addEventListener("icecandidate", ({ candidate }) => {
+      if (candidate) this.room.send(this.remote.peer, { candidate: candidate.toJSON() });
+    });
+    pc.addEventListener("track", ({ track, streams }) => this.room.onTrack(this.remote.peer, track, streams[0]));
+    pc.addEventListener("connectionstatechange", () => this.watch());
+    pc.addEventListener("iceconnectionstatechange", () => this.watch());
+    if (initiator) this.syncTracks();
+  }
+
+  // Sends what the room wants this peer to have (camera, microphone, screen), adding and removing senders.
+  syncTracks() {
+    if (this.closed) return;
+    const wanted = this.room.tracksFor(this.remote);
+    const ids = new Set(wanted.map(({ track }) => track.id));
+    for (const [id, sender] of this.senders) {
+      if (!ids.has(id)) {
+        this.pc.removeTrack(sender);
+        this.senders.delete(id);
+      }
+    }
+    for (const { track, stream } of wanted) {
+      if (!this.senders.has(track.id)) this.senders.set(track.id, this.pc.addTrack(track, stream));
+    }
+  }
+
+  async replaceTrack(oldTrack, newTrack) {
+    const sender = this.senders.get(oldTrack.id);
+    if (!sender) return;
+    await sender.replaceTrack(newTrack);
+    this.senders.delete(oldTrack.id);
+    this.senders.set(newTrack.id, sender);
+  }
+
+  async negotiate() {
+    if (this.closed) return;
+    try {
+      this.makingOffer = true;
+      await this.pc.setLocalDescription();
+      this.room.send(this.remote.peer, { description: this.pc.localDescription.toJSON() });
+    } catch (error) {
+      console.warn("meeting: offer failed", error);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  signal(data) {
+    this.queue = this.queue.then(() => this.handle(data)).catch((error) => console.warn("meeting: signal", error));
+    return this.queue;
+  }
+
+  async handle({ description, candidate }) {
+    if (this.closed) return;
+    const pc = this.pc;
+    if (description) {
+      const collision = description.type === "offer" && (this.makingOffer || pc.signalingState !== "stable");
+      this.ignoreOffer = !this.polite && collision;
+      if (this.ignoreOffer) return;
+      await pc.setRemoteDescription(description);
+      if (description.type === "offer") {
+        // The answering side adds its tracks now, into the transceivers the offer created (no second round).
+        this.syncTracks();
+        await pc.setLocalDescription();
+        this.room.send(this.remote.peer, { description: pc.localDescription.toJSON() });
+      }
+    } else if (candidate) {
+      try {
+        await pc.addIceCandidate(candidate);
+      } catch (error) {
+        if (!this.ignoreOffer) throw error;
+      }
+    }
+  }
+
+  // Reconnect after a network blip: restart ICE when the connection failed, or stayed disconnected.
+  watch() {
+    const pc = this.pc;
+    this.room.onState(this.remote.peer);
+    if (this.closed) return;
+    const state = pc.connectionState;
+    if (state === "failed" || pc.iceConnectionState === "failed") {
+      this.restart();
+    } else if (state === "disconnected") {
+      clearTimeout(this.restartTimer);
+      this.restartTimer = setTimeout(() => {
+        if (this.pc.connectionState === "disconnected") this.restart();
+      }, DISCONNECTED_GRACE);
+    } else if (state === "connected") {
+      clearTimeout(this.restartTimer);
+    }
+  }
+
+  restart() {
+    if (this.closed) return;
+    this.pc.setConfiguration(this.room.iceConfig());
+    this.pc.restartIce(); // fires negotiationneeded: an offer with new ICE credentials
+  }
+
+  get connected() {
+    return this.pc.connectionState === "connected";
+  }
+
+  close() {
+    this.closed = true;
+    clearTimeout(this.restartTimer);
+    this.pc.close();
+  }
+}
