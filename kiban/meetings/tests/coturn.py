@@ -79,6 +79,7 @@ def run_coturn(folder: Path) -> Iterator[Turn]:
                 f"pidfile={folder / 'turnserver.pid'}",
                 f"log-file={log}",
                 "simple-log",
+                "verbose",
                 "",
             ]
         )
