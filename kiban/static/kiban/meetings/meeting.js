@@ -620,7 +620,8 @@ class Room {
           pairType = local ? local.candidateType : null;
         }
       });
-      result.push({ peer: id, state: peer.pc.connectionState, candidateType: pairType, inbound });
+      const connectMs = peer.connectedAt === null ? null : peer.connectedAt - peer.createdAt;
+      result.push({ peer: id, state: peer.pc.connectionState, candidateType: pairType, connectMs, inbound });
     }
     return result;
   }

@@ -16,6 +16,8 @@ export class Peer {
     this.queue = Promise.resolve();
     this.restartTimer = null;
     this.closed = false;
+    this.createdAt = performance.now();
+    this.connectedAt = null; // first "connected": connect time = connectedAt - createdAt
     this.pc = new RTCPeerConnection(room.iceConfig());
     const pc = this.pc;
     pc.addEventListener("negotiationneeded", () => this.negotiate());
@@ -108,6 +110,7 @@ export class Peer {
       }, DISCONNECTED_GRACE);
     } else if (state === "connected") {
       clearTimeout(this.restartTimer);
+      if (this.connectedAt === null) this.connectedAt = performance.now();
     }
   }
 
