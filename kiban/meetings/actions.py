@@ -7,6 +7,7 @@ after commit (`kiban.realtime.publish`, `kiban.notifications.actions.notify`).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 
@@ -28,7 +29,6 @@ from kiban.meetings import jitsi
 from kiban.meetings.access import access_meeting, invited_ids
 from kiban.meetings.events import MeetingChat, MeetingLobby, MeetingRoster, MeetingState
 from kiban.meetings.models import (
-    HEARTBEAT,
     STALE_AFTER,
     ChatLine,
     Guest,
@@ -37,6 +37,7 @@ from kiban.meetings.models import (
     Meeting,
     Participant,
 )
+from kiban.meetings.queries import present
 from kiban.meetings.serializers import chat_line_dict, participant_dict
 from kiban.notifications.actions import notify
 from kiban.realtime import publish
@@ -50,7 +51,6 @@ MAX_INVITEES = 500
 CHAT_MAX = 1000
 # Starting a meeting tells the invitees; a channel of hundreds is told by the chat message instead.
 NOTIFY_START_MAX = 50
-HEARTBEAT_SECONDS = HEARTBEAT.total_seconds()
 
 
 def field_error(field: str, message: str) -> ValidationError:
@@ -62,14 +62,6 @@ class RoomFull(Exception):
 
 
 # --- Reads the actions share ------------------------------------------------------------------------------
-
-
-def present(meeting_id: int, now=None):
-    """The peers in the room now: entered, not left, and heard from within STALE_AFTER."""
-    now = now or timezone.now()
-    return Participant.objects.filter(
-        meeting_id=meeting_id, left_at__isnull=True, last_seen_at__gte=now - STALE_AFTER
-    ).order_by("joined_at", "id")
 
 
 def access_participant(user, meeting_id: int, peer: str) -> Participant:
@@ -231,11 +223,12 @@ def do_join(
     return participant
 
 
-def do_record_external_join(meeting: Meeting, user) -> Participant:
-    """Attendance of someone sent to the Jitsi room: Kiban sees the entry, not the leaving."""
+def do_enter_jitsi(meeting: Meeting, user) -> str:
+    """Someone invited goes to the room on Jitsi: the entry is recorded (Kiban does not see the leaving) and
+    they get the room's URL with a room token signed for them."""
     with transaction.atomic():
         now = timezone.now()
-        participant = Participant.objects.create(
+        Participant.objects.create(
             meeting=meeting,
             staff=user,
             name=display_name(user),
@@ -245,7 +238,14 @@ def do_record_external_join(meeting: Meeting, user) -> Participant:
             left_at=now,
         )
         audit.record("meetings.join", actor=user, target=meeting, provider=meeting.provider)
-    return participant
+    token = jitsi.room_token(
+        meeting.room_name,
+        user_id=f"s{user.pk}",
+        name=display_name(user),
+        email=user.email,
+        moderator=meeting.organizer_id == user.pk,
+    )
+    return jitsi.join_url(meeting.room_name, token)
 
 
 def _announce_start(meeting: Meeting, first: Participant) -> None:
@@ -263,12 +263,17 @@ def _announce_start(meeting: Meeting, first: Participant) -> None:
     )
 
 
+HEARTBEAT_WRITE_EVERY = dt.timedelta(seconds=5)
+
+
 def do_heartbeat(participant: Participant) -> bool:
-    """The page is alive. False when the peer was already counted as gone (the page must enter again)."""
-    updated = Participant.objects.filter(pk=participant.pk, left_at__isnull=True).update(
-        last_seen_at=timezone.now()
-    )
-    return bool(updated)
+    """The page is alive. False when the peer was already counted as gone (the page must enter again).
+    Writes at most every HEARTBEAT_WRITE_EVERY (a guest's page calls this with every inbox read)."""
+    now = timezone.now()
+    live = Participant.objects.filter(pk=participant.pk, left_at__isnull=True)
+    if live.filter(last_seen_at__lt=now - HEARTBEAT_WRITE_EVERY).update(last_seen_at=now):
+        return True
+    return live.exists()
 
 
 def do_leave(participant: Participant) -> None:
@@ -296,7 +301,7 @@ def do_update_participant(participant: Participant, flags: dict) -> Participant:
             Participant.objects.filter(pk=participant.pk).update(last_seen_at=timezone.now(), **changes)
             for name, value in changes.items():
                 setattr(participant, name, value)
-            announce(participant.meeting, list(present(participant.meeting_id)))
+            announce(participant.meeting, list(present(participant.meeting_id)), entered_or_left=False)
     return participant
 
 
@@ -351,12 +356,14 @@ def deliver(meeting_id: int, here: list[Participant], event) -> None:
         GuestInbox.objects.bulk_create([GuestInbox(guest_id=g, payload=payload) for g in sorted(guests)])
 
 
-def announce(meeting: Meeting, here: list[Participant]) -> None:
-    """After a change of who is in the room: the roster to those in it, 開催中 to everyone invited."""
+def announce(meeting: Meeting, here: list[Participant], *, entered_or_left: bool = True) -> None:
+    """After a change in the room: the roster to those in it and, when someone entered or left, 開催中 and
+    how many to everyone invited."""
     roster = MeetingRoster(meeting=meeting.pk, participants=[participant_dict(p) for p in here])
     deliver(meeting.pk, here, roster)
-    state = MeetingState(meeting=meeting.pk, event=meeting.event_id, live=bool(here), count=len(here))
-    publish(invited_ids(meeting), state)
+    if entered_or_left:
+        state = MeetingState(meeting=meeting.pk, event=meeting.event_id, live=bool(here), count=len(here))
+        publish(invited_ids(meeting), state)
 
 
 def announce_lobby(meeting: Meeting) -> None:

@@ -11,11 +11,10 @@ from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
-from kiban.meetings import actions, guests, jitsi, queries, signalling
+from kiban.meetings import actions, guests, queries, signalling
 from kiban.meetings.access import access_meeting
-from kiban.meetings.ice import ice_servers
-from kiban.meetings.models import ChatLine, Guest, Meeting, Participant
-from kiban.meetings.serializers import chat_line_dict, meeting_dict, participant_dict, when
+from kiban.meetings.models import Guest, Meeting
+from kiban.meetings.serializers import chat_line_dict, join_answer, meeting_dict, participant_dict, when
 
 router = Router(tags=["meetings"])
 
@@ -51,49 +50,16 @@ class JoinIn(Schema):
     audio_only: bool = Field(False, description="Enter without video")
 
 
-def join_answer(meeting: Meeting, participant: Participant, who: str) -> dict:
-    here = list(actions.present(meeting.pk))
-    return {
-        "provider": meeting.provider,
-        "peer": participant.peer,
-        "video": participant.video,
-        "video_limit": actions.settings.KIBAN_MEETING_VIDEO_LIMIT,
-        "heartbeat": int(actions.HEARTBEAT_SECONDS),
-        "ice_servers": ice_servers(who),
-        "participants": [participant_dict(p) for p in here],
-        "chat": [chat_line_dict(line, line.participant.name) for line in recent_chat(meeting)],
-    }
-
-
-def recent_chat(meeting: Meeting, limit: int = 50) -> list[ChatLine]:
-    lines = list(
-        ChatLine.objects.filter(meeting=meeting).select_related("participant").order_by("-id")[:limit]
-    )
-    return lines[::-1]
-
-
 @router.post("/meetings/{meeting_id}/join", summary="Enter the room: your peer id, ICE servers, who is there")
 def join(request, meeting_id: int, payload: JoinIn):
     meeting = access_meeting(request.auth, meeting_id)
     if meeting.provider == Meeting.Provider.JITSI:
-        return {"provider": meeting.provider, "url": jitsi_url(meeting, request.auth)}
+        return {"provider": meeting.provider, "url": actions.do_enter_jitsi(meeting, request.auth)}
     try:
         participant = actions.do_join(meeting, user=request.auth, audio_only=payload.audio_only)
     except actions.RoomFull:
         raise HttpError(409, _("会議室が満員です（%(max)d人まで）。") % {"max": actions.MESH_MAX}) from None
     return join_answer(meeting, participant, f"s{request.auth.pk}")
-
-
-def jitsi_url(meeting: Meeting, user) -> str:
-    actions.do_record_external_join(meeting, user)
-    token = jitsi.room_token(
-        meeting.room_name,
-        user_id=f"s{user.pk}",
-        name=user.get_full_name(),
-        email=user.email,
-        moderator=meeting.organizer_id == user.pk,
-    )
-    return jitsi.join_url(meeting.room_name, token)
 
 
 class PeerIn(Schema):

@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from kiban.meetings.models import STALE_AFTER, Meeting, Participant
+from kiban.meetings.models import STALE_AFTER, ChatLine, Meeting, Participant
+
+
+def present(meeting_id: int, now: dt.datetime | None = None):
+    """The peers in the room now: entered, not left, and heard from within STALE_AFTER."""
+    now = now or timezone.now()
+    return Participant.objects.filter(
+        meeting_id=meeting_id, left_at__isnull=True, last_seen_at__gte=now - STALE_AFTER
+    ).order_by("joined_at", "id")
 
 
 @dataclass(frozen=True)
@@ -85,3 +93,11 @@ def usage(start: dt.datetime, end: dt.datetime) -> MeetingUsage:
         guests=totals["guests"],
         minutes=seconds // 60,
     )
+
+
+def recent_chat(meeting: Meeting, limit: int = 50) -> list[ChatLine]:
+    """The meeting chat's last lines, oldest first (a page that enters shows them)."""
+    lines = list(
+        ChatLine.objects.filter(meeting=meeting).select_related("participant").order_by("-id")[:limit]
+    )
+    return lines[::-1]

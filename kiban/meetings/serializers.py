@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 
-from kiban.meetings.models import ChatLine, Meeting, Participant
+from kiban.meetings.ice import ice_servers
+from kiban.meetings.models import HEARTBEAT, ChatLine, Meeting, Participant
+from kiban.meetings.queries import present, recent_chat
 
 
 def when(moment) -> str | None:
@@ -46,3 +49,18 @@ def participant_dict(p: Participant) -> dict:
 
 def chat_line_dict(line: ChatLine, name: str) -> dict:
     return {"id": line.pk, "name": name, "body": line.body, "at": when(line.created_at)}
+
+
+def join_answer(meeting: Meeting, participant: Participant, who: str) -> dict:
+    """What a page gets when it enters a built-in room: its peer id, its ICE servers (with a TURN credential
+    for `who`), who is there and the chat so far."""
+    return {
+        "provider": meeting.provider,
+        "peer": participant.peer,
+        "video": participant.video,
+        "video_limit": settings.KIBAN_MEETING_VIDEO_LIMIT,
+        "heartbeat": int(HEARTBEAT.total_seconds()),
+        "ice_servers": ice_servers(who),
+        "participants": [participant_dict(p) for p in present(meeting.pk)],
+        "chat": [chat_line_dict(line, line.participant.name) for line in recent_chat(meeting)],
+    }

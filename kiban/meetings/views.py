@@ -15,9 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kiban.meetings import actions, guests, queries, signalling
 from kiban.meetings.access import access_meeting
-from kiban.meetings.api import jitsi_url, join_answer
 from kiban.meetings.models import Guest, Meeting
-from kiban.meetings.serializers import chat_line_dict
+from kiban.meetings.serializers import chat_line_dict, join_answer
 
 # The room page may use the camera, the microphone and screen capture; nothing else changes.
 ROOM_PERMISSIONS = "camera=(self), microphone=(self), display-capture=(self), geolocation=()"
@@ -34,7 +33,7 @@ def _room_response(request, template: str, context: dict, status: int = 200) -> 
 def room(request, meeting_id: int):
     meeting = access_meeting(request.user, meeting_id)
     if meeting.provider == Meeting.Provider.JITSI:
-        response = redirect(jitsi_url(meeting, request.user))
+        response = redirect(actions.do_enter_jitsi(meeting, request.user))
         response["Cache-Control"] = "no-store"
         return response
     context = {
