@@ -158,13 +158,17 @@ def session_cookie(user, base: str) -> dict:
     }
 
 
-def wait_all_connected(pages, n: int, timeout: float = 90) -> None:
+def wait_all_connected(pages, n: int, timeout: float = 180) -> None:
     check = """(n) => window.kibanMeeting && window.kibanMeeting.peers.size === n &&
       [...window.kibanMeeting.peers.values()].every((p) => p.pc.connectionState === 'connected')"""
     deadline = time.monotonic() + timeout
     while not all(page.evaluate(check, n) for page in pages):
         if time.monotonic() > deadline:
-            raise RuntimeError("the room did not connect in time")
+            states = [
+                page.evaluate("() => window.kibanMeeting ? window.kibanMeeting.stats() : document.title")
+                for page in pages
+            ]
+            raise RuntimeError(f"the room did not connect in time: {states}")
         time.sleep(0.2)
 
 

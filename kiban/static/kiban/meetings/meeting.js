@@ -12,6 +12,7 @@ const $ = (selector) => root.querySelector(selector);
 const CAMERA = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 20 } };
 const CAMERA_SMALL = { width: { ideal: 320 }, height: { ideal: 180 }, frameRate: { ideal: 15 } };
 const LOWER_RESOLUTION_ABOVE = 4; // video peers in the room
+const STUCK_AFTER = 15000; // ms a new connection may take before it is negotiated again
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -38,6 +39,7 @@ class Room {
     this.screen = null; // MediaStream of the shared screen
     this.flags = { audio_muted: false, video_muted: false, hand_raised: false, sharing_screen: false };
     this.heartbeatTimer = null;
+    this.early = []; // signals that arrived before our join answer
     this.left = false;
     this.small = false;
     window.kibanMeeting = this; // for tests and the browser console: stats() below
@@ -99,6 +101,9 @@ class Room {
     for (const line of answer.chat || []) this.addChat(line);
     this.transport.start();
     this.setRoster(answer.participants, { initiate: true });
+    const early = this.early;
+    this.early = [];
+    for (const detail of early) this.onSignal(detail);
     this.heartbeat();
     this.status("");
   }
@@ -169,7 +174,13 @@ class Room {
   }
 
   onSignal(detail) {
-    if (this.left || detail.target !== this.me) return;
+    if (this.left) return;
+    if (this.me === null) {
+      // Someone who saw us enter may offer before our own join answer is back: keep it for a moment.
+      this.early.push(detail);
+      return;
+    }
+    if (detail.target !== this.me) return;
     let peer = this.peers.get(detail.sender);
     if (!peer) {
       // Someone who entered after us offers: the roster may not have reached us yet.
@@ -539,6 +550,11 @@ class Room {
     clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = setTimeout(async () => {
       if (this.left) return;
+      // A connection that never came up (a signal lost on the way): negotiate it again with a fresh offer.
+      const now = performance.now();
+      for (const peer of this.peers.values()) {
+        if (!peer.connected && peer.connectedAt === null && now - peer.createdAt > STUCK_AFTER) peer.nudge();
+      }
       try {
         const answer = await this.transport.heartbeat(this.me);
         if (answer.present === false) {

@@ -114,6 +114,17 @@ export class Peer {
     }
   }
 
+  // A connection that has not come up for a while: an offer that got no answer is sent again (the message
+  // was lost); otherwise ICE starts over.
+  nudge() {
+    if (this.closed) return;
+    if (this.pc.signalingState === "have-local-offer" && this.pc.localDescription) {
+      this.room.send(this.remote.peer, { description: this.pc.localDescription.toJSON() });
+    } else if (this.pc.signalingState === "stable" && this.pc.remoteDescription) {
+      this.restart();
+    }
+  }
+
   restart() {
     if (this.closed) return;
     this.pc.setConfiguration(this.room.iceConfig());
