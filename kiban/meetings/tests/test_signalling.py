@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from kiban.core.routing import websocket_application
+from kiban.realtime.routing import websocket_application
 from kiban.meetings.models import Participant
 from kiban.meetings.tests.conftest import post
 from kiban.meetings.tests.helpers import enter, room
