@@ -39,12 +39,14 @@ class Candidate(BaseModel):
 
 
 class SignalData(BaseModel):
-    """Exactly one of a session description or an ICE candidate."""
+    """Exactly one of a session description or an ICE candidate, and the sending connection's `session` (a
+    page that rebuilds a failed connection starts a new session)."""
 
     model_config = ConfigDict(extra="forbid")
 
     description: Description | None = None
     candidate: Candidate | None = None
+    session: str | None = Field(None, max_length=32, pattern=r"^[0-9a-f]*$")
 
     @model_validator(mode="after")
     def one_of(self):

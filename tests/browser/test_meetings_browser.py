@@ -177,6 +177,13 @@ def test_three_people_meet_share_a_screen_and_notice_one_leaving(media_browser, 
             connected(page, 2)
         assert_media_flows(pages[1], video_streams_per_peer=None)
 
+        # A connection lost for good (closed under the page) is rebuilt as a new session, media and all.
+        second = Participant.objects.get(meeting=meeting, staff=people[1], left_at__isnull=True).peer
+        pages[0].evaluate(f"() => window.kibanMeeting.peers.get('{second}').pc.close()")
+        for page in pages[:2]:
+            connected(page, 2)
+        assert_media_flows(pages[0], video_streams_per_peer=None)
+
         # The third leaves: the others notice (roster, connections, tiles).
         pages[2].click('[data-action="leave"]')
         for page in pages[:2]:

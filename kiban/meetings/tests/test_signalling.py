@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from kiban.realtime.routing import websocket_application
 from kiban.meetings.models import Participant
 from kiban.meetings.tests.conftest import post
 from kiban.meetings.tests.helpers import enter, room
 from kiban.realtime.models import Event
+from kiban.realtime.routing import websocket_application
 from kiban.realtime.testing import capture_events
 from kiban.realtime.tests.test_socket import ORIGIN, WebsocketCommunicator, run, session_cookie
 
@@ -87,6 +87,7 @@ def test_refused_signals_are_404_and_send_nothing(api_as, clerk, section_head, o
         ({"description": {"type": "offer", "sdp": "x" * 60_000}}, "data.description.sdp"),
         ({**OFFER, **CANDIDATE}, "data"),
         ({"candidate": {"candidate": "x", "extra": 1}}, "data.candidate.extra"),
+        ({**CANDIDATE, "session": "<script>"}, "data.session"),
     ],
 )
 def test_malformed_signals_are_400_naming_the_field(api_as, clerk, section_head, other_clerk, data, field):

@@ -12,7 +12,7 @@ const $ = (selector) => root.querySelector(selector);
 const CAMERA = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 20 } };
 const CAMERA_SMALL = { width: { ideal: 320 }, height: { ideal: 180 }, frameRate: { ideal: 15 } };
 const LOWER_RESOLUTION_ABOVE = 4; // video peers in the room
-const STUCK_AFTER = 15000; // ms a new connection may take before it is negotiated again
+const STUCK_AFTER = 15000; // ms a connection may stay down before it is negotiated again or rebuilt
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -181,14 +181,22 @@ class Room {
       return;
     }
     if (detail.target !== this.me) return;
+    const { session, ...data } = detail.data;
     let peer = this.peers.get(detail.sender);
+    if (peer && peer.remoteSession && session !== peer.remoteSession) {
+      // The other side started a new connection: an offer replaces ours, anything else is from the past.
+      if (!(data.description && data.description.type === "offer")) return;
+      this.dropPeer(detail.sender);
+      peer = null;
+    }
     if (!peer) {
       // Someone who entered after us offers: the roster may not have reached us yet.
       const remote = this.roster.get(detail.sender) || { peer: detail.sender, video: true, name: "" };
       peer = new Peer(this, remote, { initiator: false });
       this.peers.set(detail.sender, peer);
     }
-    peer.signal(detail.data);
+    if (!peer.remoteSession) peer.remoteSession = session;
+    peer.signal(data);
   }
 
   setRoster(participants, { initiate = false } = {}) {
@@ -550,11 +558,7 @@ class Room {
     clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = setTimeout(async () => {
       if (this.left) return;
-      // A connection that never came up (a signal lost on the way): negotiate it again with a fresh offer.
-      const now = performance.now();
-      for (const peer of this.peers.values()) {
-        if (!peer.connected && peer.connectedAt === null && now - peer.createdAt > STUCK_AFTER) peer.nudge();
-      }
+      this.repair();
       try {
         const answer = await this.transport.heartbeat(this.me);
         if (answer.present === false) {
@@ -569,6 +573,34 @@ class Room {
       }
       this.heartbeat();
     }, this.heartbeatEvery);
+  }
+
+  // Connections that do not come up: one that never connected resends its unanswered offer; one that
+  // stayed failed after an ICE restart (its DTLS may be gone for good) is rebuilt by the impolite side,
+  // whose new session's offer replaces the old connection on the other side.
+  repair() {
+    const now = performance.now();
+    for (const [id, peer] of [...this.peers]) {
+      const stuck = peer.connectedAt === null && now - peer.createdAt > STUCK_AFTER;
+      const broken = peer.failedAt !== null && now - peer.failedAt > STUCK_AFTER;
+      const lost = peer.pc.connectionState === "closed" && !peer.closed; // the browser closed it under us
+      if (!(stuck || broken || lost) || peer.connected) continue;
+      if (peer.polite && !lost) {
+        peer.nudge();
+      } else {
+        this.dropPeer(id);
+        const remote = this.roster.get(id);
+        if (remote) this.peers.set(id, new Peer(this, remote, { initiator: true }));
+      }
+    }
+  }
+
+  dropPeer(id) {
+    const peer = this.peers.get(id);
+    if (!peer) return;
+    peer.close();
+    this.peers.delete(id);
+    this.dropTiles(id);
   }
 
   // After the socket came back: the roster may have changed meanwhile, and connections may need ICE restarts.

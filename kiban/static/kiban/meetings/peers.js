@@ -4,6 +4,12 @@
 
 const DISCONNECTED_GRACE = 4000; // ms in "disconnected" before restarting ICE (a Wi-Fi hand-over recovers alone)
 
+function randomId() {
+  const bytes = new Uint8Array(8);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export class Peer {
   // room: { me, iceConfig(), send(target, data), tracksFor(peer), onTrack(peer, track, stream), onState(peer) }
   constructor(room, remote, { initiator }) {
@@ -17,12 +23,18 @@ export class Peer {
     this.restartTimer = null;
     this.closed = false;
     this.createdAt = performance.now();
+    // Every signal carries the connection's session: when one side starts a new RTCPeerConnection (the old
+    // one failed for good), the other recognises its offer as a new connection, and drops what belonged to
+    // the old one.
+    this.session = randomId();
+    this.remoteSession = null;
+    this.failedAt = null;
     this.connectedAt = null; // first "connected": connect time = connectedAt - createdAt
     this.pc = new RTCPeerConnection(room.iceConfig());
     const pc = this.pc;
     pc.addEventListener("negotiationneeded", () => this.negotiate());
     pc.addEventListener("icecandidate", ({ candidate }) => {
-      if (candidate) this.room.send(this.remote.peer, { candidate: candidate.toJSON() });
+      if (candidate) this.send({ candidate: candidate.toJSON() });
     });
     pc.addEventListener("track", ({ track, streams }) => this.room.onTrack(this.remote.peer, track, streams[0]));
     pc.addEventListener("connectionstatechange", () => this.watch());
@@ -54,12 +66,16 @@ export class Peer {
     this.senders.set(newTrack.id, sender);
   }
 
+  send(data) {
+    this.room.send(this.remote.peer, { ...data, session: this.session });
+  }
+
   async negotiate() {
     if (this.closed) return;
     try {
       this.makingOffer = true;
       await this.pc.setLocalDescription();
-      this.room.send(this.remote.peer, { description: this.pc.localDescription.toJSON() });
+      this.send({ description: this.pc.localDescription.toJSON() });
     } catch (error) {
       console.warn("meeting: offer failed", error);
     } finally {
@@ -84,7 +100,7 @@ export class Peer {
         // The answering side adds its tracks now, into the transceivers the offer created (no second round).
         this.syncTracks();
         await pc.setLocalDescription();
-        this.room.send(this.remote.peer, { description: pc.localDescription.toJSON() });
+        this.send({ description: pc.localDescription.toJSON() });
       }
     } else if (candidate) {
       try {
@@ -102,6 +118,7 @@ export class Peer {
     if (this.closed) return;
     const state = pc.connectionState;
     if (state === "failed" || pc.iceConnectionState === "failed") {
+      if (this.failedAt === null) this.failedAt = performance.now();
       this.restart();
     } else if (state === "disconnected") {
       clearTimeout(this.restartTimer);
@@ -110,6 +127,7 @@ export class Peer {
       }, DISCONNECTED_GRACE);
     } else if (state === "connected") {
       clearTimeout(this.restartTimer);
+      this.failedAt = null;
       if (this.connectedAt === null) this.connectedAt = performance.now();
     }
   }
@@ -119,7 +137,7 @@ export class Peer {
   nudge() {
     if (this.closed) return;
     if (this.pc.signalingState === "have-local-offer" && this.pc.localDescription) {
-      this.room.send(this.remote.peer, { description: this.pc.localDescription.toJSON() });
+      this.send({ description: this.pc.localDescription.toJSON() });
     } else if (this.pc.signalingState === "stable" && this.pc.remoteDescription) {
       this.restart();
     }
