@@ -244,3 +244,11 @@ def test_api_requires_sign_in():
 def test_standalone_room(clerk, section_head):
     meeting = room(clerk, section_head)
     assert meeting.url == f"/meet/{meeting.pk}"
+
+
+def test_calendar_export_carries_the_join_link(api_as, clerk, section_head, settings):
+    meeting = _event_room(clerk, section_head)
+    body = api_as(clerk).get("/api/v1/calendar.ics").content.decode()
+    link = f"{settings.BASE_URL}/meet/{meeting.pk}"
+    assert f'CONFERENCE;FEATURE="AUDIO,VIDEO,SCREEN";VALUE=URI:{link}' in body.replace("\r\n ", "")
+    assert f"URL:{link}" in body
