@@ -349,26 +349,28 @@ def main() -> None:
                 print(
                     f"| {label} | {percentile(v, 0.5):.1f} | {percentile(v, 0.95):.1f} | {percentile(v, 0.99):.1f} |"
                 )
+        print(f"\nmedia, {args.seconds:.0f} s per measurement (min / median / max)")
+        print(
+            "| room | pairs connect (ms) | decoded fps per incoming video stream | CPU per participant (cores) |"
+        )
+        print("| --- | --- | --- | --- |", flush=True)
         with sync_playwright() as playwright:
             base_row = measure_baseline(playwright, tmp, base, args.seconds)
-            rows = [
-                measure_room(playwright, tmp, base, int(n), args.seconds, 4) for n in args.sizes.split(",")
-            ]
-            if args.six:
-                rows.append(measure_room(playwright, tmp, base, 6, args.seconds, 6))
-    print(f"\nmedia, {args.seconds:.0f} s per measurement (min / median / max)")
-    print(
-        "| room | pairs connect (ms) | decoded fps per incoming video stream | CPU per participant (cores) |"
-    )
-    print("| --- | --- | --- | --- |")
-    print(
-        f"| baseline: bare RTCPeerConnection pair, one page | {summary(base_row['connect_ms'])} | {summary(base_row['fps'])} | "
-        f"{base_row['cores_browser'] / 2:.2f} (browser {base_row['cores_browser']:.2f} for both ends) |"
-    )
-    for row in rows:
-        print(
-            f"| Kiban, {row['size']} people | {summary(row['connect_ms'])} | {summary(row['fps'])} | {summary(row['cores'])} |"
-        )
+            print(
+                f"| baseline: bare RTCPeerConnection pair, one page | {summary(base_row['connect_ms'])} | "
+                f"{summary(base_row['fps'])} | {base_row['cores_browser'] / 2:.2f} (browser "
+                f"{base_row['cores_browser']:.2f} for both ends) |",
+                flush=True,
+            )
+            sizes = [(int(n), 4) for n in args.sizes.split(",")] + ([(6, 6)] if args.six else [])
+            for size, limit in sizes:
+                row = measure_room(playwright, tmp, base, size, args.seconds, limit)
+                if row is not None:
+                    print(
+                        f"| Kiban, {size} people | {summary(row['connect_ms'])} | {summary(row['fps'])} | "
+                        f"{summary(row['cores'])} | (load average {os.getloadavg()[0]:.1f})",
+                        flush=True,
+                    )
     print(f"\nload average at end: {os.getloadavg()[0]:.2f}")
     shutil.rmtree(tmp, ignore_errors=True)
 
