@@ -186,6 +186,32 @@ else:
 # --- Chat ----------------------------------------------------------------------------------------------------
 KIBAN_CHAT_MAX_UPLOAD_BYTES = env_int("KIBAN_CHAT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1)
 
+# --- Online meetings (kiban.meetings) ----------------------------------------------------------------------
+# builtin: browser-to-browser WebRTC only. jitsi: a self-hosted Jitsi (token auth) is used for meetings above
+# the mesh limit or when the organiser chooses it.
+KIBAN_MEETING_PROVIDER = env_str("KIBAN_MEETING_PROVIDER", "builtin").strip().lower() or "builtin"
+if KIBAN_MEETING_PROVIDER not in {"builtin", "jitsi"}:
+    raise ValueError(f"KIBAN_MEETING_PROVIDER={KIBAN_MEETING_PROVIDER!r}: expected builtin or jitsi")
+KIBAN_JITSI_URL = env_str("KIBAN_JITSI_URL").strip().rstrip("/")
+KIBAN_JITSI_APP_ID = env_str("KIBAN_JITSI_APP_ID").strip()
+KIBAN_JITSI_SECRET = env_str("KIBAN_JITSI_SECRET")
+if KIBAN_MEETING_PROVIDER == "jitsi" and not (KIBAN_JITSI_URL and KIBAN_JITSI_APP_ID and KIBAN_JITSI_SECRET):
+    raise ValueError(
+        "KIBAN_MEETING_PROVIDER=jitsi needs KIBAN_JITSI_URL, KIBAN_JITSI_APP_ID and KIBAN_JITSI_SECRET"
+    )
+# Video participants of a built-in (mesh) room: 4 by default, at most 6 (at lower resolution above 4);
+# later arrivals join with audio only.
+KIBAN_MEETING_VIDEO_LIMIT = env_int("KIBAN_MEETING_VIDEO_LIMIT", 4, minimum=2)
+if KIBAN_MEETING_VIDEO_LIMIT > 6:
+    raise ValueError("KIBAN_MEETING_VIDEO_LIMIT: at most 6 (a browser mesh does not carry more video)")
+# TURN (coturn, REST credentials): no public STUN/TURN server is ever used.
+KIBAN_TURN_URLS = env_list("KIBAN_TURN_URLS", "")
+KIBAN_TURN_SECRET = env_str("KIBAN_TURN_SECRET")
+if any(url.startswith(("turn:", "turns:")) for url in KIBAN_TURN_URLS) and not KIBAN_TURN_SECRET:
+    raise ValueError(
+        "KIBAN_TURN_URLS names a TURN server: set KIBAN_TURN_SECRET (coturn's static-auth-secret)"
+    )
+
 # --- Background tasks -----------------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
 

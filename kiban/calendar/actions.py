@@ -21,7 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kiban.calendar import fields, imip, recurrence
+from kiban.calendar import fields, imip, online, recurrence
 from kiban.calendar.models import Attendee, Event, EventException, FeedToken, Reminder
 from kiban.calendar.queries import expand, is_rule_start
 from kiban.core import audit
@@ -34,7 +34,7 @@ BOOKING_MAX = 366
 OCCURRENCE_FIELDS = {"title", "description", "location", "start", "end", "all_day"}
 EVENT_FIELDS = {
     "title", "description", "location", "color", "visibility", "all_day", "start", "end",
-    "rrule", "exdates", "rdates", "attendees", "resources", "reminders",
+    "rrule", "exdates", "rdates", "attendees", "resources", "reminders", "online_meeting",
 }  # fmt: skip
 
 
@@ -242,6 +242,8 @@ def clean_event_data(data: dict, organizer, *, base: Event | None = None) -> dic
         values["resources"] = fields.clean_ids(data["resources"], "resources")
     if "reminders" in data:
         values["reminders"] = fields.clean_reminders(data["reminders"])
+    if data.get("online_meeting") is not None:
+        values["online_meeting"] = online.clean_online_meeting(data["online_meeting"])
     return values
 
 
@@ -252,11 +254,14 @@ def do_create_event(user, data: dict, *, uid: str = "", notify_attendees: bool =
     attendees = values.pop("attendees", [])
     resources = values.pop("resources", [])
     reminders = values.pop("reminders", [])
+    online_meeting = values.pop("online_meeting", False)
     with transaction.atomic():
         event = Event(organizer=user, uid=uid or f"{uuid.uuid4()}@kiban", **values)
         fields.refresh_window(event)
         event.save()
         _set_attendees(event, attendees)
+        if online_meeting:
+            online.open_room(event, user)
         if reminders:
             _set_reminders(event, user, reminders)
             refresh_reminders(event)
@@ -363,6 +368,7 @@ def _update_all(user, event: Event, data: dict, moment: dt.datetime | None) -> E
     attendees = values.pop("attendees", None)
     resources = values.pop("resources", None)
     reminders = values.pop("reminders", None)
+    online_meeting = values.pop("online_meeting", None)
     old_start, old_rrule = event.start, event.rrule
     times_changed = any(
         name in values and values[name] != getattr(event, name)
@@ -383,6 +389,10 @@ def _update_all(user, event: Event, data: dict, moment: dt.datetime | None) -> E
         added, removed = _set_attendees(event, attendees)
     if reminders is not None:
         _set_reminders(event, user, reminders)
+    if online_meeting and not event.meeting_url:
+        online.open_room(event, user)
+    elif online_meeting is False and event.meeting_url:
+        online.set_meeting_url(event, "")
     _after_change(event, resources=resources, times_changed=times_changed)
     _notify_invited(event, added, user)
     imip.send_request(event, list(_attendee_staff(event)))
@@ -444,6 +454,7 @@ def _split_following(user, event: Event, moment: dt.datetime, data: dict) -> Eve
         rrule=";".join(f"{k}={v}" for k, v in new_parts.items()) if original_rrule else None,
         rdates=[x for x in original_rdates if recurrence.parse_instant(x) >= moment],
         exdates=[x for x in original_exdates if recurrence.parse_instant(x) >= moment],
+        meeting_url=event.meeting_url,
     )
     fields.refresh_window(follower)
     follower.save()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from kiban.booking.actions import BookingConflict
 from kiban.calendar import actions, fields, ics, queries, serializers
@@ -41,6 +41,9 @@ class EventIn(Schema):
         default_factory=list, description="Resource ids to book for every occurrence"
     )
     reminders: list[int] = Field(default_factory=list, description="Your reminders, minutes before the start")
+    online_meeting: StrictBool = Field(
+        False, description="Give the event an online meeting room; its join link comes back as meeting_url"
+    )
 
 
 class EventPatch(Schema):
@@ -58,6 +61,7 @@ class EventPatch(Schema):
     attendees: list[str] | None = None
     resources: list[int] | None = None
     reminders: list[int] | None = None
+    online_meeting: StrictBool | None = Field(None, description="true adds a room, false removes the link")
 
 
 class ScopeQuery(Schema):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kiban.accounts.models import Staff
+from kiban.calendar import online
 from kiban.calendar.models import Event
 from kiban.calendar.recurrence import RecurrenceError, normalize_rrule
 
@@ -125,6 +126,11 @@ class EventForm(forms.Form):
     resources = forms.TypedMultipleChoiceField(
         label=_("会議室・設備"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
+    online_meeting = forms.BooleanField(
+        label=_("Web会議を設定する"),
+        required=False,
+        help_text=_("参加者は予定からワンクリックでWeb会議に入れます。"),
+    )
     scope = forms.ChoiceField(
         label=_("変更する範囲"), choices=SCOPE_CHOICES, required=False, widget=forms.RadioSelect
     )
@@ -132,6 +138,8 @@ class EventForm(forms.Form):
     def __init__(self, *args, resource_choices=(), recurring: bool = False, organizer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["resources"].choices = list(resource_choices)
+        if not online.available():
+            del self.fields["online_meeting"]
         self.recurring = recurring
         self.organizer = organizer
         if recurring:
@@ -270,6 +278,7 @@ def initial_from_event(event, occurrence=None) -> dict:
         "visibility": event.visibility,
         "attendees": " ".join(a.staff.username for a in event.attendees.select_related("staff")),
         "resources": [],
+        "online_meeting": bool(event.meeting_url),
     }
     initial.update(repeat_initial(event.rrule, start))
     return initial

@@ -76,6 +76,13 @@ def _add_common(component, event: Event, source, *, start, end, all_day: bool) -
     component.add("dtend", _when(end, all_day, event.tzid))
     component.add("class", "PRIVATE" if event.visibility == Event.Visibility.PRIVATE else "PUBLIC")
     component.add("transp", "OPAQUE")
+    if event.meeting_url:
+        # The online meeting's join link: RFC 7986 CONFERENCE, and URL, which more phone calendars show.
+        link = (
+            settings.BASE_URL + event.meeting_url if event.meeting_url.startswith("/") else event.meeting_url
+        )
+        component.add("conference", link, parameters={"VALUE": "URI", "FEATURE": "AUDIO,VIDEO,SCREEN"})
+        component.add("url", link)
 
 
 def event_components(event: Event, *, attendees: Iterable[Attendee] = (), exceptions=None) -> list:

@@ -69,6 +69,9 @@ class Event(models.Model):
     # Precomputed: see the module docstring. For a single event, its end; null for a never-ending series.
     series_end = models.DateTimeField(null=True, blank=True, editable=False)
     long_running = models.BooleanField(default=False, editable=False)
+    # The join link of the event's online meeting room (iCalendar CONFERENCE), empty for none: set through
+    # kiban.calendar.online, which asks the installed online-meeting module for the room.
+    meeting_url = models.CharField(_("Web会議"), max_length=500, blank=True, default="")
     # iCalendar UID (import is idempotent by it) and SEQUENCE (iMIP updates).
     uid = models.CharField(max_length=255)
     sequence = models.PositiveIntegerField(default=0)

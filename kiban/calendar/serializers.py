@@ -75,6 +75,7 @@ def full_dict(
         "resources": sorted(resources),
         "sequence": event.sequence,
         "uid": event.uid,
+        "meeting_url": event.meeting_url or None,
     }
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
-from kiban.calendar import grid, queries
+from kiban.calendar import grid, online, queries
 from kiban.core.wareki import wareki, wareki_year
 from kiban.org import actions as org_actions
 from kiban.org import queries as org_queries
@@ -255,6 +255,7 @@ _ERROR_FIELDS = {
     "attendees": "attendees",
     "resources": "resources",
     "reminders": "reminders",
+    "online_meeting": "online_meeting",
     "scope": "scope",
 }
 
@@ -292,6 +293,8 @@ def _event_data(form, *, occurrence_only: bool = False) -> dict:
         resources=list(data.get("resources") or []),
         reminders=data.get("reminders", []),
     )
+    if "online_meeting" in form.fields:
+        values["online_meeting"] = bool(data.get("online_meeting"))
     return values
 
 
@@ -633,6 +636,8 @@ def event_detail(request, event_id: int):
                 "minutes_before", flat=True
             )
         },
+        # The online meeting's join button and 開催中, drawn by the module that owns the room.
+        "meeting_panel": online.panel(event, request.user),
     }
     return render(request, "calendar/event_detail.html", context)
 

@@ -23,17 +23,32 @@ def _subclasses(cls: type) -> list[type]:
     return found
 
 
-@functools.cache
-def event_types() -> dict[str, type[events.BaseEvent]]:
-    """`{"message.created": MessageCreated, …}` for every module's event types."""
+def _import_modules_events() -> None:
     for module in modules.modules():
         try:
             importlib.import_module(f"{module.name}.events")
         except ModuleNotFoundError as exc:
             if exc.name != f"{module.name}.events":
                 raise
-    catalogue: dict[str, type[events.BaseEvent]] = {}
-    for model in _subclasses(events.BaseEvent):
+
+
+@functools.cache
+def event_types() -> dict[str, type[events.BaseEvent]]:
+    """`{"message.created": MessageCreated, …}` for every module's event types."""
+    _import_modules_events()
+    return _by_type(events.BaseEvent)
+
+
+@functools.cache
+def client_message_types() -> dict[str, type[events.ClientMessage]]:
+    """The client → server messages of every module (`kiban.realtime.events.ClientMessage` subclasses)."""
+    _import_modules_events()
+    return _by_type(events.ClientMessage)
+
+
+def _by_type(base: type) -> dict:
+    catalogue: dict = {}
+    for model in _subclasses(base):
         name = model.model_fields["type"].default
         if not isinstance(name, str):
             continue  # an abstract intermediate class without its own literal

@@ -91,3 +91,19 @@ class NotificationRead(BaseEvent):
     type: Literal["notification.read"] = "notification.read"
     ids: list[int] | None = None  # the ones marked read; None when "all of them" or a whole group
     unread: int
+
+
+class ClientMessage(BaseModel):
+    """Base of a message a client sends over its socket to a module (client → server), e.g.
+    `meeting.signal`. A module declares its types in `<app>/events.py` beside its events; the socket parses a
+    frame into the model of its `type` (`extra="forbid"`: a misspelt field is refused) and calls `handle` in a
+    worker thread. `handle` must authorise the sender for this one message (the socket only vouches for who
+    is connected) and may return a reply for the sender's socket (a dict, sent as JSON), or None.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str
+
+    def handle(self, user_id: int) -> dict | None:
+        raise NotImplementedError

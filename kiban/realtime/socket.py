@@ -5,7 +5,8 @@
 2. register with this process's hub, send `{"type": "hello", "last_id": N}` (the newest event id: a client
    that reconnects catches up from its own last id with `/api/v1/realtime/events?after=`);
 3. this coroutine writes what the hub queues for the socket; a small reader task answers the client's
-   `{"type": "ping"}` with `{"type": "pong"}` and notices the disconnect. uvicorn's protocol-level pings
+   `{"type": "ping"}` with `{"type": "pong"}`, hands any other typed message to the module that declared it
+   (`kiban/realtime/inbound.py`: client → server messages, authorised per message) and notices the disconnect. uvicorn's protocol-level pings
    (every 20 s, see `kiban serve`) drop dead peers.
 
 Memory matters (thousands of idle sockets per process): one coroutine, one small task and one Connection of
@@ -21,6 +22,7 @@ import logging
 
 from asgiref.sync import sync_to_async
 
+from kiban.realtime import inbound
 from kiban.realtime.hub import CLOSE_UNAUTHENTICATED, Connection, get_hub
 
 logger = logging.getLogger("kiban.realtime")
@@ -96,16 +98,26 @@ class RealtimeSocket:
                 return
 
     async def _read(self, receive, conn: Connection) -> None:
+        limiter = inbound.Limiter()
         try:
             while True:
                 message = await receive()
                 if message["type"] == "websocket.disconnect":
                     break
                 text = message.get("text")
-                if text and '"ping"' in text:
-                    with contextlib.suppress(ValueError, TypeError, AttributeError):
-                        if json.loads(text).get("type") == "ping":
-                            conn.push(PONG)
+                if not text:
+                    continue
+                try:
+                    data = json.loads(text)
+                except ValueError:
+                    continue
+                if not isinstance(data, dict):
+                    continue
+                if data.get("type") == "ping":
+                    conn.push(PONG)
+                else:
+                    # A module's message (kiban/realtime/inbound.py), handled before the next is read.
+                    await inbound.dispatch(conn, data, limiter, len(text))
         finally:
             # The peer is gone (or the server stops): end the writer without sending a close.
             if conn.close_code is None:

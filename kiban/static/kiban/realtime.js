@@ -5,6 +5,7 @@
 //   live.addEventListener("message.created", (e) => show(e.detail.message));
 //   live.addEventListener("resync", refetchWhatIShow);       // after a gap: trust the server, not memory
 //   live.addEventListener("status", (e) => badge(e.detail)); // "live" | "polling" | "offline"
+//   live.send({ type: "meeting.signal", … });              // client → server; false when not live
 //
 // It opens a WebSocket to /ws. When the socket drops it reconnects with growing, jittered delays, then asks
 // /api/v1/realtime/events?after=<last id> for what it missed, replays it and dispatches "resync". Where a WebSocket
@@ -177,6 +178,15 @@ class RealtimeStream extends EventTarget {
       this.setStatus("offline");
       this.later("reconnect", () => this.openSocket(), this.backoff());
     }
+  }
+
+  // Sends a client → server message of a module (e.g. `meeting.signal`) over the socket. Returns false when
+  // there is no live socket (polling, offline): the caller then uses the module's HTTP endpoint instead.
+  send(message) {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN || this.status !== "live") return false;
+    socket.send(JSON.stringify(message));
+    return true;
   }
 
   retryNow() {

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+
+@pytest.fixture
+def api_as():
+    """`api_as(person)` → a client signed in as that person (session)."""
+
+    def make(person) -> Client:
+        client = Client()
+        client.force_login(person)
+        return client
+
+    return make
+
+
+def post(client, url: str, data=None):
+    return client.post(url, data or {}, content_type="application/json")
