@@ -23,9 +23,7 @@ from django.utils.http import content_disposition_header
 from kiban.blobs.models import Blob
 from kiban.blobs.store import read_range
 
-INLINE_TYPES = frozenset(
-    {"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"}
-)
+INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"})
 SANDBOX_CSP = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
