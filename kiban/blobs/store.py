@@ -135,10 +135,11 @@ def lock_ready(blob_id: int) -> Blob:
 def _referrers() -> list[tuple[type[models.Model], str]]:
     """Every (model, field) that refers to a blob, found from the models: a module adding a reference
     (chat attachments, inquiry attachments, …) is counted without a line here."""
+    # include_hidden: relations declared with related_name="+" count too.
     return [
         (rel.related_model, rel.field.name)
-        for rel in Blob._meta.related_objects
-        if rel.related_model is not None
+        for rel in Blob._meta.get_fields(include_hidden=True)
+        if rel.auto_created and not rel.concrete and rel.related_model is not None
     ]
 
 
