@@ -369,3 +369,42 @@ def test_actions_are_audited(client, clerk, other_clerk, upload):
         "files.share",
         "files.file.trash",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_uploads_racing_for_the_last_quota_bytes_cannot_both_pass(clerk, section_head, org_tree):
+    """Real threads, each its own connection: the conditional UPDATE lets exactly one through."""
+    import threading
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connection
+    from django.test import Client
+
+    SectionQuota.objects.create(department=org_tree["jinji"], limit_bytes=1000)
+    root = actions.department_root(clerk, org_tree["jinji"].pk)
+    barrier = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def send(person, name):
+        client = Client()
+        client.force_login(person)
+        barrier.wait()
+        try:
+            response = client.post(
+                "/api/v1/files", {"file": SimpleUploadedFile(name, b"q" * 400), "folder": root.pk}
+            )
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=send, args=(p, f"{i}.txt")) for i, p in enumerate([clerk, section_head] * 2)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [201, 201, 413, 413]
+    assert SectionUsage.objects.get(department=org_tree["jinji"]).used_bytes == 800
+    assert File.objects.count() == 2
+    assert Blob.objects.count() == 2
