@@ -224,10 +224,11 @@ def run(args) -> None:
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
+    from kiban.core import modules
     from kiban.org import demo
 
     # The organisation only: the other modules' demo data would be noise here.
-    demo.DEMO_MODULES = ()
+    modules.demo_loaders = list
     demo.load_demo(staff=args.staff)
     staff_ids = list(Staff.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
     sections: dict[int, list[int]] = {}

@@ -9,8 +9,8 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
-from kiban.core.routing import websocket_application  # noqa: E402
 from kiban.realtime.longpoll import LongPoll  # noqa: E402
+from kiban.realtime.routing import websocket_application  # noqa: E402
 
 # LongPoll holds `GET /api/v1/realtime/events?after=&wait=` on the event loop until there is news, then hands the
 # request to Django (the polling fallback, without a thread per waiting client).

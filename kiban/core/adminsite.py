@@ -14,6 +14,7 @@ import functools
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 _admin_request: contextvars.ContextVar = contextvars.ContextVar("kiban_admin_request", default=None)
@@ -43,7 +44,6 @@ class KibanAdminSite(admin.AdminSite):
 def _audit_admin_log_actions(original):
     @functools.wraps(original)
     def log_actions(user_id, queryset, action_flag, change_message="", *, single_object=False):
-        from kiban.accounts.models import Staff
         from kiban.core.audit import record
 
         objects = list(queryset)
@@ -57,7 +57,7 @@ def _audit_admin_log_actions(original):
         request = _admin_request.get()
         actor = getattr(request, "user", None)
         if actor is None or actor.pk != user_id:
-            actor = Staff.objects.filter(pk=user_id).first()
+            actor = get_user_model().objects.filter(pk=user_id).first()
         entries = result if isinstance(result, list) else [result]
         for obj, log_entry in zip(objects, entries, strict=False):
             record(

@@ -44,7 +44,7 @@ def _disconnect_bookkeeping(user_id: int) -> None:
 
 
 class RealtimeSocket:
-    """The ASGI application behind `/ws` (wrapped in Channels' CookieMiddleware by kiban.core.routing)."""
+    """The ASGI application behind `/ws` (wrapped in Channels' CookieMiddleware by kiban.realtime.routing)."""
 
     async def __call__(self, scope, receive, send) -> None:
         from kiban.realtime.auth import authenticate

@@ -13,7 +13,7 @@ from kiban.booking.models import AlcoholCheck, Booking, DriverLicence, FleetMana
 def test_demo_has_rooms_cars_equipment_licensed_drivers_and_bookings(monkeypatch):
     from kiban.org import demo
 
-    monkeypatch.setattr(demo, "DEMO_MODULES", ("kiban.booking.demo",))
+    monkeypatch.setattr("kiban.core.modules.demo_loaders", lambda: ["kiban.booking.demo.load_demo"])
     counts = demo.load_demo(staff=300)
 
     kinds = dict(Resource.objects.values_list("kind").annotate(n=Count("id")))

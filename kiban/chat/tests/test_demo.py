@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_loads_consistent_chat(monkeypatch):
-    monkeypatch.setattr(org_demo, "DEMO_MODULES", ("kiban.chat.demo",))
+    monkeypatch.setattr("kiban.core.modules.demo_loaders", lambda: ["kiban.chat.demo.load_demo"])
     counts = org_demo.load_demo(staff=120)
 
     assert counts["chat_messages"] == Message.objects.count()

@@ -42,7 +42,7 @@ def demo(db):
 def test_demo_is_deterministic(db, monkeypatch):
     # The people are what must repeat; the modules' demo data (bookings, alcohol checks) refer to staff
     # with PROTECT, as real records do, so the staff could not be deleted between the two loads.
-    monkeypatch.setattr("kiban.org.demo.DEMO_MODULES", ())
+    monkeypatch.setattr("kiban.core.modules.demo_loaders", lambda: [])
     load_demo(staff=300)
     first = people()
     Membership.objects.all().delete()

@@ -11,11 +11,11 @@ from django.test import Client
 
 from kiban.accounts.actions import do_create_token
 from kiban.accounts.tests.factories import PASSWORD
-from kiban.core.routing import websocket_application
 from kiban.realtime import hub, publish
 from kiban.realtime.events import ConversationRead, NotificationCreated
 from kiban.realtime.models import Event, Seen
 from kiban.realtime.queries import max_event_id
+from kiban.realtime.routing import websocket_application
 from kiban.realtime.testing import capture_events
 
 ORIGIN = (b"origin", b"http://localhost")
