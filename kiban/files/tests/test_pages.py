@@ -20,7 +20,10 @@ def test_index_lists_own_section_and_shared_roots(client, clerk, org_tree):
 def test_folder_page_uploads_without_script_and_lists_files(client, clerk):
     client.force_login(clerk)
     root = actions.personal_root(clerk)
-    response = client.post(f"/files/folders/{root.pk}/upload", {"file": [SimpleUploadedFile("a.txt", b"a"), SimpleUploadedFile("b.txt", b"b")]})
+    response = client.post(
+        f"/files/folders/{root.pk}/upload",
+        {"file": [SimpleUploadedFile("a.txt", b"a"), SimpleUploadedFile("b.txt", b"b")]},
+    )
     assert response.status_code == 302
     html = client.get(f"/files/folders/{root.pk}/").content.decode()
     assert "a.txt" in html and "b.txt" in html and 'id="fl-upload"' in html
@@ -72,10 +75,14 @@ def test_saving_a_chat_attachment_from_its_page(client, clerk, section_head):
 
     conv = make_group(clerk, section_head)
     client.force_login(section_head)
-    uploaded = client.post(f"/api/v1/conversations/{conv.pk}/attachments", {"file": SimpleUploadedFile("通知.txt", b"n")}).json()
+    uploaded = client.post(
+        f"/api/v1/conversations/{conv.pk}/attachments", {"file": SimpleUploadedFile("通知.txt", b"n")}
+    ).json()
     post(section_head, conv, "x", attachment_ids=[uploaded["id"]])
     client.force_login(clerk)
     assert client.get(f"/files/attachments/{uploaded['id']}/save").status_code == 200
-    response = client.post(f"/files/attachments/{uploaded['id']}/save", {"folder": actions.personal_root(clerk).pk})
+    response = client.post(
+        f"/files/attachments/{uploaded['id']}/save", {"folder": actions.personal_root(clerk).pk}
+    )
     assert response.status_code == 302
     assert File.objects.get().name == "通知.txt"
