@@ -195,6 +195,11 @@ KIBAN_FILES_MAX_REQUEST_UPLOAD_BYTES = env_int(
 KIBAN_FILES_CHUNK_BYTES = env_int("KIBAN_FILES_CHUNK_BYTES", 8 * 1024 * 1024, minimum=5 * 1024 * 1024)
 # The largest file (any number of chunks).
 KIBAN_FILES_MAX_FILE_BYTES = env_int("KIBAN_FILES_MAX_FILE_BYTES", 5 * 1024 * 1024 * 1024, minimum=1)
+# A request body up to this size stays in memory. Django's ASGI handler writes a larger body to a temporary
+# file one received piece at a time, each write a hop to a worker thread: an 8 MiB chunk took ~130 hops, and
+# uploads ran at a tenth of the disk's speed (benchmarks/RESULTS.md, "Files"). A chunk fits in memory now; the
+# memory this takes is bounded by the chunk size times the uploads in flight.
+FILE_UPLOAD_MAX_MEMORY_SIZE = KIBAN_FILES_CHUNK_BYTES + 1024 * 1024
 
 # --- Background tasks -----------------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
