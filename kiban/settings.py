@@ -212,6 +212,21 @@ if any(url.startswith(("turn:", "turns:")) for url in KIBAN_TURN_URLS) and not K
         "KIBAN_TURN_URLS names a TURN server: set KIBAN_TURN_SECRET (coturn's static-auth-secret)"
     )
 
+# --- Files (kiban.files, kiban.blobs) ---------------------------------------------------------------------
+# One request's upload through `POST /api/v1/files` (multipart); larger files go through resumable upload
+# sessions in chunks of at most KIBAN_FILES_CHUNK_BYTES, so no single request body is larger than these.
+KIBAN_FILES_MAX_REQUEST_UPLOAD_BYTES = env_int(
+    "KIBAN_FILES_MAX_REQUEST_UPLOAD_BYTES", 32 * 1024 * 1024, minimum=1
+)
+KIBAN_FILES_CHUNK_BYTES = env_int("KIBAN_FILES_CHUNK_BYTES", 8 * 1024 * 1024, minimum=5 * 1024 * 1024)
+# The largest file (any number of chunks).
+KIBAN_FILES_MAX_FILE_BYTES = env_int("KIBAN_FILES_MAX_FILE_BYTES", 5 * 1024 * 1024 * 1024, minimum=1)
+# A request body up to this size stays in memory. Django's ASGI handler writes a larger body to a temporary
+# file one received piece at a time, each write a hop to a worker thread: an 8 MiB chunk took ~130 hops, and
+# uploads ran at a tenth of the disk's speed (benchmarks/RESULTS.md, "Files"). A chunk fits in memory now; the
+# memory this takes is bounded by the chunk size times the uploads in flight.
+FILE_UPLOAD_MAX_MEMORY_SIZE = KIBAN_FILES_CHUNK_BYTES + 1024 * 1024
+
 # --- Background tasks -----------------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
 
@@ -254,10 +269,57 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise serves from the finders; an absent root only warns
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
+
+
+def parse_storage_url(url: str) -> dict[str, object]:
+    """The default storage for KIBAN_STORAGE_URL: `s3://bucket?endpoint_url=http://host:9000&region_name=…
+    &addressing_style=path&location=prefix` (S3-compatible object storage through django-storages).
+    Credentials come from KIBAN_STORAGE_ACCESS_KEY_ID / KIBAN_STORAGE_SECRET_ACCESS_KEY (or their _FILE
+    forms), else from boto3's usual chain (AWS_* variables, instance role)."""
+    parts = urlsplit(url)
+    if parts.scheme != "s3":
+        raise ValueError(f"KIBAN_STORAGE_URL: unknown scheme {parts.scheme!r} (s3)")
+    if not parts.hostname:
+        raise ValueError("KIBAN_STORAGE_URL: name the bucket, as in s3://bucket?endpoint_url=…")
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    known = {"endpoint_url", "region_name", "addressing_style", "location", "verify"}
+    unknown = sorted(set(query) - known)
+    if unknown:
+        raise ValueError(f"KIBAN_STORAGE_URL: unknown parameter {unknown[0]!r} ({', '.join(sorted(known))})")
+    options: dict[str, object] = {
+        "bucket_name": parts.hostname,
+        # Objects are private: every download goes through Kiban's access checks, never a public URL.
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+    for key in ("endpoint_url", "region_name", "addressing_style", "location"):
+        if query.get(key):
+            options[key] = query[key]
+    if "verify" in query:
+        options["verify"] = query["verify"].lower() not in {"0", "false", "no", "off"}
+    access_key, secret_key = (
+        env_str("KIBAN_STORAGE_ACCESS_KEY_ID"),
+        env_str("KIBAN_STORAGE_SECRET_ACCESS_KEY"),
+    )
+    if access_key and secret_key:
+        options["access_key"], options["secret_key"] = access_key, secret_key
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+STORAGE_URL = env_str("KIBAN_STORAGE_URL")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        parse_storage_url(STORAGE_URL)
+        if STORAGE_URL
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploads larger than FILE_UPLOAD_MAX_MEMORY_SIZE are spooled here, not in /tmp: a process killed
+# mid-upload leaves its temporary file where `blobs.jobs.sweep_blobs` finds and removes it.
+FILE_UPLOAD_TEMP_DIR = DATA_DIR / "tmp"
+FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
+from kiban.blobs.serve import blob_response
 from kiban.chat import actions, queries
 from kiban.chat.attachments import (
     AttachmentTooLarge,
@@ -502,7 +503,7 @@ def download(request: HttpRequest, attachment_id: int):
 
     attachment = access_attachment(request.user, attachment_id)
     inline = attachment.content_type in INLINE_TYPES
-    return _file_response(attachment.file, attachment.content_type, attachment.name, inline)
+    return blob_response(request, attachment.blob, attachment.name, inline=inline)
 
 
 @router.get("/attachments/{int:attachment_id}/thumbnail", summary="An image's thumbnail (members only)")

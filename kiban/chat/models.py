@@ -266,15 +266,17 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 
 class Attachment(models.Model):
-    """A file uploaded into a conversation; bound to a message when the message is posted. Downloads are
-    for the conversation's members only (kiban.chat.attachments)."""
+    """A file uploaded into a conversation (or a folder's file attached to it); bound to a message when the
+    message is posted. Downloads are for the conversation's members only (kiban.chat.attachments)."""
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="attachments")
     message = models.ForeignKey(
         Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
     )
     uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    file = models.FileField(upload_to=attachment_path, max_length=255)
+    # The stored bytes (kiban.blobs), shared with a folder's file when the attachment came from one or was
+    # saved to one. None once the message is deleted (the blob goes when nothing else refers to it).
+    blob = models.ForeignKey("blobs.Blob", null=True, on_delete=models.PROTECT, related_name="+")
     thumbnail = models.FileField(upload_to=attachment_path, max_length=255, blank=True)
     name = models.CharField(_("ファイル名"), max_length=255)
     # Detected from the bytes, never from the name or the browser's claim.

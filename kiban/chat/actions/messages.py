@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kiban.blobs import store
 from kiban.chat import markdown
 from kiban.chat.actions.common import MAX_BODY, field_error
 from kiban.chat.models import Attachment, Conversation, Member, Mention, Message, MessageEdit, Reaction
@@ -329,7 +330,7 @@ def do_delete_message(user, message: Message) -> Message:
         Mention.objects.filter(message=message).delete()
         Reaction.objects.filter(message=message).delete()
         files = list(Attachment.objects.filter(message=message, removed_at__isnull=True))
-        Attachment.objects.filter(pk__in=[a.pk for a in files]).update(removed_at=now)
+        Attachment.objects.filter(pk__in=[a.pk for a in files]).update(removed_at=now, blob=None)
         transaction.on_commit(lambda: _delete_files(files))
         if not is_author:
             audit.record("chat.message.delete", actor=user, target=message, author_id=message.author_id)
@@ -341,10 +342,11 @@ def do_delete_message(user, message: Message) -> Message:
 
 
 def _delete_files(attachments: list[Attachment]) -> None:
+    """The bytes go unless a folder still holds the same file (kiban.blobs.store.release decides)."""
+    store.release([a.blob_id for a in attachments if a.blob_id])
     for attachment in attachments:
-        for field in (attachment.file, attachment.thumbnail):
-            if field:
-                field.storage.delete(field.name)
+        if attachment.thumbnail:
+            attachment.thumbnail.storage.delete(attachment.thumbnail.name)
 
 
 def clean_emoji(emoji: str | None) -> str:

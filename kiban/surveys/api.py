@@ -1,0 +1,229 @@
+"""Surveys API (CONTRACT.md "survey"): create, list, answer, results as JSON, CSV and Excel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+from pydantic import Field
+
+from kiban.surveys import actions, results
+from kiban.surveys.models import Recipient, Survey
+
+router = Router(tags=["surveys"])
+LIMIT_MAX = 200
+
+
+class SurveyIn(Schema):
+    title: str
+    description: str = ""
+    questions: list[dict]
+    audience: dict = Field(
+        description='{"all": true}, {"departments": [ids]} (sub-departments included) or {"people": [usernames]}'
+    )
+    anonymous: bool = False
+    deadline: dt.datetime | None = None
+
+
+class QuestionOut(Schema):
+    id: int
+    kind: str
+    text: str
+    choices: list[str]
+    required: bool
+    scale_min: int
+    scale_max: int
+
+
+class SurveyOut(Schema):
+    id: int
+    title: str
+    description: str
+    author: str
+    anonymous: bool
+    audience: dict
+    deadline: str | None
+    created_at: str
+    closed_at: str | None
+    open: bool
+    questions: list[QuestionOut]
+    answered: bool | None = Field(description="whether the caller has answered (null when not asked)")
+    answers: dict | None = Field(
+        None, description="the caller's current answers (named surveys; anonymous ones with `edit_key`)"
+    )
+
+
+class SurveyPage(Schema):
+    results: list[SurveyOut]
+    more: bool
+
+
+class AnswerIn(Schema):
+    answers: list[dict] = Field(description='[{"question": id, "value": string | [strings] | number}]')
+    edit_key: str | None = Field(None, description="anonymous surveys: the key returned by the first answer")
+
+
+class AnswerOut(Schema):
+    survey: int
+    edit_key: str | None = Field(
+        description="anonymous surveys, first answer only: the one way to change this answer later. Kiban keeps only its hash."
+    )
+
+
+def survey_dict(survey: Survey, user, *, answers: dict | None = None) -> dict:
+    recipient = (
+        Recipient.objects.filter(survey=survey, staff_id=user.pk).values_list("answered", flat=True).first()
+    )
+    return {
+        "id": survey.pk,
+        "title": survey.title,
+        "description": survey.description,
+        "author": survey.author.get_username(),
+        "anonymous": survey.anonymous,
+        "audience": survey.audience,
+        "deadline": timezone.localtime(survey.deadline).isoformat() if survey.deadline else None,
+        "created_at": timezone.localtime(survey.created_at).isoformat(),
+        "closed_at": survey.closed_at.isoformat() if survey.closed_at else None,
+        "open": survey.is_open(),
+        "questions": [
+            {
+                "id": q.pk,
+                "kind": q.kind,
+                "text": q.text,
+                "choices": q.choices,
+                "required": q.required,
+                "scale_min": q.scale_min,
+                "scale_max": q.scale_max,
+            }  # fmt: skip
+            for q in survey.questions.all()
+        ],
+        "answered": recipient,
+        "answers": answers,
+    }
+
+
+def _errors(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except actions.Closed as exc:
+            raise HttpError(409, _("deadline: このアンケートは締め切られました。")) from exc
+        except actions.AlreadyAnswered as exc:
+            raise HttpError(
+                409,
+                _(
+                    "edit_key: 匿名アンケートに回答済みです。回答を変更できるのは回答した端末（または編集キー）だけです。"
+                ),
+            ) from exc
+
+    return wrapped
+
+
+@router.get(
+    "/surveys",
+    response=SurveyPage,
+    summary="Surveys asking the caller (box=answer) or created by them (box=mine)",
+)
+def list_surveys(request: HttpRequest, box: str = "answer", limit: int = 50, offset: int = 0):
+    # TODO(platform): the shared paging helper once it lands on main.
+    if not 1 <= limit <= LIMIT_MAX or offset < 0:
+        raise HttpError(400, f"limit: 1〜{LIMIT_MAX}、offset: 0 以上で指定してください。")
+    if box == "mine":
+        surveys = Survey.objects.filter(author=request.user)
+    elif box == "answer":
+        surveys = Survey.objects.filter(recipients__staff_id=request.user.pk)
+    else:
+        raise HttpError(400, "box: answer または mine です。")
+    page = list(
+        surveys.select_related("author")
+        .prefetch_related("questions")
+        .order_by("-created_at", "-pk")[offset : offset + limit + 1]
+    )
+    return {"results": [survey_dict(s, request.user) for s in page[:limit]], "more": len(page) > limit}
+
+
+@router.post("/surveys", response={201: SurveyOut}, summary="Create a survey")
+def create_survey(request: HttpRequest, payload: SurveyIn):
+    survey = actions.do_create_survey(
+        request.user, title=payload.title, description=payload.description, questions=payload.questions,
+        audience_spec=payload.audience, anonymous=payload.anonymous, deadline=payload.deadline,
+    )  # fmt: skip
+    return Status(201, survey_dict(survey, request.user))
+
+
+@router.get("/surveys/{int:survey_id}", response=SurveyOut, summary="A survey with its questions")
+def get_survey(request: HttpRequest, survey_id: int, edit_key: str | None = None):
+    survey = actions.access_survey(request.user, survey_id)
+    return survey_dict(survey, request.user, answers=actions.my_answers(request.user, survey, edit_key))
+
+
+@router.post("/surveys/{int:survey_id}/answers", response={200: AnswerOut, 201: AnswerOut},
+             summary="Answer (again before the deadline: replaces the earlier answer)")  # fmt: skip
+@_errors
+def answer(request: HttpRequest, survey_id: int, payload: AnswerIn):
+    survey = actions.access_survey(request.user, survey_id)
+    created, key = actions.do_answer(request.user, survey, payload.answers, edit_key=payload.edit_key)
+    return Status(201 if created else 200, {"survey": survey.pk, "edit_key": key})
+
+
+def _results_survey(request, survey_id: int) -> Survey:
+    survey = actions.access_survey(request.user, survey_id)
+    if not actions.can_see_results(request.user, survey):
+        raise PermissionDenied(_("結果は作成者だけが見られます。"))
+    return survey
+
+
+@router.get(
+    "/surveys/{int:survey_id}/results",
+    response=dict,
+    summary="Results: counts, means, texts, rates per section",
+)
+def survey_results(request: HttpRequest, survey_id: int):
+    return results.as_json(results.compute(_results_survey(request, survey_id)))
+
+
+def _download(data: bytes, content_type: str, name: str) -> HttpResponse:
+    from django.utils.http import content_disposition_header
+
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.get("/surveys/{int:survey_id}/results.csv", summary="Every answer as CSV (UTF-8 with BOM)")
+def results_csv(request: HttpRequest, survey_id: int):
+    survey = _results_survey(request, survey_id)
+    return _download(results.csv_bytes(survey), "text/csv; charset=utf-8", f"{survey.title}.csv")
+
+
+@router.get("/surveys/{int:survey_id}/results.xlsx", summary="Summary and every answer as an Excel workbook")
+def results_xlsx(request: HttpRequest, survey_id: int):
+    survey = _results_survey(request, survey_id)
+    return _download(
+        results.xlsx_bytes(survey),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"{survey.title}.xlsx",
+    )
+
+
+@router.post("/surveys/{int:survey_id}/remind", response=dict, summary="Remind those who have not answered")
+@_errors
+def remind(request: HttpRequest, survey_id: int):
+    survey = actions.access_survey(request.user, survey_id)
+    return {"reminded": actions.do_remind(request.user, survey)}
+
+
+@router.post(
+    "/surveys/{int:survey_id}/close", response=SurveyOut, summary="Close a survey before its deadline"
+)
+def close(request: HttpRequest, survey_id: int):
+    survey = actions.access_survey(request.user, survey_id)
+    return survey_dict(actions.do_close(request.user, survey), request.user)
