@@ -37,6 +37,7 @@ TICK_SECONDS = 60.0
 SWEEP_SECONDS = 5.0
 SWEEP_GRACE = dt.timedelta(seconds=2)
 RECENT_KEPT = 20_000
+SWEEP_BATCH = 1000
 REDIS_IDLE_PING = 30.0  # seconds without a message before the subscriber pings Redis
 READY_TIMEOUT = 5.0
 
@@ -236,10 +237,14 @@ class Hub:
         from django.utils import timezone
 
         from kiban.realtime.delivery import frame_text
-        from kiban.realtime.queries import events_after_all
+        from kiban.realtime.queries import events_after_all, settled_horizon
+
+        def read() -> tuple[int, list[tuple]]:
+            horizon = settled_horizon()  # before the rows (see kiban.realtime.queries)
+            return horizon, events_after_all(self.swept_to, SWEEP_BATCH, before=horizon, with_time=True)
 
         cutoff = (now or timezone.now()) - SWEEP_GRACE
-        rows = await sync_to_async(events_after_all)(self.swept_to, with_time=True)
+        horizon, rows = await sync_to_async(read)()
         delivered = 0
         for event_id, recipients, body, created_at in rows:
             if created_at > cutoff:
@@ -248,6 +253,11 @@ class Hub:
             if event_id not in self.recent:
                 delivered += 1
                 self.deliver(recipients, frame_text(event_id, body))
+        else:
+            if len(rows) < SWEEP_BATCH:
+                # Nothing below the horizon is left unseen: every socket here has had all its events up to
+                # it (told to clients in the pong as a safe catch-up cursor).
+                self.swept_to = max(self.swept_to, horizon - 1)
         return delivered
 
     async def _tick(self) -> None:

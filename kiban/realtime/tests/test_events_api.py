@@ -8,9 +8,10 @@ from django.test import Client
 from django.utils import timezone
 
 from kiban.realtime import publish
+from kiban.realtime.delivery import store
 from kiban.realtime.events import ConversationRead, NotificationCreated
 from kiban.realtime.jobs import EVENT_RETENTION, prune_events
-from kiban.realtime.models import Event
+from kiban.realtime.models import Event, EventRecipient
 from kiban.realtime.queries import CATCH_UP_LIMIT
 from kiban.realtime.testing import capture_events
 
@@ -63,10 +64,8 @@ def test_without_after_a_client_learns_where_to_start(people):
 
 def test_a_client_too_far_behind_is_told_to_resync(people):
     ann = people["ann"]
-    Event.objects.bulk_create(
-        Event(recipients=[ann.pk], payload='{"type":"conversation.read","conversation":1,"seq":1}')
-        for _ in range(CATCH_UP_LIMIT + 2)
-    )
+    for _ in range(CATCH_UP_LIMIT + 2):
+        store([ann.pk], '{"type":"conversation.read","conversation":1,"seq":1}')
     first = Event.objects.order_by("id").first().id
     last = Event.objects.order_by("id").last().id
     answer = client_for(ann).get("/api/v1/realtime/events", {"after": first}).json()
@@ -91,11 +90,39 @@ def test_pruned_events_make_the_answer_truncated(people):
     assert [event["id"] for event in answer["events"]] == [first + 2]
 
 
-def test_pruning_keeps_the_newest_event(people):
+def test_pruning_forgets_events_with_their_recipient_rows_and_keeps_the_cursor(people):
     publish_some(people)
+    last = Event.objects.order_by("id").last().id
     Event.objects.update(created_at=timezone.now() - EVENT_RETENTION - dt.timedelta(1))
-    assert prune_events() == 2
-    assert Event.objects.count() == 1
+    assert prune_events() == 3
+    assert Event.objects.count() == 0
+    assert EventRecipient.objects.count() == 0
+    ann = client_for(people["ann"])
+    # A client that had seen everything lost nothing; one behind the pruned ids must refetch.
+    assert ann.get("/api/v1/realtime/events", {"after": last}).json() == {
+        "events": [],
+        "last_id": last,
+        "truncated": False,
+    }
+    assert ann.get("/api/v1/realtime/events", {"after": last - 1}).json()["truncated"] is True
+
+
+def test_catch_up_returns_exactly_ones_own_events_after_thousands_of_others(people):
+    ann, ben, cho = people["ann"], people["ben"], people["cho"]
+    start = client_for(ann).get("/api/v1/realtime/events").json()["last_id"]
+    mine = []
+    for i in range(3000):
+        if i % 1000 == 500:
+            mine.append(store([ann.pk, cho.pk], f'{{"type":"conversation.read","conversation":1,"seq":{i}}}'))
+        else:
+            store([ben.pk, cho.pk], f'{{"type":"conversation.read","conversation":2,"seq":{i}}}')
+    answer = client_for(ann).get("/api/v1/realtime/events", {"after": start}).json()
+    assert answer["truncated"] is False
+    assert [event["id"] for event in answer["events"]] == mine
+    assert [event["seq"] for event in answer["events"]] == [500, 1500, 2500]
+    assert answer["last_id"] == Event.objects.order_by("id").last().id
+    # Someone with thousands of their own events since is told to refetch instead.
+    assert client_for(cho).get("/api/v1/realtime/events", {"after": start}).json()["truncated"] is True
 
 
 def test_an_id_from_elsewhere_is_truncated(people):
