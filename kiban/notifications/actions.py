@@ -35,6 +35,11 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# More recipients than this: the notifications are written by a job right after commit (its row is written
+# in the caller's transaction, so a crash in between loses nothing), not on the request path.
+INLINE_MAX = 200
+
+
 def notify(
     recipient_ids: Iterable[int],
     *,
@@ -46,40 +51,74 @@ def notify(
     group_key: str = "",
     seq: int | None = None,
 ) -> list[Notification]:
-    """Store one notification per recipient and announce each (`notification.created`) after commit.
+    """Store one notification per recipient (one bulk insert) and announce them with one
+    `notification.created` event after commit.
 
     The actor is never notified of their own action. `url` must be a path on this site (anything else is
-    dropped); long titles and bodies are cut. Safe inside the caller's transaction: nothing is announced
-    unless it commits."""
+    dropped); long titles and bodies are cut. Safe inside the caller's transaction: nothing is stored or
+    announced unless it commits. For more than INLINE_MAX people the rows are written by
+    `notifications.jobs.create_notifications`, enqueued in the caller's transaction (the outbox), and the
+    returned list is empty."""
     actor_id = getattr(actor, "pk", actor)
     ids = [int(i) for i in dict.fromkeys(recipient_ids) if i is not None and int(i) != actor_id]
     if not ids:
         return []
-    now = timezone.now()
-    rows = [
-        Notification(
-            recipient_id=recipient_id,
-            kind=kind[:40],
-            title=_clip(title, TITLE_MAX),
-            body=_clip(body, BODY_MAX),
-            url=_safe_url(url),
-            actor_id=actor_id,
-            group_key=group_key[:100],
-            seq=seq,
-            created_at=now,
+    fields = {
+        "kind": kind[:40],
+        "title": _clip(str(title), TITLE_MAX),
+        "body": _clip(str(body or ""), BODY_MAX),
+        "url": _safe_url(url),
+        "actor_id": actor_id,
+        "group_key": group_key[:100],
+        "seq": seq,
+    }
+    if len(ids) > INLINE_MAX:
+        from kiban.notifications.jobs import create_notifications
+
+        create_notifications.enqueue(ids, actor_username=getattr(actor, "username", None), **fields)
+        return []
+    return create_many(ids, actor_username=getattr(actor, "username", None), **fields)
+
+
+def create_many(
+    ids: list[int], *, actor_id: int | None, actor_username: str | None = None, **fields
+) -> list[Notification]:
+    """The rows for `ids` (bulk) and their one announcement. Idempotent for a (kind, group_key, seq): people
+    who have that notification already are skipped (a job run again after a crash)."""
+    if fields.get("group_key") and fields.get("seq") is not None:
+        have = set(
+            Notification.objects.filter(
+                recipient_id__in=ids, kind=fields["kind"], group_key=fields["group_key"], seq=fields["seq"]
+            ).values_list("recipient_id", flat=True)
         )
-        for recipient_id in ids
-    ]
-    actor_username = getattr(actor, "username", None)
+        ids = [i for i in ids if i not in have]
+        if not ids:
+            return []
+    now = timezone.now()
+    rows = [Notification(recipient_id=i, actor_id=actor_id, created_at=now, **fields) for i in ids]
     if actor_id is not None and actor_username is None:
         from kiban.accounts.models import Staff
 
         actor_username = Staff.objects.filter(pk=actor_id).values_list("username", flat=True).first()
     with transaction.atomic():
-        created = Notification.objects.bulk_create(rows)
-        for n in created:
-            publish([n.recipient_id], NotificationCreated(notification=notification_dict(n, actor_username)))
+        created = Notification.objects.bulk_create(rows, batch_size=2000)
+        if len(created) == 1:
+            only = created[0]
+            publish(
+                [only.recipient_id], NotificationCreated(notification=notification_dict(only, actor_username))
+            )
+        else:
+            # One event for everyone: the shared fields, without a per-person id (the client links to `url`).
+            shared = notification_dict(created[0], actor_username) | {"id": None}
+            publish(ids, NotificationCreated(notification=shared))
     return created
+
+
+def scrub_notifications(group_key: str, seq: int) -> int:
+    """Remove the quoted text of the notifications about item `seq` of `group_key` (a deleted message)."""
+    if not group_key:
+        return 0
+    return Notification.objects.filter(group_key=group_key, seq=seq).exclude(body="").update(body="")
 
 
 def access_notification(user, notification_id: int) -> Notification:

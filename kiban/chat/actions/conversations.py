@@ -76,6 +76,14 @@ def _announce_updated(conv: Conversation, actor, *, also: Iterable[int] = ()) ->
     publish(recipients, ConversationUpdated(conversation=shared_conversation_dict(conv, actor)))
 
 
+def _lock_conversation(conv: Conversation) -> None:
+    """Take the conversation row's lock for a membership change, inside its transaction: the lock a post
+    takes when it assigns its seq (`messages._next_seq`), so a post and a membership change are ordered —
+    a post reads the members as they are once it holds the lock. (SQLite: the IMMEDIATE transaction's
+    write lock already orders them.)"""
+    list(Conversation.objects.select_for_update().filter(pk=conv.pk).values_list("pk"))
+
+
 def dm_key(a_id: int, b_id: int) -> str:
     low, high = sorted((a_id, b_id))
     return f"{low}:{high}"
@@ -179,6 +187,7 @@ def do_add_members(actor, conv: Conversation, usernames: Iterable[str]) -> list[
     if not people:
         raise field_error("members", _("メンバーを1人以上指定してください。"))
     with transaction.atomic():
+        _lock_conversation(conv)
         present = set(Member.objects.filter(conversation=conv).values_list("staff_id", flat=True))
         new = [p for p in people if p.pk not in present]
         if conv.kind == Conversation.Kind.GROUP and len(present) + len(new) > MAX_GROUP_MEMBERS:
@@ -199,6 +208,7 @@ def do_remove_member(actor, conv: Conversation, username: str) -> None:
     _may_manage_members(conv)
     _require_owner(conv)
     with transaction.atomic():
+        _lock_conversation(conv)
         deleted, _rows = Member.objects.filter(conversation=conv, staff=person).delete()
         if not deleted:
             raise Http404
@@ -211,6 +221,7 @@ def do_leave_conversation(user, conv: Conversation) -> None:
     if conv.kind == Conversation.Kind.DM:
         raise field_error("conversation", _("ダイレクトメッセージからは退出できません。"))
     with transaction.atomic():
+        _lock_conversation(conv)
         Member.objects.filter(pk=conv.membership.pk).delete()
         if not Member.objects.filter(conversation=conv, role=Member.Role.OWNER).exists():
             heir = Member.objects.filter(conversation=conv).order_by("joined_at", "id").first()
@@ -223,6 +234,7 @@ def do_join_channel(user, conv: Conversation) -> bool:
     """Join a public channel (from access_public_channel). True when newly joined; joining twice is
     harmless (the unique member constraint decides a race)."""
     with transaction.atomic():
+        _lock_conversation(conv)
         if Member.objects.filter(conversation=conv, staff=user).exists():
             return False
         try:

@@ -172,12 +172,14 @@ def do_post_message(
     if author is not None:
         mention_kinds.pop(author.pk, None)  # no unread mention from oneself
     html = markdown.render(body, mapping)
-    # Read before the transaction: on SQLite it holds the database's one write lock, so keep it short.
-    rows = Member.objects.filter(conversation=conv).values_list("staff_id", "muted")
-    recipients = [_Recipient(*row) for row in rows]
     now = timezone.now()
     with transaction.atomic():
         seq = _next_seq(conv.pk, now)
+        # Read after taking the conversation's lock (the seq UPDATE), which membership changes take too
+        # (`conversations._lock_conversation`): a member removed before this post never receives it, live
+        # or by catch-up, and one added after it is not told of it.
+        rows = Member.objects.filter(conversation=conv).values_list("staff_id", "muted")
+        recipients = [_Recipient(*row) for row in rows]
         message = Message.objects.create(
             conversation=conv, seq=seq, author=author, bot_name=bot_name, body=body, html=html,
             thread_root=root, created_at=now,
@@ -319,6 +321,7 @@ def do_delete_message(user, message: Message) -> Message:
     if message.deleted_at is not None:
         return message
     now = timezone.now()
+    old_body, old_html = message.body, message.html
     with transaction.atomic():
         message.body = ""
         message.html = ""
@@ -338,6 +341,12 @@ def do_delete_message(user, message: Message) -> Message:
             _members_of(message.conversation_id),
             MessageDeleted(message=message_dict(message, reactions=[], attachments=[], mentions=[])),
         )
+        # The text goes from everywhere it was copied: the notifications quoting it, the stored events.
+        from kiban.notifications.actions import scrub_notifications
+        from kiban.realtime.actions import scrub_events
+
+        scrub_notifications(f"chat.conversation:{message.conversation_id}", message.seq)
+        scrub_events([old_body, old_html, old_body[:EXCERPT]])
     return message
 
 
