@@ -273,6 +273,7 @@ def test_revoked_tokens_and_retired_people_lose_open_sockets_at_the_next_check(p
     run(body)
 
 
+@pytest.mark.django_db(transaction=True)  # real commits: PostgreSQL's sweep reads settled events
 def test_the_sweep_delivers_stored_events_that_did_not_arrive_live_and_only_those(people):
     import datetime as dt
 
@@ -305,6 +306,7 @@ def test_the_sweep_delivers_stored_events_that_did_not_arrive_live_and_only_thos
     run(body)
 
 
+@pytest.mark.django_db(transaction=True)  # real commits: PostgreSQL's sweep reads settled events
 def test_the_sweep_leaves_fresh_events_to_live_delivery(people):
     from kiban.realtime.delivery import store
 
