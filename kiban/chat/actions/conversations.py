@@ -21,18 +21,33 @@ from kiban.chat.models import Conversation, Member, Team, TeamMember
 from kiban.chat.serializers import conversation_dict
 from kiban.core import audit
 from kiban.realtime import publish
-from kiban.realtime.events import ConversationCreated, ConversationRead, ConversationUpdated
+from kiban.realtime.events import (
+    ConversationCreated,
+    ConversationMembers,
+    ConversationRead,
+    ConversationUpdated,
+)
 
 # Per-person fields are left out of the dict an event carries to every member; a client refetches
 # `GET /conversations/{id}` for its own unread count and title.
 _PERSONAL = ("title", "last_read_seq", "unread", "mentions", "muted", "role")
+# Nor the member lists: sent to every member, they made a change O(members²) (a `conversation.members`
+# event carries who joined or left).
+_LISTS = ("members", "owners")
 
 
 def shared_conversation_dict(conv: Conversation, actor) -> dict:
     data = conversation_dict(conv, actor, mentions=0)
-    for key in _PERSONAL:
+    for key in (*_PERSONAL, *_LISTS):
         data.pop(key, None)
     return data
+
+
+def _announce_members(
+    conv: Conversation, *, added: Iterable[str] = (), removed: Iterable[str] = (), also: Iterable[int] = ()
+) -> None:
+    recipients = set(member_ids(conv)) | set(also)
+    publish(recipients, ConversationMembers(conversation=conv.pk, added=list(added), removed=list(removed)))
 
 
 def access_conversation(user, conversation_id: int) -> Conversation:
@@ -194,7 +209,7 @@ def do_add_members(actor, conv: Conversation, usernames: Iterable[str]) -> list[
             raise field_error("members", _("グループは%(max)d人までです。") % {"max": MAX_GROUP_MEMBERS})
         Member.objects.bulk_create([Member(conversation=conv, staff=p) for p in new], ignore_conflicts=True)
         if new:
-            _announce_updated(conv, actor)
+            _announce_members(conv, added=[p.username for p in new])
     return [p.username for p in new]
 
 
@@ -212,7 +227,7 @@ def do_remove_member(actor, conv: Conversation, username: str) -> None:
         deleted, _rows = Member.objects.filter(conversation=conv, staff=person).delete()
         if not deleted:
             raise Http404
-        _announce_updated(conv, actor, also=[person.pk])
+        _announce_members(conv, removed=[person.username], also=[person.pk])
         audit.record("chat.member.remove", actor=actor, target=conv, username=person.username)
 
 
@@ -227,7 +242,7 @@ def do_leave_conversation(user, conv: Conversation) -> None:
             heir = Member.objects.filter(conversation=conv).order_by("joined_at", "id").first()
             if heir is not None:
                 Member.objects.filter(pk=heir.pk).update(role=Member.Role.OWNER)
-        _announce_updated(conv, user, also=[user.pk])
+        _announce_members(conv, removed=[user.username], also=[user.pk])
 
 
 def do_join_channel(user, conv: Conversation) -> bool:
@@ -242,7 +257,7 @@ def do_join_channel(user, conv: Conversation) -> bool:
                 Member.objects.create(conversation=conv, staff=user)
         except IntegrityError:
             return False
-        _announce_updated(conv, user)
+        _announce_members(conv, added=[user.username])
     return True
 
 
