@@ -100,7 +100,7 @@ def create_many(
         from kiban.accounts.models import Staff
 
         actor_username = Staff.objects.filter(pk=actor_id).values_list("username", flat=True).first()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         created = Notification.objects.bulk_create(rows, batch_size=2000)
         if len(created) == 1:
             only = created[0]

@@ -103,7 +103,7 @@ def store(recipients: list[int], body: str) -> int:
     from kiban.realtime.models import Event, EventRecipient
 
     pending = len(recipients) > INLINE_MAX
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # part of the caller's transaction: no savepoint of its own
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(
