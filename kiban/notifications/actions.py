@@ -83,25 +83,33 @@ def notify(
 def create_many(
     ids: list[int], *, actor_id: int | None, actor_username: str | None = None, **fields
 ) -> list[Notification]:
-    """The rows for `ids` (bulk) and their one announcement. Idempotent for a (kind, group_key, seq): people
-    who have that notification already are skipped (a job run again after a crash)."""
-    if fields.get("group_key") and fields.get("seq") is not None:
+    """The rows for `ids` (bulk) and their one announcement. For more than INLINE_MAX people (the job's
+    path) idempotent per (kind, group_key, seq): people who have that notification already are skipped (a
+    job run again after a crash)."""
+    if len(ids) > INLINE_MAX and fields.get("group_key") and fields.get("seq") is not None:
         have = set(
             Notification.objects.filter(
-                recipient_id__in=ids, kind=fields["kind"], group_key=fields["group_key"], seq=fields["seq"]
+                kind=fields["kind"], group_key=fields["group_key"], seq=fields["seq"]
             ).values_list("recipient_id", flat=True)
         )
         ids = [i for i in ids if i not in have]
         if not ids:
             return []
     now = timezone.now()
-    rows = [Notification(recipient_id=i, actor_id=actor_id, created_at=now, **fields) for i in ids]
     if actor_id is not None and actor_username is None:
         from kiban.accounts.models import Staff
 
         actor_username = Staff.objects.filter(pk=actor_id).values_list("username", flat=True).first()
+    if len(ids) > INLINE_MAX:
+        # The job's path: one INSERT … SELECT over the ids (no Python object per row), one event.
+        shared = notification_dict(Notification(actor_id=actor_id, created_at=now, **fields), actor_username)
+        with transaction.atomic():
+            _insert_many(ids, actor_id=actor_id, created_at=now, **fields)
+            publish(ids, NotificationCreated(notification=shared | {"id": None}))
+        return []
+    rows = [Notification(recipient_id=i, actor_id=actor_id, created_at=now, **fields) for i in ids]
     with transaction.atomic(savepoint=False):
-        created = Notification.objects.bulk_create(rows, batch_size=2000)
+        created = Notification.objects.bulk_create(rows)
         if len(created) == 1:
             only = created[0]
             publish(
@@ -112,6 +120,24 @@ def create_many(
             shared = notification_dict(created[0], actor_username) | {"id": None}
             publish(ids, NotificationCreated(notification=shared))
     return created
+
+
+def _insert_many(ids: list[int], *, actor_id: int | None, created_at, **fields) -> None:
+    from django.db import connection
+
+    from kiban.realtime.delivery import ids_source
+
+    source, param = ids_source(ids)
+    table = Notification._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (recipient_id, kind, title, body, url, actor_id, group_key, seq, created_at) "  # noqa: S608
+            f"SELECT value, %s, %s, %s, %s, %s, %s, %s, %s FROM {source}",
+            [
+                fields["kind"], fields["title"], fields["body"], fields["url"], actor_id, fields["group_key"],
+                fields["seq"], connection.ops.adapt_datetimefield_value(created_at), param,
+            ],
+        )  # fmt: skip
 
 
 def scrub_notifications(group_key: str, seq: int) -> int:

@@ -125,6 +125,8 @@ def store(recipients: list[int], body: str) -> int:
             from kiban.realtime.jobs import fan_out_events
 
             fan_out_events.enqueue()  # a row in this transaction: the outbox
+        elif len(recipients) > 20:
+            insert_recipients(event_id, recipients)
         else:
             EventRecipient.objects.bulk_create(
                 [EventRecipient(user_id=user_id, event_id=event_id) for user_id in recipients]
@@ -135,7 +137,7 @@ def store(recipients: list[int], body: str) -> int:
 def fan_out_pending(limit: int | None = None) -> int:
     """Write the recipient rows of pending (large) events, oldest first, each in its own transaction;
     returns how many events were fanned out. Safe to run twice at once (rows are claimed) or again."""
-    from kiban.realtime.models import Event, EventRecipient
+    from kiban.realtime.models import Event
 
     done = 0
     while limit is None or done < limit:
@@ -147,14 +149,34 @@ def fan_out_pending(limit: int | None = None) -> int:
             if row is None:
                 break
             event_id, recipients = row
-            EventRecipient.objects.bulk_create(
-                [EventRecipient(user_id=int(user_id), event_id=event_id) for user_id in recipients],
-                batch_size=5000,
-                ignore_conflicts=True,
-            )
+            insert_recipients(event_id, [int(user_id) for user_id in recipients])
             Event.objects.filter(pk=event_id).update(pending=False)
         done += 1
     return done
+
+
+def ids_source(ids: list[int]) -> tuple[str, object]:
+    """A table of `ids` (column `value`) for INSERT … SELECT: one parameter, however many ids, and no Python
+    object per row (5,000 recipient rows cost one statement)."""
+    if connection.vendor == "postgresql":
+        return "unnest(%s::bigint[]) AS value", list(ids)
+    return "json_each(%s)", json.dumps(ids)
+
+
+def insert_recipients(event_id: int, recipients: list[int]) -> None:
+    """The EventRecipient rows of one event, in one statement (idempotent: a resumed fan-out skips rows
+    already written)."""
+    source, param = ids_source(recipients)
+    verb, tail = (
+        ("INSERT", " ON CONFLICT DO NOTHING")
+        if connection.vendor == "postgresql"
+        else ("INSERT OR IGNORE", "")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{verb} INTO realtime_eventrecipient (user_id, event_id) SELECT value, %s FROM {source}{tail}",  # noqa: S608
+            [event_id, param],
+        )
 
 
 def frame_text(event_id: int, body: str) -> str:

@@ -72,13 +72,18 @@ def _resolve_mentions(
     words = markdown.mention_tokens(body)
     if not words:
         return {}, {}
-    rows = list(
-        Member.objects.filter(conversation=conv).values_list(
-            "staff_id", "staff__username", "staff__family_name", "staff__given_name"
+    members = Member.objects.filter(conversation=conv)
+    if any(word.lower() not in markdown.ALL_MENTIONS for word in words):
+        rows = list(
+            members.values_list("staff_id", "staff__username", "staff__family_name", "staff__given_name")
         )
-    )
+    else:
+        # Only @channel/@here: the member ids are enough (no names of 5,000 people to index).
+        rows = [(staff_id, None, "", "") for staff_id in members.values_list("staff_id", flat=True)]
     by_word: dict[str, tuple[int, markdown.MentionTarget]] = {}
     for staff_id, username, family, given in rows:
+        if username is None:
+            continue
         display = f"{family} {given}".strip() or username
         target = markdown.MentionTarget(username=username, display=display)
         by_word[username] = (staff_id, target)
