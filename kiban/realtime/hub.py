@@ -38,6 +38,8 @@ SWEEP_SECONDS = 5.0
 SWEEP_GRACE = dt.timedelta(seconds=2)
 RECENT_KEPT = 20_000
 SWEEP_BATCH = 1000
+# Sockets woken per loop turn by one broadcast (see Hub._push_slice).
+PUSH_SLICE = 100
 REDIS_IDLE_PING = 30.0  # seconds without a message before the subscriber pings Redis
 READY_TIMEOUT = 5.0
 
@@ -163,16 +165,27 @@ class Hub:
             if len(self.recent_order) > RECENT_KEPT:
                 self.recent.discard(self.recent_order.popleft())
         by_user = self.by_user
-        for user_id in recipients:
-            conns = by_user.get(user_id)
-            if conns:
-                for conn in conns:
-                    conn.push(frame)
+        targets = [conn for user_id in recipients for conn in by_user.get(user_id, ())]
+        if len(targets) <= PUSH_SLICE:
+            for conn in targets:
+                conn.push(frame)
+        else:
+            self._push_slice(targets, frame, 0)
         if self.waiters:
             for user_id in recipients:
                 for waiter in self.waiters.get(user_id, ()):
                     if not waiter.done():
                         waiter.set_result(None)
+
+    def _push_slice(self, targets: list[Connection], frame: str, start: int) -> None:
+        """Wake a slice of the sockets, then let the loop run (their sends, an HTTP response that is ready)
+        before the next slice: a broadcast to 1,000 sockets does not hold the poster's answer back behind
+        all 1,000 sends."""
+        end = start + PUSH_SLICE
+        for conn in targets[start:end]:
+            conn.push(frame)
+        if end < len(targets):
+            self.loop.call_soon(self._push_slice, targets, frame, end)
 
     async def _subscribe(self) -> None:
         """One Redis subscription for the whole process; reconnects with backoff (the sweep delivers what
