@@ -4,8 +4,9 @@ department teams kept from the organisation tree, an all-staff team with public 
 hundred messages in the voice of a prefectural office, with threads, reactions and mentions.
 
 Bulk inserts with seq and last_seq set directly (no events, no notifications: nobody is connected yet).
-Bounded work whatever the number of staff: channels take at most CHANNEL_CAP people, at most
-MAX_SECTIONS sections get their chats, and there are never more than MAX_MESSAGES messages.
+The all-staff channels hold every demo person whatever `--staff N` is (that is the scale to show: a post
+to 5,000 people); the rest is bounded: at most MAX_SECTIONS sections get their chats, and there are never
+more than MAX_MESSAGES messages.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from kiban.chat.models import Conversation, Member, Mention, Message, Reaction, 
 from kiban.org.models import Department, Membership
 
 SEED = 20260401
-CHANNEL_CAP = 500
 MAX_SECTIONS = 30
 MAX_MESSAGES = 2000
 DEPARTMENT_TEAMS = ("020000", "030000", "090000", "060000")
@@ -141,9 +141,7 @@ def load_demo(say: Callable[[str], None]) -> dict:
     start = timezone.now() - dt.timedelta(days=3)
     writer = _Writer(start)
     with transaction.atomic():
-        everyone = [sid for sid, *_ in staff][:CHANNEL_CAP]
-        if admin_id not in everyone:
-            everyone.append(admin_id)
+        everyone = [sid for sid, *_ in staff]  # all of them: no cap
         team = Team.objects.create(name="架空県庁", description="全職員向けのお知らせと相談")
         TeamMember.objects.bulk_create(
             [

@@ -35,6 +35,11 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# More recipients than this: the notifications are written by a job right after commit (its row is written
+# in the caller's transaction, so a crash in between loses nothing), not on the request path.
+INLINE_MAX = 200
+
+
 def notify(
     recipient_ids: Iterable[int],
     *,
@@ -46,40 +51,100 @@ def notify(
     group_key: str = "",
     seq: int | None = None,
 ) -> list[Notification]:
-    """Store one notification per recipient and announce each (`notification.created`) after commit.
+    """Store one notification per recipient (one bulk insert) and announce them with one
+    `notification.created` event after commit.
 
     The actor is never notified of their own action. `url` must be a path on this site (anything else is
-    dropped); long titles and bodies are cut. Safe inside the caller's transaction: nothing is announced
-    unless it commits."""
+    dropped); long titles and bodies are cut. Safe inside the caller's transaction: nothing is stored or
+    announced unless it commits. For more than INLINE_MAX people the rows are written by
+    `notifications.jobs.create_notifications`, enqueued in the caller's transaction (the outbox), and the
+    returned list is empty."""
     actor_id = getattr(actor, "pk", actor)
     ids = [int(i) for i in dict.fromkeys(recipient_ids) if i is not None and int(i) != actor_id]
     if not ids:
         return []
-    now = timezone.now()
-    rows = [
-        Notification(
-            recipient_id=recipient_id,
-            kind=kind[:40],
-            title=_clip(title, TITLE_MAX),
-            body=_clip(body, BODY_MAX),
-            url=_safe_url(url),
-            actor_id=actor_id,
-            group_key=group_key[:100],
-            seq=seq,
-            created_at=now,
+    fields = {
+        "kind": kind[:40],
+        "title": _clip(str(title), TITLE_MAX),
+        "body": _clip(str(body or ""), BODY_MAX),
+        "url": _safe_url(url),
+        "actor_id": actor_id,
+        "group_key": group_key[:100],
+        "seq": seq,
+    }
+    if len(ids) > INLINE_MAX:
+        from kiban.notifications.jobs import create_notifications
+
+        create_notifications.enqueue(ids, actor_username=getattr(actor, "username", None), **fields)
+        return []
+    return create_many(ids, actor_username=getattr(actor, "username", None), **fields)
+
+
+def create_many(
+    ids: list[int], *, actor_id: int | None, actor_username: str | None = None, **fields
+) -> list[Notification]:
+    """The rows for `ids` (bulk) and their one announcement. For more than INLINE_MAX people (the job's
+    path) idempotent per (kind, group_key, seq): people who have that notification already are skipped (a
+    job run again after a crash)."""
+    if len(ids) > INLINE_MAX and fields.get("group_key") and fields.get("seq") is not None:
+        have = set(
+            Notification.objects.filter(
+                kind=fields["kind"], group_key=fields["group_key"], seq=fields["seq"]
+            ).values_list("recipient_id", flat=True)
         )
-        for recipient_id in ids
-    ]
-    actor_username = getattr(actor, "username", None)
+        ids = [i for i in ids if i not in have]
+        if not ids:
+            return []
+    now = timezone.now()
     if actor_id is not None and actor_username is None:
         from kiban.accounts.models import Staff
 
         actor_username = Staff.objects.filter(pk=actor_id).values_list("username", flat=True).first()
-    with transaction.atomic():
+    if len(ids) > INLINE_MAX:
+        # The job's path: one INSERT … SELECT over the ids (no Python object per row), one event.
+        shared = notification_dict(Notification(actor_id=actor_id, created_at=now, **fields), actor_username)
+        with transaction.atomic():
+            _insert_many(ids, actor_id=actor_id, created_at=now, **fields)
+            publish(ids, NotificationCreated(notification=shared | {"id": None}))
+        return []
+    rows = [Notification(recipient_id=i, actor_id=actor_id, created_at=now, **fields) for i in ids]
+    with transaction.atomic(savepoint=False):
         created = Notification.objects.bulk_create(rows)
-        for n in created:
-            publish([n.recipient_id], NotificationCreated(notification=notification_dict(n, actor_username)))
+        if len(created) == 1:
+            only = created[0]
+            publish(
+                [only.recipient_id], NotificationCreated(notification=notification_dict(only, actor_username))
+            )
+        else:
+            # One event for everyone: the shared fields, without a per-person id (the client links to `url`).
+            shared = notification_dict(created[0], actor_username) | {"id": None}
+            publish(ids, NotificationCreated(notification=shared))
     return created
+
+
+def _insert_many(ids: list[int], *, actor_id: int | None, created_at, **fields) -> None:
+    from django.db import connection
+
+    from kiban.realtime.delivery import ids_source
+
+    source, param = ids_source(ids)
+    table = Notification._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (recipient_id, kind, title, body, url, actor_id, group_key, seq, created_at) "  # noqa: S608
+            f"SELECT value, %s, %s, %s, %s, %s, %s, %s, %s FROM {source}",
+            [
+                fields["kind"], fields["title"], fields["body"], fields["url"], actor_id, fields["group_key"],
+                fields["seq"], connection.ops.adapt_datetimefield_value(created_at), param,
+            ],
+        )  # fmt: skip
+
+
+def scrub_notifications(group_key: str, seq: int) -> int:
+    """Remove the quoted text of the notifications about item `seq` of `group_key` (a deleted message)."""
+    if not group_key:
+        return 0
+    return Notification.objects.filter(group_key=group_key, seq=seq).exclude(body="").update(body="")
 
 
 def access_notification(user, notification_id: int) -> Notification:

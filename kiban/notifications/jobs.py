@@ -16,3 +16,12 @@ DIGEST_EVERY = dt.timedelta(minutes=5)
 def send_email_digests() -> dict[str, int]:
     """Mail a summary of unread DMs and mentions to each person offline longer than the policy says."""
     return digest.send_email_digests()
+
+
+@job(retries=10, backoff=5.0, max_backoff=300.0)
+def create_notifications(ids: list[int], **fields) -> int:
+    """A large audience's notifications, written right after the commit that enqueued this job (the job row
+    is part of that transaction: nothing is lost if the process dies in between)."""
+    from kiban.notifications.actions import create_many
+
+    return len(create_many(ids, **fields))

@@ -5,11 +5,12 @@
 
     publish(member_ids, MessageCreated(message=message_dict(message)))
 
-Design (docs/ARCHITECTURE.md, "Realtime"): after the transaction commits, the event is stored once in
-`realtime.Event` (which gives it its increasing `id`, used by clients to catch up after a disconnect through
-`GET /api/v1/realtime/events?after=ID`) and serialized once; then each server process hands it to the sockets of the
-recipients it holds: through an in-process hub when Kiban runs as one process, through one Redis PUBLISH per
-event (every process subscribes once) when KIBAN_REDIS_URL is set.
+Design (docs/ARCHITECTURE.md, "Realtime"): the event is stored once in `realtime.Event`, in the caller's
+transaction, with its recipients indexed for catch-up (`GET /api/v1/realtime/events?after=ID`; a large audience's
+index rows are written by a job right after commit — the outbox); after the commit it is serialized once and
+each server process hands it to the sockets of the recipients it holds: through an in-process hub when Kiban
+runs as one process, through one Redis PUBLISH per event (every process subscribes once) when KIBAN_REDIS_URL
+is set.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ __all__ = ["BaseEvent", "publish"]
 def publish(user_ids: Iterable[int], event: BaseEvent) -> None:
     """Send `event` to every connected device of the people `user_ids`, in every server process.
 
-    Call it from an action, inside or outside a transaction: delivery happens after the commit
-    (`transaction.on_commit`), so a client is never told about something it cannot read yet, and nothing is
-    sent if the transaction rolls back. Duplicate ids are sent once; an empty list sends nothing. Safe to call
+    Call it from an action, inside or outside a transaction: the event row is written at once (so it commits
+    or rolls back with the change), delivery happens after the commit (`transaction.on_commit`), so a client
+    is never told about something it cannot read yet, and nothing is sent if the transaction rolls back. Duplicate ids are sent once; an empty list sends nothing. Safe to call
     from any thread (request threads, the background worker, `kiban worker`, management commands). Delivery
     never raises into the caller: a failure is logged, and clients recover through `/api/v1/realtime/events?after=`.
 

@@ -1,17 +1,27 @@
-"""The publishing side: after commit, store the event once, serialize it once, hand it to the sockets.
+"""The publishing side: store the event once in the caller's transaction, hand it to the sockets after commit.
 
-`publish()` (kiban/realtime/__init__.py) registers a `Delivery` with `transaction.on_commit`. When it runs:
+`publish()` (kiban/realtime/__init__.py) calls `schedule`, which at once (inside the caller's transaction, so
+the event commits or rolls back with the change it announces):
 
-1. one `realtime.Event` row is written (its id orders events and lets clients catch up);
-2. the frame text `{"id": …, "type": …, …}` is built once;
-3. embedded (no KIBAN_REDIS_URL): handed to this process's hub (`hub.py`) with `call_soon_threadsafe`,
-   since publishers are threads (request threads, the background worker) and the sockets live on the event
-   loop; scaled out: one Redis PUBLISH on `kiban:events:<database>`, which every server process's subscriber routes
-   to its own sockets (the publisher's own process included, so there is one path, not two).
+1. writes one `realtime.Event` row (its id orders events and lets clients catch up);
+2. for up to INLINE_MAX recipients, bulk-inserts their `EventRecipient` rows (per-person catch-up index);
+   for more, marks the event `pending` and enqueues `realtime.jobs.fan_out_events` — the job row is written
+   in the same transaction (the outbox), so a crash between commit and fan-out loses nothing: the worker
+   writes the recipient rows right after, oldest event first, and resumes after a restart;
+3. registers a `Delivery` with `transaction.on_commit`, which builds the frame text `{"id": …, "type": …}`
+   once and hands it to the live sockets: embedded (no KIBAN_REDIS_URL), to this process's hub (`hub.py`)
+   with `call_soon_threadsafe`; scaled out, one Redis PUBLISH on `kiban:events:<database>` carrying the
+   recipient list, which every server process's subscriber routes to its own sockets.
+
+No installation-wide lock: on PostgreSQL the id is `transaction id × ID_SPACING + a counter`, and readers
+only read below the settled horizon (`queries.settled_horizon`), so a reader never passes an id that a
+transaction still open could commit later. On SQLite writers are serialized (IMMEDIATE transactions), so
+the autoincrement commits in order.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import threading
@@ -19,15 +29,20 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from kiban.realtime.events import BaseEvent
 
 logger = logging.getLogger("kiban.realtime")
 
 REDIS_CHANNEL_PREFIX = "kiban:events:"
-# Serializes event inserts on PostgreSQL so ids become visible in increasing order: a reader that saw id 11
-# must never later discover a 10 committed after it (a sequence hands ids out before commit).
-PG_LOCK_KEY = 0x6B6962616E  # "kiban"
+# Recipients whose catch-up rows are written in the publishing transaction; a larger audience is fanned
+# out by the worker right after commit (live delivery is immediate either way).
+INLINE_MAX = 200
+# PostgreSQL event ids: transaction id × ID_SPACING + a counter (events of one transaction stay in order;
+# 2^53 / ID_SPACING ≈ 9·10^10 transactions before ids leave JavaScript's exact integers).
+ID_SPACING = 100_000
+_counter = itertools.count()
 
 _captures: list[list] = []
 _captures_lock = threading.Lock()
@@ -44,13 +59,15 @@ def remove_capture(target: list) -> None:
 
 
 class Delivery:
-    """The after-commit callback of one publish. Runs once, even if a test helper calls it again."""
+    """The after-commit callback of one publish: live delivery of the stored event. Runs once."""
 
-    __slots__ = ("done", "event", "recipients")
+    __slots__ = ("body", "done", "event", "event_id", "recipients")
 
-    def __init__(self, recipients: list[int], event: BaseEvent) -> None:
+    def __init__(self, recipients: list[int], event: BaseEvent, event_id: int, body: str) -> None:
         self.recipients = recipients
         self.event = event
+        self.event_id = event_id
+        self.body = body
         self.done = False
 
     def __call__(self) -> None:
@@ -61,9 +78,9 @@ class Delivery:
             for target in _captures:
                 target.append((self.recipients, self.event))
         try:
-            deliver(self.recipients, self.event)
+            send_live(self.recipients, frame_text(self.event_id, self.body))
         except Exception:
-            # The data is committed; clients that missed the event catch up with /api/v1/realtime/events?after=.
+            # The event is stored; hubs' sweeps and clients' catch-up (/api/v1/realtime/events?after=) recover.
             logger.exception(
                 "realtime: could not deliver %s to %d people", self.event.type, len(self.recipients)
             )
@@ -73,19 +90,93 @@ def schedule(user_ids: Iterable[int], event: BaseEvent) -> None:
     if not isinstance(event, BaseEvent):
         raise TypeError(f"publish() needs an event from kiban.realtime.events, not {type(event).__name__}")
     recipients = sorted({int(user_id) for user_id in user_ids})
-    if recipients:
-        transaction.on_commit(Delivery(recipients, event))
+    if not recipients:
+        return
+    body = event.model_dump_json()
+    event_id = store(recipients, body)
+    transaction.on_commit(Delivery(recipients, event, event_id, body))
 
 
 def store(recipients: list[int], body: str) -> int:
-    """Write the event row and return its id."""
-    from kiban.realtime.models import Event
+    """Write the event row (and its recipient rows, or the outbox job for a large audience) in the current
+    transaction; return the event's id."""
+    from kiban.realtime.models import Event, EventRecipient
 
-    with transaction.atomic():
+    pending = len(recipients) > INLINE_MAX
+    with transaction.atomic(savepoint=False):  # part of the caller's transaction: no savepoint of its own
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PG_LOCK_KEY])
-        return Event.objects.create(recipients=recipients, payload=body).id
+                cursor.execute(
+                    "INSERT INTO realtime_event (id, created_at, recipients, payload, pending) "
+                    "VALUES (pg_current_xact_id()::text::bigint * %s + %s, %s, %s::jsonb, %s, %s) RETURNING id",
+                    [
+                        ID_SPACING,
+                        next(_counter) % ID_SPACING,
+                        timezone.now(),
+                        json.dumps(recipients, separators=(",", ":")),
+                        body,
+                        pending,
+                    ],
+                )
+                event_id = cursor.fetchone()[0]
+        else:
+            event_id = Event.objects.create(recipients=recipients, payload=body, pending=pending).id
+        if pending:
+            from kiban.realtime.jobs import fan_out_events
+
+            fan_out_events.enqueue()  # a row in this transaction: the outbox
+        elif len(recipients) > 20:
+            insert_recipients(event_id, recipients)
+        else:
+            EventRecipient.objects.bulk_create(
+                [EventRecipient(user_id=user_id, event_id=event_id) for user_id in recipients]
+            )
+    return event_id
+
+
+def fan_out_pending(limit: int | None = None) -> int:
+    """Write the recipient rows of pending (large) events, oldest first, each in its own transaction;
+    returns how many events were fanned out. Safe to run twice at once (rows are claimed) or again."""
+    from kiban.realtime.models import Event
+
+    done = 0
+    while limit is None or done < limit:
+        with transaction.atomic():
+            rows = Event.objects.filter(pending=True).order_by("id")
+            if connection.vendor == "postgresql":
+                rows = rows.select_for_update(skip_locked=True)
+            row = rows.values_list("id", "recipients").first()
+            if row is None:
+                break
+            event_id, recipients = row
+            insert_recipients(event_id, [int(user_id) for user_id in recipients])
+            Event.objects.filter(pk=event_id).update(pending=False)
+        done += 1
+    return done
+
+
+def ids_source(ids: list[int]) -> tuple[str, object]:
+    """A table of `ids` (column `value`) for INSERT … SELECT: one parameter, however many ids, and no Python
+    object per row (5,000 recipient rows cost one statement)."""
+    if connection.vendor == "postgresql":
+        return "unnest(%s::bigint[]) AS value", list(ids)
+    return "json_each(%s)", json.dumps(ids)
+
+
+def insert_recipients(event_id: int, recipients: list[int]) -> None:
+    """The EventRecipient rows of one event, in one statement (idempotent: a resumed fan-out skips rows
+    already written)."""
+    source, param = ids_source(recipients)
+    verb, tail = (
+        ("INSERT", " ON CONFLICT DO NOTHING")
+        if connection.vendor == "postgresql"
+        else ("INSERT OR IGNORE", "")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{verb} INTO realtime_eventrecipient (user_id, event_id) SELECT value, %s FROM {source}{tail}",  # noqa: S608
+            [event_id, param],
+        )
 
 
 def frame_text(event_id: int, body: str) -> str:
@@ -93,16 +184,21 @@ def frame_text(event_id: int, body: str) -> str:
     return '{"id":' + str(event_id) + "," + body[1:]
 
 
-def deliver(recipients: list[int], event: BaseEvent) -> int:
-    body = event.model_dump_json()
-    event_id = store(recipients, body)
-    frame = frame_text(event_id, body)
+def send_live(recipients: list[int], frame: str) -> None:
     if settings.REDIS_URL:
         redis_publish(recipients, frame)
     else:
         from kiban.realtime.hub import deliver_threadsafe
 
         deliver_threadsafe(recipients, frame)
+
+
+def deliver(recipients: list[int], event: BaseEvent) -> int:
+    """Store and send at once, outside any transaction of the caller (tests, benchmarks)."""
+    body = event.model_dump_json()
+    with transaction.atomic():
+        event_id = store(recipients, body)
+    send_live(recipients, frame_text(event_id, body))
     return event_id
 
 

@@ -62,8 +62,21 @@ class ConversationCreated(BaseEvent):
 
 
 class ConversationUpdated(BaseEvent):
+    """The shared fields of a conversation changed (name, topic, archived …). Without its member lists:
+    a client fetches `GET /api/v1/conversations/{id}` (members included) when it shows them."""
+
     type: Literal["conversation.updated"] = "conversation.updated"
     conversation: dict[str, Any]
+
+
+class ConversationMembers(BaseEvent):
+    """People joined or left a conversation (usernames): sent once to the members and to those who left,
+    whatever the conversation's size — never the whole member list."""
+
+    type: Literal["conversation.members"] = "conversation.members"
+    conversation: int
+    added: list[str] = []
+    removed: list[str] = []
 
 
 class ConversationRead(BaseEvent):

@@ -37,6 +37,9 @@ TICK_SECONDS = 60.0
 SWEEP_SECONDS = 5.0
 SWEEP_GRACE = dt.timedelta(seconds=2)
 RECENT_KEPT = 20_000
+SWEEP_BATCH = 1000
+# Sockets woken per loop turn by one broadcast (see Hub._push_slice).
+PUSH_SLICE = 100
 REDIS_IDLE_PING = 30.0  # seconds without a message before the subscriber pings Redis
 READY_TIMEOUT = 5.0
 
@@ -162,16 +165,27 @@ class Hub:
             if len(self.recent_order) > RECENT_KEPT:
                 self.recent.discard(self.recent_order.popleft())
         by_user = self.by_user
-        for user_id in recipients:
-            conns = by_user.get(user_id)
-            if conns:
-                for conn in conns:
-                    conn.push(frame)
+        targets = [conn for user_id in recipients for conn in by_user.get(user_id, ())]
+        if len(targets) <= PUSH_SLICE:
+            for conn in targets:
+                conn.push(frame)
+        else:
+            self._push_slice(targets, frame, 0)
         if self.waiters:
             for user_id in recipients:
                 for waiter in self.waiters.get(user_id, ()):
                     if not waiter.done():
                         waiter.set_result(None)
+
+    def _push_slice(self, targets: list[Connection], frame: str, start: int) -> None:
+        """Wake a slice of the sockets, then let the loop run (their sends, an HTTP response that is ready)
+        before the next slice: a broadcast to 1,000 sockets does not hold the poster's answer back behind
+        all 1,000 sends."""
+        end = start + PUSH_SLICE
+        for conn in targets[start:end]:
+            conn.push(frame)
+        if end < len(targets):
+            self.loop.call_soon(self._push_slice, targets, frame, end)
 
     async def _subscribe(self) -> None:
         """One Redis subscription for the whole process; reconnects with backoff (the sweep delivers what
@@ -236,10 +250,14 @@ class Hub:
         from django.utils import timezone
 
         from kiban.realtime.delivery import frame_text
-        from kiban.realtime.queries import events_after_all
+        from kiban.realtime.queries import events_after_all, settled_horizon
+
+        def read() -> tuple[int, list[tuple]]:
+            horizon = settled_horizon()  # before the rows (see kiban.realtime.queries)
+            return horizon, events_after_all(self.swept_to, SWEEP_BATCH, before=horizon, with_time=True)
 
         cutoff = (now or timezone.now()) - SWEEP_GRACE
-        rows = await sync_to_async(events_after_all)(self.swept_to, with_time=True)
+        horizon, rows = await sync_to_async(read)()
         delivered = 0
         for event_id, recipients, body, created_at in rows:
             if created_at > cutoff:
@@ -248,6 +266,11 @@ class Hub:
             if event_id not in self.recent:
                 delivered += 1
                 self.deliver(recipients, frame_text(event_id, body))
+        else:
+            if len(rows) < SWEEP_BATCH:
+                # Nothing below the horizon is left unseen: every socket here has had all its events up to
+                # it (told to clients in the pong as a safe catch-up cursor).
+                self.swept_to = max(self.swept_to, horizon - 1)
         return delivered
 
     async def _tick(self) -> None:

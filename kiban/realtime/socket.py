@@ -23,11 +23,9 @@ import logging
 from asgiref.sync import sync_to_async
 
 from kiban.realtime import inbound
-from kiban.realtime.hub import CLOSE_UNAUTHENTICATED, Connection, get_hub
+from kiban.realtime.hub import CLOSE_UNAUTHENTICATED, Connection, current_hub, get_hub
 
 logger = logging.getLogger("kiban.realtime")
-
-PONG = '{"type":"pong"}'
 
 
 def _connect_bookkeeping(user_id: int, first_here: bool) -> int:
@@ -67,7 +65,7 @@ class RealtimeSocket:
         first_here = hub.add(conn)
         try:
             last_id = await sync_to_async(_connect_bookkeeping)(user_id, first_here)
-            # Frames the hub queued meanwhile follow the hello (their ids are above last_id or equal).
+            # Frames the hub queued meanwhile follow the hello (deduplicated by id on the client).
             conn.queue.appendleft('{"type":"hello","last_id":' + str(last_id) + "}")
             reader = asyncio.get_running_loop().create_task(self._read(receive, conn))
             try:
@@ -114,7 +112,11 @@ class RealtimeSocket:
                 if not isinstance(data, dict):
                     continue
                 if data.get("type") == "ping":
-                    conn.push(PONG)
+                    # `settled`: every event of this socket up to that id has been queued before this pong
+                    # (the hub's sweep), so the client may catch up from there after a reconnect.
+                    current = current_hub()
+                    settled = current.swept_to if current is not None else 0
+                    conn.push('{"type":"pong","settled":' + str(settled) + "}")
                 else:
                     # A module's message (kiban/realtime/inbound.py), handled before the next is read.
                     await inbound.dispatch(conn, data, limiter, len(text))

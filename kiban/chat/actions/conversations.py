@@ -21,18 +21,33 @@ from kiban.chat.models import Conversation, Member, Team, TeamMember
 from kiban.chat.serializers import conversation_dict
 from kiban.core import audit
 from kiban.realtime import publish
-from kiban.realtime.events import ConversationCreated, ConversationRead, ConversationUpdated
+from kiban.realtime.events import (
+    ConversationCreated,
+    ConversationMembers,
+    ConversationRead,
+    ConversationUpdated,
+)
 
 # Per-person fields are left out of the dict an event carries to every member; a client refetches
 # `GET /conversations/{id}` for its own unread count and title.
 _PERSONAL = ("title", "last_read_seq", "unread", "mentions", "muted", "role")
+# Nor the member lists: sent to every member, they made a change O(members²) (a `conversation.members`
+# event carries who joined or left).
+_LISTS = ("members", "owners")
 
 
 def shared_conversation_dict(conv: Conversation, actor) -> dict:
     data = conversation_dict(conv, actor, mentions=0)
-    for key in _PERSONAL:
+    for key in (*_PERSONAL, *_LISTS):
         data.pop(key, None)
     return data
+
+
+def _announce_members(
+    conv: Conversation, *, added: Iterable[str] = (), removed: Iterable[str] = (), also: Iterable[int] = ()
+) -> None:
+    recipients = set(member_ids(conv)) | set(also)
+    publish(recipients, ConversationMembers(conversation=conv.pk, added=list(added), removed=list(removed)))
 
 
 def access_conversation(user, conversation_id: int) -> Conversation:
@@ -74,6 +89,14 @@ def _announce_created(conv: Conversation, actor) -> None:
 def _announce_updated(conv: Conversation, actor, *, also: Iterable[int] = ()) -> None:
     recipients = set(member_ids(conv)) | set(also)
     publish(recipients, ConversationUpdated(conversation=shared_conversation_dict(conv, actor)))
+
+
+def _lock_conversation(conv: Conversation) -> None:
+    """Take the conversation row's lock for a membership change, inside its transaction: the lock a post
+    takes when it assigns its seq (`messages._next_seq`), so a post and a membership change are ordered —
+    a post reads the members as they are once it holds the lock. (SQLite: the IMMEDIATE transaction's
+    write lock already orders them.)"""
+    list(Conversation.objects.select_for_update().filter(pk=conv.pk).values_list("pk"))
 
 
 def dm_key(a_id: int, b_id: int) -> str:
@@ -179,13 +202,14 @@ def do_add_members(actor, conv: Conversation, usernames: Iterable[str]) -> list[
     if not people:
         raise field_error("members", _("メンバーを1人以上指定してください。"))
     with transaction.atomic():
+        _lock_conversation(conv)
         present = set(Member.objects.filter(conversation=conv).values_list("staff_id", flat=True))
         new = [p for p in people if p.pk not in present]
         if conv.kind == Conversation.Kind.GROUP and len(present) + len(new) > MAX_GROUP_MEMBERS:
             raise field_error("members", _("グループは%(max)d人までです。") % {"max": MAX_GROUP_MEMBERS})
         Member.objects.bulk_create([Member(conversation=conv, staff=p) for p in new], ignore_conflicts=True)
         if new:
-            _announce_updated(conv, actor)
+            _announce_members(conv, added=[p.username for p in new])
     return [p.username for p in new]
 
 
@@ -199,10 +223,11 @@ def do_remove_member(actor, conv: Conversation, username: str) -> None:
     _may_manage_members(conv)
     _require_owner(conv)
     with transaction.atomic():
+        _lock_conversation(conv)
         deleted, _rows = Member.objects.filter(conversation=conv, staff=person).delete()
         if not deleted:
             raise Http404
-        _announce_updated(conv, actor, also=[person.pk])
+        _announce_members(conv, removed=[person.username], also=[person.pk])
         audit.record("chat.member.remove", actor=actor, target=conv, username=person.username)
 
 
@@ -211,18 +236,20 @@ def do_leave_conversation(user, conv: Conversation) -> None:
     if conv.kind == Conversation.Kind.DM:
         raise field_error("conversation", _("ダイレクトメッセージからは退出できません。"))
     with transaction.atomic():
+        _lock_conversation(conv)
         Member.objects.filter(pk=conv.membership.pk).delete()
         if not Member.objects.filter(conversation=conv, role=Member.Role.OWNER).exists():
             heir = Member.objects.filter(conversation=conv).order_by("joined_at", "id").first()
             if heir is not None:
                 Member.objects.filter(pk=heir.pk).update(role=Member.Role.OWNER)
-        _announce_updated(conv, user, also=[user.pk])
+        _announce_members(conv, removed=[user.username], also=[user.pk])
 
 
 def do_join_channel(user, conv: Conversation) -> bool:
     """Join a public channel (from access_public_channel). True when newly joined; joining twice is
     harmless (the unique member constraint decides a race)."""
     with transaction.atomic():
+        _lock_conversation(conv)
         if Member.objects.filter(conversation=conv, staff=user).exists():
             return False
         try:
@@ -230,7 +257,7 @@ def do_join_channel(user, conv: Conversation) -> bool:
                 Member.objects.create(conversation=conv, staff=user)
         except IntegrityError:
             return False
-        _announce_updated(conv, user)
+        _announce_members(conv, added=[user.username])
     return True
 
 

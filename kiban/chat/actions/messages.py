@@ -30,6 +30,8 @@ from kiban.realtime.events import (
 MAX_ATTACHMENTS = 10
 MAX_EMOJI = 32
 EXCERPT = 120
+# @channel to more members than this: the mention rows are written by one INSERT … SELECT.
+WIDE_MENTIONS = 200
 
 
 def access_message(user, message_id: int) -> Message:
@@ -70,13 +72,18 @@ def _resolve_mentions(
     words = markdown.mention_tokens(body)
     if not words:
         return {}, {}
-    rows = list(
-        Member.objects.filter(conversation=conv).values_list(
-            "staff_id", "staff__username", "staff__family_name", "staff__given_name"
+    members = Member.objects.filter(conversation=conv)
+    if any(word.lower() not in markdown.ALL_MENTIONS for word in words):
+        rows = list(
+            members.values_list("staff_id", "staff__username", "staff__family_name", "staff__given_name")
         )
-    )
+    else:
+        # Only @channel/@here: the member ids are enough (no names of 5,000 people to index).
+        rows = [(staff_id, None, "", "") for staff_id in members.values_list("staff_id", flat=True)]
     by_word: dict[str, tuple[int, markdown.MentionTarget]] = {}
     for staff_id, username, family, given in rows:
+        if username is None:
+            continue
         display = f"{family} {given}".strip() or username
         target = markdown.MentionTarget(username=username, display=display)
         by_word[username] = (staff_id, target)
@@ -172,12 +179,14 @@ def do_post_message(
     if author is not None:
         mention_kinds.pop(author.pk, None)  # no unread mention from oneself
     html = markdown.render(body, mapping)
-    # Read before the transaction: on SQLite it holds the database's one write lock, so keep it short.
-    rows = Member.objects.filter(conversation=conv).values_list("staff_id", "muted")
-    recipients = [_Recipient(*row) for row in rows]
     now = timezone.now()
     with transaction.atomic():
         seq = _next_seq(conv.pk, now)
+        # Read after taking the conversation's lock (the seq UPDATE), which membership changes take too
+        # (`conversations._lock_conversation`): a member removed before this post never receives it, live
+        # or by catch-up, and one added after it is not told of it.
+        rows = Member.objects.filter(conversation=conv).values_list("staff_id", "muted")
+        recipients = [_Recipient(*row) for row in rows]
         message = Message.objects.create(
             conversation=conv, seq=seq, author=author, bot_name=bot_name, body=body, html=html,
             thread_root=root, created_at=now,
@@ -186,13 +195,10 @@ def do_post_message(
             Attachment.objects.filter(pk__in=attachment_ids).update(message=message)
         if root is not None:
             Message.objects.filter(pk=root.pk).update(reply_count=F("reply_count") + 1, last_reply_at=now)
-        if mention_kinds:
-            Mention.objects.bulk_create(
-                [
-                    Mention(message=message, staff_id=sid, conversation=conv, seq=seq, kind=k)
-                    for sid, k in mention_kinds.items()
-                ]
-            )
+        # Only members can be mentioned; the members are those read under the lock.
+        member_set = {r.staff_id for r in recipients}
+        mention_kinds = {sid: k for sid, k in mention_kinds.items() if sid in member_set}
+        _store_mentions(message, conv, mention_kinds, member_set)
         if author is not None:
             Member.objects.filter(conversation=conv, staff=author, last_read_seq__lt=seq).update(
                 last_read_seq=seq
@@ -212,6 +218,32 @@ def do_post_message(
             publish(member_ids, MessageUpdated(message=_fresh_dict(root)))
         _notify(message, conv, author, recipients, mention_kinds, root)
     return message
+
+
+def _store_mentions(
+    message: Message, conv: Conversation, kinds: dict[int, str], member_set: set[int]
+) -> None:
+    """Mention rows (unread mention counts). An @channel to a large channel is one INSERT … SELECT over the
+    members, so a post to 5,000 people costs the same number of queries as one to 10."""
+    wide = [sid for sid, k in kinds.items() if k == Mention.Kind.CHANNEL]
+    rest = kinds
+    if len(wide) > WIDE_MENTIONS:
+        rest = {sid: k for sid, k in kinds.items() if k != Mention.Kind.CHANNEL}
+        skipped = list(member_set - set(wide))  # the author and the people mentioned by name
+        where = " AND staff_id NOT IN (" + ",".join(["%s"] * len(skipped)) + ")" if skipped else ""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {Mention._meta.db_table} (message_id, staff_id, conversation_id, seq, kind) "  # noqa: S608
+                f"SELECT %s, staff_id, %s, %s, %s FROM {Member._meta.db_table} WHERE conversation_id = %s{where}",
+                [message.pk, conv.pk, message.seq, Mention.Kind.CHANNEL.value, conv.pk, *skipped],
+            )
+    if rest:
+        Mention.objects.bulk_create(
+            [
+                Mention(message=message, staff_id=sid, conversation=conv, seq=message.seq, kind=k)
+                for sid, k in rest.items()
+            ]
+        )
 
 
 def _notify(
@@ -319,6 +351,7 @@ def do_delete_message(user, message: Message) -> Message:
     if message.deleted_at is not None:
         return message
     now = timezone.now()
+    old_body, old_html = message.body, message.html
     with transaction.atomic():
         message.body = ""
         message.html = ""
@@ -338,6 +371,12 @@ def do_delete_message(user, message: Message) -> Message:
             _members_of(message.conversation_id),
             MessageDeleted(message=message_dict(message, reactions=[], attachments=[], mentions=[])),
         )
+        # The text goes from everywhere it was copied: the notifications quoting it, the stored events.
+        from kiban.notifications.actions import scrub_notifications
+        from kiban.realtime.actions import scrub_events
+
+        scrub_notifications(f"chat.conversation:{message.conversation_id}", message.seq)
+        scrub_events([old_body, old_html, old_body[:EXCERPT]])
     return message
 
 

@@ -122,7 +122,8 @@ def test_anyone_joins_a_public_channel_but_not_a_private_one(clerk, other_clerk)
             actions.do_join_channel(other_clerk, actions.access_public_channel(other_clerk, public.pk))
             is False
         )
-    assert events.types() == ["conversation.updated"]
+    assert events.types() == ["conversation.members"]
+    assert events[0][1].added == ["500001"] and events[0][1].removed == []
     assert ("500001", "member") in _members(public)
     with pytest.raises(Http404):
         actions.access_public_channel(other_clerk, private.pk)
@@ -141,8 +142,15 @@ def test_group_members_may_invite(clerk, section_head, other_clerk):
     conv = make_group(clerk, section_head)
     with capture_events() as events:
         actions.do_add_members(section_head, as_member(section_head, conv), ["500001"])
-    assert events.types() == ["conversation.updated"]
+    assert events.types() == ["conversation.members"]
     assert events[0][0] == sorted([clerk.pk, section_head.pk, other_clerk.pk])
+    # One small event: who joined, never the whole member list.
+    assert events[0][1].model_dump() == {
+        "type": "conversation.members",
+        "conversation": conv.pk,
+        "added": ["500001"],
+        "removed": [],
+    }
 
 
 def test_dm_members_are_fixed(clerk, section_head):
@@ -182,3 +190,17 @@ def test_archive_is_for_owners_and_makes_it_read_only(clerk, section_head):
         actions.do_add_members(clerk, as_member(clerk, conv), ["500001"])
     actions.do_archive_conversation(clerk, as_member(clerk, conv), archived=False)
     assert Conversation.objects.get(pk=conv.pk).archived_at is None
+
+
+def test_conversation_events_carry_no_member_lists(clerk, section_head, other_clerk):
+    conv = make_channel(clerk, section_head, other_clerk)
+    with capture_events() as events:
+        actions.do_update_conversation(clerk, as_member(clerk, conv), name="新しい名前")
+        actions.do_remove_member(clerk, as_member(clerk, conv), other_clerk.username)
+    updated = events.of_type("conversation.updated")
+    assert updated and all(
+        "members" not in e.conversation and "owners" not in e.conversation for _ids, e in updated
+    )
+    ((sent_to, removal),) = events.of_type("conversation.members")
+    assert removal.removed == [other_clerk.username] and removal.added == []
+    assert other_clerk.pk in sent_to  # the removed person learns it too

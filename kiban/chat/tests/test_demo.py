@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db.models import Count, Max
 
+from kiban.accounts.models import Staff
 from kiban.chat.models import Conversation, Member, Message, Team
 from kiban.org import demo as org_demo
 
@@ -30,4 +31,17 @@ def test_demo_loads_consistent_chat(monkeypatch):
     roots = Message.objects.filter(reply_count__gt=0)
     assert all(r.reply_count == r.replies.count() for r in roots)
     assert Member.objects.filter(conversation__name="人事異動準備", staff__username="admin").exists()
+    # The all-staff channels hold every person.
+    staff = Staff.objects.count()
+    for name in ("全庁お知らせ", "防災"):
+        assert Member.objects.filter(conversation__name=name).count() == staff
     assert "<script" not in "".join(Message.objects.values_list("html", flat=True))
+
+
+def test_all_staff_channels_hold_everyone_beyond_500(monkeypatch):
+    monkeypatch.setattr("kiban.core.modules.demo_loaders", lambda: ["kiban.chat.demo.load_demo"])
+    org_demo.load_demo(staff=620)
+    staff = Staff.objects.count()
+    assert staff > 600
+    for name in ("全庁お知らせ", "防災"):
+        assert Member.objects.filter(conversation__name=name).count() == staff

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
@@ -194,7 +195,8 @@ def test_ping_gets_pong(people):
     async def body():
         comm, _hello = await open_socket(bearer(token))
         await comm.send_json_to({"type": "ping"})
-        assert await comm.receive_json_from(timeout=5) == {"type": "pong"}
+        pong = await comm.receive_json_from(timeout=5)
+        assert pong["type"] == "pong" and isinstance(pong["settled"], int)
         await comm.disconnect()
 
     run(body)
@@ -272,6 +274,7 @@ def test_revoked_tokens_and_retired_people_lose_open_sockets_at_the_next_check(p
     run(body)
 
 
+@pytest.mark.django_db(transaction=True)  # real commits: PostgreSQL's sweep reads settled events
 def test_the_sweep_delivers_stored_events_that_did_not_arrive_live_and_only_those(people):
     import datetime as dt
 
@@ -304,6 +307,7 @@ def test_the_sweep_delivers_stored_events_that_did_not_arrive_live_and_only_thos
     run(body)
 
 
+@pytest.mark.django_db(transaction=True)  # real commits: PostgreSQL's sweep reads settled events
 def test_the_sweep_leaves_fresh_events_to_live_delivery(people):
     from kiban.realtime.delivery import store
 

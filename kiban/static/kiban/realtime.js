@@ -8,10 +8,13 @@
 //   live.send({ type: "meeting.signal", … });              // client → server; false when not live
 //
 // It opens a WebSocket to /ws. When the socket drops it reconnects with growing, jittered delays, then asks
-// /api/v1/realtime/events?after=<last id> for what it missed, replays it and dispatches "resync". Where a WebSocket
+// /api/v1/realtime/events?after=<cursor> for what it missed and replays it; only when the server says it cannot
+// (`truncated`: too far behind, or pruned) does it dispatch "resync". Where a WebSocket
 // cannot be opened at all (a proxy that blocks upgrades), it polls /api/v1/realtime/events instead
 // (long polling: the server holds each request until there is news) and keeps trying the socket now and
-// then. Events carry an increasing `id`; each is dispatched once.
+// then. Events carry an `id`; each is dispatched once. The cursor is the server's "settled" position (from
+// hello, catch-up answers and pongs), not the newest id seen: on PostgreSQL an event committed later can
+// have a smaller id than one already received, and the settled position never passes it.
 
 const MIN_DELAY = 1000; // first reconnect delay (ms)
 const MAX_DELAY = 30000;
@@ -31,7 +34,7 @@ class RealtimeStream extends EventTarget {
   constructor() {
     super();
     this.status = "offline";
-    this.lastId = null; // the newest event id handled; null until the server told us where we stand
+    this.lastId = null; // the catch-up cursor (settled position); null until the server told us where we stand
     this.seen = new Set();
     this.socket = null;
     this.failures = 0;
@@ -60,7 +63,6 @@ class RealtimeStream extends EventTarget {
       if (this.seen.has(event.id)) return;
       this.seen.add(event.id);
       if (this.seen.size > SEEN_KEPT) this.seen.delete(this.seen.values().next().value);
-      if (this.lastId === null || event.id > this.lastId) this.lastId = event.id;
     }
     this.dispatchEvent(new CustomEvent(event.type, { detail: event }));
   }
@@ -111,7 +113,13 @@ class RealtimeStream extends EventTarget {
         return;
       }
       this.cancel("pong");
-      if (data.type === "pong") return;
+      if (data.type === "pong") {
+        // Everything of ours up to `settled` has been sent on this socket: a later catch-up starts there.
+        if (hello && this.lastId !== null && typeof data.settled === "number" && data.settled > this.lastId) {
+          this.lastId = data.settled;
+        }
+        return;
+      }
       if (data.type === "hello") {
         hello = true;
         this.onHello(data);
@@ -148,9 +156,11 @@ class RealtimeStream extends EventTarget {
       this.everLive = true;
       return;
     }
-    // A reconnect: fetch what was missed while away, then let everyone refetch what they show.
+    // A reconnect: replay what was missed while away; only if that is impossible, everyone refetches.
     this.everLive = true;
-    this.catchUp(caughtUpTo).finally(() => this.resync());
+    this.catchUp(caughtUpTo).then((complete) => {
+      if (!complete) this.resync();
+    });
   }
 
   keepAlive() {
@@ -228,8 +238,7 @@ class RealtimeStream extends EventTarget {
     this.polling = true;
     this.setStatus("polling");
     this.pollResyncAt = Date.now() + POLL_RESYNC_EVERY;
-    if (this.everLive) this.resync();
-    this.poll();
+    this.poll(); // continues from the cursor; resyncs only if the server says the gap is too long
   }
 
   stopPolling() {

@@ -152,6 +152,7 @@ async function connectRealtime({ list, timeline, conversationId, setStatus }) {
     const item = list.item(event.detail.conversation);
     if (item) list.refreshOne(event.detail.conversation);
   });
+  stream.addEventListener("conversation.members", (event) => list.onMembers(event.detail));
   for (const type of ["conversation.created", "conversation.updated"]) {
     // Events carry the shared fields only; unread counts and titles are personal: ask for ours.
     stream.addEventListener(type, (event) => list.refreshOne(event.detail.conversation.id));

@@ -84,20 +84,26 @@ export class ConversationList {
     }
   }
 
-  // A message in a conversation other than the one being read: count it now, then ask the server for the
-  // exact figures (mentions of @channel, muted state) — one request per conversation at a time.
+  // A message in a conversation other than the one being read: the badges follow from the event itself (no
+  // request per message); a resync or a read on another device brings the exact figures.
   onMessage(msg, { reading }) {
     const item = this.item(msg.conversation);
     if (!item) {
-      this.refresh();
+      this.refreshOne(msg.conversation); // a conversation new to this list
       return;
     }
     this.bump(msg.conversation, msg.created_at);
     if (reading || msg.author === this.me) return;
     const unread = Number(item.dataset.unread || 0) + 1;
-    const mentions = Number(item.dataset.mentions || 0) + ((msg.mentions || []).includes(this.me) ? 1 : 0);
+    const mentionsMe = (msg.mentions || []).includes(this.me) || (msg.html || "").includes('class="mention-all"');
+    const mentions = Number(item.dataset.mentions || 0) + (mentionsMe ? 1 : 0);
     this.setBadges(msg.conversation, unread, mentions);
-    this.refreshOne(msg.conversation);
+  }
+
+  // `conversation.members`: who joined or left (never the whole list).
+  onMembers(change) {
+    if ((change.removed || []).includes(this.me)) this.remove(change.conversation);
+    else if ((change.added || []).includes(this.me)) this.refreshOne(change.conversation);
   }
 
   refreshOne(id) {

@@ -33,10 +33,10 @@ function prependRow(n) {
   if (!list || new URLSearchParams(location.search).has("before")) return;
   const item = document.createElement("li");
   item.className = "notif is-unread";
-  item.dataset.notificationId = String(n.id);
+  if (n.id !== null) item.dataset.notificationId = String(n.id);
   const link = document.createElement("a");
   link.className = "notif-link";
-  link.href = `/notifications/${n.id}/open/`;
+  link.href = openUrl(n);
   const title = document.createElement("span");
   title.className = "notif-title";
   title.textContent = n.title;
@@ -51,14 +51,20 @@ function prependRow(n) {
   list.prepend(item);
 }
 
+// A notification sent to many people at once arrives without its per-person id: it links to its page.
+function openUrl(n) {
+  return n.id === null || n.id === undefined ? n.url || "/notifications/" : `/notifications/${n.id}/open/`;
+}
+
 function showBrowserNotification(n) {
   if (!("Notification" in window) || Notification.permission !== "granted") return;
   // The page is in front of the person: the badge says enough.
   if (document.visibilityState === "visible" && document.hasFocus()) return;
-  const shown = new Notification(n.title, { body: n.body || "", tag: `kiban-notification-${n.id}` });
+  const tag = `kiban-notification-${n.id ?? `${n.group_key}:${n.seq}`}`;
+  const shown = new Notification(n.title, { body: n.body || "", tag });
   shown.addEventListener("click", () => {
     window.focus();
-    location.href = `/notifications/${n.id}/open/`;
+    location.href = openUrl(n);
   });
 }
 
