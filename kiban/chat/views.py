@@ -251,7 +251,11 @@ def info(request, conversation_id: int):
     )
     hooks = []
     if is_owner and conv.kind != Conversation.Kind.DM:
-        hooks = list(conv.webhooks.filter(revoked_at__isnull=True).order_by("created_at"))
+        hooks = list(
+            conv.webhooks.filter(revoked_at__isnull=True).select_related("created_by").order_by("created_at")
+        )
+        for hook in hooks:
+            hook.live = actions.webhook_is_live(hook)
     return render(
         request,
         "chat/info.html",
@@ -300,6 +304,12 @@ def _info_post(request, conv: Conversation):
             )
             # Shown once on the next page; only its hash is stored.
             request.session[f"chat-hook-{conv.pk}"] = request.build_absolute_uri(f"/hooks/{token}")
+        elif op == "hook-renew":
+            hook = request.POST.get("hook", "")
+            if not (hook.isascii() and hook.isdigit() and len(hook) <= 18):
+                return HttpResponseBadRequest(_("Webhook の指定が正しくありません。"))
+            actions.do_renew_webhook(request.user, conv, int(hook))
+            flash.success(request, _("Webhook を引き継ぎました。あなたの権限で投稿を再開します。"))
         elif op == "hook-revoke":
             hook = request.POST.get("hook", "")
             # ASCII digits that fit a database integer ("abc", "²" or 10**30 must not reach the query).
