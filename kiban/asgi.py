@@ -9,9 +9,16 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
+from django.conf import settings  # noqa: E402
+
+from kiban.core.bodylimit import BodyLimit  # noqa: E402
 from kiban.realtime.longpoll import LongPoll  # noqa: E402
 from kiban.realtime.routing import websocket_application  # noqa: E402
 
 # LongPoll holds `GET /api/v1/realtime/events?after=&wait=` on the event loop until there is news, then hands the
 # request to Django (the polling fallback, without a thread per waiting client).
-application = ProtocolTypeRouter({"http": LongPoll(django_asgi_app), "websocket": websocket_application})
+# BodyLimit refuses an oversized body with 413 before Django reads (and spools) any of it.
+application = BodyLimit(
+    ProtocolTypeRouter({"http": LongPoll(django_asgi_app), "websocket": websocket_application}),
+    settings.KIBAN_MAX_REQUEST_BYTES,
+)

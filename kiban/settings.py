@@ -227,6 +227,17 @@ KIBAN_FILES_MAX_FILE_BYTES = env_int("KIBAN_FILES_MAX_FILE_BYTES", 5 * 1024 * 10
 # memory this takes is bounded by the chunk size times the uploads in flight.
 FILE_UPLOAD_MAX_MEMORY_SIZE = KIBAN_FILES_CHUNK_BYTES + 1024 * 1024
 
+# --- Request size -------------------------------------------------------------------------------------------
+# Any body over this is refused with 413 before it is read (kiban.core.bodylimit, in the ASGI layer). By
+# default the largest body a legitimate request sends (one-request upload, chat attachment, upload chunk)
+# plus 1 MiB for the multipart framing and the other form fields. The proxy's client_max_body_size matches.
+KIBAN_MAX_REQUEST_BYTES = env_int(
+    "KIBAN_MAX_REQUEST_BYTES",
+    max(KIBAN_FILES_MAX_REQUEST_UPLOAD_BYTES, KIBAN_CHAT_MAX_UPLOAD_BYTES, KIBAN_FILES_CHUNK_BYTES)
+    + 1024 * 1024,
+    minimum=64 * 1024,
+)
+
 # --- Background tasks -----------------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail"]}}
 

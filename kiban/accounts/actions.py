@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kiban.accounts import twofactor
+from kiban.accounts import revocation, twofactor
 from kiban.accounts.models import ApiToken, DeviceSession, RecoveryCode, Staff
 from kiban.accounts.ratelimit import LoginBlocked, check_login_allowed, record_login_failure
 from kiban.accounts.tokens import hash_token, new_token
@@ -126,6 +126,8 @@ def do_logout(request) -> None:
         DeviceSession.objects.filter(session_key=request.session.session_key).delete()
         record("auth.logout", actor=user, request=request)
     auth.logout(request)
+    if user.is_authenticated:
+        revocation.announce([user.pk])  # the sockets this browser opened close now
 
 
 # --- Device sessions -------------------------------------------------------------------------------------
@@ -174,6 +176,7 @@ def end_device_sessions(device_sessions) -> int:
     rows = list(device_sessions)
     _delete_django_sessions([row.session_key for row in rows])
     DeviceSession.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    revocation.announce(row.user_id for row in rows)  # their open sockets close now
     return len(rows)
 
 
@@ -222,6 +225,7 @@ def do_revoke_token(user, token_id: int, request=None) -> None:
     token = access_token(user, token_id)
     record("auth.token_revoked", actor=user, target=token, request=request, label=token.label)
     token.delete()
+    revocation.announce([user.pk])  # a socket opened with the token closes now
 
 
 # --- Two-factor ------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kiban.accounts import revocation
 from kiban.core.text import normalize_for_search, reading_sort_key
 
 
@@ -109,6 +110,9 @@ class Staff(AbstractBaseUser, PermissionsMixin):
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "sort_key", "search_text"}
         super().save(*args, **kwargs)
+        if not self.is_active:
+            # Retired (admin, SCIM, the HR import): their open sockets close now, not at the next check.
+            revocation.announce([self.pk])
 
 
 class ApiToken(models.Model):

@@ -39,7 +39,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kiban.booking import rules
+from kiban.booking import queries, rules
 from kiban.booking.models import Booking, DriverLicence, Resource
 from kiban.booking.queries import MAX_BOOKING_SPAN
 from kiban.core import audit
@@ -291,7 +291,8 @@ def rebook_event(
 
 def access_booking(user, booking_id: int) -> Booking:
     """The booking if the person may see it (booker, driver, the resource's managers, fleet managers)."""
-    booking = Booking.objects.select_related("resource", "booked_by", "driver").filter(pk=booking_id).first()
+    bookings = queries.with_purpose_hidden(Booking.objects, user)  # a manager may not read a private purpose
+    booking = bookings.select_related("resource", "booked_by", "driver").filter(pk=booking_id).first()
     if booking is None or not rules.can_see_booking(user, booking):
         raise Http404
     return booking

@@ -49,7 +49,9 @@ class BusyOut(Schema):
     booking: int
     booked_by: str = Field(description="The booker's username")
     booked_by_name: str
-    purpose: str
+    purpose: str = Field(
+        description="予定あり when the booking is for a private event the caller does not attend"
+    )
 
 
 class AvailabilityOut(Schema):
@@ -260,7 +262,8 @@ def resource_availability(request, resource_id: int, window: Query[WindowIn]):
     resource = get_object_or_404(Resource, pk=resource_id, active=True)
     start, end = _window(window.start, window.end)
     rows = (
-        Booking.objects.filter(
+        queries.with_purpose_hidden(Booking.objects, request.auth)
+        .filter(
             resource=resource,
             status__in=Booking.HOLDING,
             start__gte=start - queries.MAX_BOOKING_SPAN,
@@ -273,7 +276,8 @@ def resource_availability(request, resource_id: int, window: Query[WindowIn]):
     busy = [
         {
             "start": local(b.start), "end": local(b.end), "status": b.status, "booking": b.pk,
-            "booked_by": b.booked_by.username, "booked_by_name": b.booked_by.full_name, "purpose": b.purpose,
+            "booked_by": b.booked_by.username, "booked_by_name": b.booked_by.full_name,
+            "purpose": queries.shown_purpose(b.purpose, b.purpose_hidden),
         }
         for b in rows
     ]  # fmt: skip
@@ -331,7 +335,7 @@ def booking_list(request, filters: Query[BookingFilters]):
     the person manages it (owning section, IT administrators). At most 500, by start."""
     start, end = _window(filters.start, filters.end)
     user = request.auth
-    qs = Booking.objects.select_related("resource", "booked_by", "driver")
+    qs = queries.with_purpose_hidden(Booking.objects, user).select_related("resource", "booked_by", "driver")
     if filters.resource is not None:
         resource = Resource.objects.filter(pk=filters.resource).first()
         if resource is None:

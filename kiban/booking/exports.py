@@ -26,27 +26,34 @@ def alcohol_log_csv(checks: Iterable[AlcoholCheck]) -> bytes:
     writer.writerow(alcohol_log_headers())
     for c in checks:
         resource = c.booking.resource
+        reading = "" if c.reading is None else f"{c.reading:.3f}"  # a number we format: left as a number
+        text = [
+            c.get_kind_display(), c.driver.username, c.driver.full_name, c.checker.username,
+            c.checker.full_name, c.get_method_display(), _("有") if c.detector_used else _("無"),
+        ]  # fmt: skip
+        after = [
+            c.get_result_display(), resource.name, resource.plate_number, c.booking.destination, c.notes,
+        ]  # fmt: skip
         writer.writerow(
             [
                 f"{timezone.localtime(c.checked_at):%Y-%m-%d %H:%M}",
-                c.get_kind_display(),
-                c.driver.username,
-                c.driver.full_name,
-                c.checker.username,
-                c.checker.full_name,
-                c.get_method_display(),
-                _("有") if c.detector_used else _("無"),
-                "" if c.reading is None else f"{c.reading:.3f}",
-                c.get_result_display(),
-                resource.name,
-                resource.plate_number,
-                _csv_safe(c.booking.destination),
-                _csv_safe(c.notes),
+                *[_csv_safe(cell) for cell in text],
+                reading,
+                *[_csv_safe(cell) for cell in after],
             ]
         )
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
+# Leading characters that make Excel, LibreOffice or Google Sheets read a cell as a formula (CSV injection):
+# = + - @, a tab or a line break before one of them, and their full-width forms (a Japanese IME types ＝,
+# which Excel converts to = on entry).
+_FORMULA_STARTS = frozenset("=+-@\t\r\n＝＋－＠")
+# Spaces a spreadsheet skips before it looks for the formula sign.
+_SKIPPED = " \u3000"
+
+
 def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ is run as a formula by Excel (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    """Every text cell of the export: prefixed with ' when a spreadsheet would run it as a formula."""
+    text = text or ""
+    return "'" + text if text.lstrip(_SKIPPED)[:1] in _FORMULA_STARTS else text

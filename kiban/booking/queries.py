@@ -4,7 +4,10 @@
     (confirmed and pending) overlapping the window, sorted; resources without any map to [].
 `bookings_of(user_ids, start, end) -> list[Booking]` a person's standalone bookings (no event) that hold
     a slot and overlap the window, for their calendar (resource loaded); the calendar shows them.
-`availability(kind, first_day, days) -> Grid` the availability grid of one kind of resource.
+`availability(kind, first_day, days, viewer=…) -> Grid` the availability grid of one kind of resource.
+`with_purpose_hidden(queryset, viewer)` / `shown_purpose(booking, hidden)`: a booking made for a private
+    event carries the event's title as its purpose; only its booker and the event's organiser and attendees
+    read it, everyone else reads 予定あり (as the calendar shows that event to them).
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kiban.booking.models import AlcoholCheck, Booking, Resource
 from kiban.core.wareki import holiday_name
@@ -21,6 +26,26 @@ from kiban.core.wareki import holiday_name
 # No booking is longer than this (actions.MAX_SPAN): a window query can bound `start` from below too, so it
 # reads one short index range instead of every earlier booking of the resource.
 MAX_BOOKING_SPAN = dt.timedelta(days=31)
+
+
+# calendar.Event.Visibility.PRIVATE: booking sits below calendar (import-linter layers), so it asks through
+# the Booking.event relation by value instead of importing the calendar's models.
+PRIVATE_EVENT = "private"
+
+
+def with_purpose_hidden(queryset, viewer):
+    """Annotate `purpose_hidden`: True when `viewer` must not read the booking's purpose (it belongs to a
+    private event that the viewer neither booked, organises nor attends). One subquery, no extra round trip."""
+    viewer_id = getattr(viewer, "pk", None)
+    attends = Booking.objects.filter(pk=OuterRef("pk"), event__attendees__staff_id=viewer_id)
+    hidden = Q(event__visibility=PRIVATE_EVENT)
+    if viewer_id is not None:
+        hidden &= ~Q(booked_by_id=viewer_id) & ~Q(event__organizer_id=viewer_id) & ~Exists(attends)
+    return queryset.annotate(purpose_hidden=ExpressionWrapper(hidden, output_field=BooleanField()))
+
+
+def shown_purpose(purpose: str, hidden: bool) -> str:
+    return _("予定あり") if hidden else purpose
 
 
 def busy_ranges(
@@ -118,9 +143,10 @@ class GridBooking:
     booked_by_name: str
 
 
-def availability(kind: str, first_day: dt.date, days: int = 1, *, resources=None) -> Grid:
+def availability(kind: str, first_day: dt.date, days: int = 1, *, viewer, resources=None) -> Grid:
     """Resources of `kind` (active, in display order) as rows, `days` days from `first_day` as columns,
-    each with its slot-holding bookings (as GridBooking). Two queries whatever the size."""
+    each with its slot-holding bookings (as GridBooking, the purpose as `viewer` may read it). Two queries
+    whatever the size."""
     if resources is None:
         resources = list(Resource.objects.filter(kind=kind, active=True).select_related("department"))
     tz = timezone.get_current_timezone()
@@ -134,7 +160,8 @@ def availability(kind: str, first_day: dt.date, days: int = 1, *, resources=None
         )
     window_start, window_end = frames[0][1], frames[-1][2]
     rows_ = (
-        Booking.objects.filter(
+        with_purpose_hidden(Booking.objects, viewer)
+        .filter(
             resource__in=resources,
             status__in=Booking.HOLDING,
             start__gte=window_start - MAX_BOOKING_SPAN,
@@ -144,12 +171,14 @@ def availability(kind: str, first_day: dt.date, days: int = 1, *, resources=None
         .order_by("start")
         .values_list(
             "id", "resource_id", "start", "end", "purpose", "status", "event_id", "booked_by_id",
-            "booked_by__family_name", "booked_by__given_name",
+            "booked_by__family_name", "booked_by__given_name", "purpose_hidden",
         )
     )  # fmt: skip
     bookings = [
-        GridBooking(pk, rid, s, e, purpose, status, event, by, f"{family} {given}".strip())
-        for pk, rid, s, e, purpose, status, event, by, family, given in rows_
+        GridBooking(
+            pk, rid, s, e, shown_purpose(purpose, hidden), status, event, by, f"{family} {given}".strip()
+        )
+        for pk, rid, s, e, purpose, status, event, by, family, given, hidden in rows_
     ]
     quarters = (GRID_LAST_HOUR - GRID_FIRST_HOUR) * 4
     cells: dict[tuple[int, int], list[Block]] = {}
@@ -188,7 +217,7 @@ def _pending_queryset(user):
 
 def pending_for(user) -> list[Booking]:
     """Pending bookings of the resources whose owning section the person belongs to (or all, for IT admins)."""
-    qs = _pending_queryset(user).select_related("resource", "booked_by")
+    qs = with_purpose_hidden(_pending_queryset(user), user).select_related("resource", "booked_by")
     return list(qs.order_by("start", "id")[:500])
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from kiban.booking.models import AlcoholCheck, Booking, Resource
+from kiban.booking.queries import shown_purpose
 
 
 def local(value):
@@ -61,7 +62,8 @@ def _booking_dict(b: Booking, names: dict[int, str]) -> dict:
         "resource_name": b.resource.name,
         "start": local(b.start),
         "end": local(b.end),
-        "purpose": b.purpose,
+        # Annotated by queries.with_purpose_hidden where someone else's private event may be read.
+        "purpose": shown_purpose(b.purpose, getattr(b, "purpose_hidden", False)),
         "booked_by": b.booked_by.username,
         "status": b.status,
         "event": b.event_id,

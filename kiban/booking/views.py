@@ -48,7 +48,7 @@ def index(request):
         first, days, step = day - dt.timedelta(days=day.weekday()), 7, 7
     else:
         first, days, step = day, 1, 1
-    grid = queries.availability(kind, first, days)
+    grid = queries.availability(kind, first, days, viewer=request.user)
     context = {
         "grid": grid,
         "kind": kind,
@@ -128,6 +128,7 @@ def new_booking(request, resource_id: int):
         resource.kind,
         _date_param(request.GET.get("date") or request.POST.get("date")),
         1,
+        viewer=request.user,
         resources=[resource],
     )
     return render(

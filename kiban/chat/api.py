@@ -216,6 +216,11 @@ class WebhookOut(Schema):
     last_used_at: str | None
     token: str | None = Field(None, description="Only in the answer that creates it; store it now.")
     url: str | None = Field(None, description="Where to POST (only when created).")
+    live: bool = Field(
+        True,
+        description="False when its creator left the conversation or retired: posts are refused (403) until "
+        "an owner renews it (POST …/webhooks/{id}/renew)",
+    )
 
 
 class WebhookIn(Schema):
@@ -586,6 +591,7 @@ def _webhook_out(hook, token: str | None = None) -> dict:
         "last_used_at": hook.last_used_at.isoformat() if hook.last_used_at else None,
         "token": token,
         "url": f"{settings.BASE_URL.rstrip('/')}/hooks/{token}" if token else None,
+        "live": actions.webhook_is_live(hook),
     }
 
 
@@ -600,6 +606,16 @@ def create_webhook(request: HttpRequest, conversation_id: int, payload: WebhookI
     conv = actions.access_conversation(request.user, conversation_id)
     hook, token = actions.do_create_webhook(request.user, conv, payload.bot_name)
     return Status(201, _webhook_out(hook, token))
+
+
+@router.post(
+    "/conversations/{int:conversation_id}/webhooks/{int:webhook_id}/renew",
+    response=WebhookOut,
+    summary="Renew a webhook stopped because its creator left or retired (owners; they become its creator)",
+)
+def renew_webhook(request: HttpRequest, conversation_id: int, webhook_id: int):
+    conv = actions.access_conversation(request.user, conversation_id)
+    return _webhook_out(actions.do_renew_webhook(request.user, conv, webhook_id))
 
 
 @router.delete("/conversations/{int:conversation_id}/webhooks/{int:webhook_id}", response={204: None})

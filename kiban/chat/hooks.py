@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from kiban.chat.actions import access_webhook, do_post_via_webhook
+from kiban.chat.actions import WebhookStopped, access_webhook, do_post_via_webhook
 
 RATE_LIMIT = 60  # posts per minute per webhook: enough for monitoring alerts, not for a flood
 MAX_REQUEST_BYTES = 64 * 1024
@@ -42,6 +42,11 @@ def incoming(request: HttpRequest, token: str) -> JsonResponse:
         hook = access_webhook(token)
     except Http404:
         return _error(404, "Not found.")
+    except WebhookStopped:
+        return _error(
+            403,
+            "webhook: 作成した人が会話を抜けたか退職したため停止しています。会話のオーナーが引き継ぐと再開します。",
+        )
     if len(request.body) > MAX_REQUEST_BYTES:
         return _error(413, "body: too large")
     try:

@@ -14,18 +14,19 @@ import re
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kiban.accounts.models import Staff
 from kiban.chat import actions, queries
 from kiban.chat import search as chat_search
+from kiban.chat.actions.conversations import dm_key
 from kiban.chat.attachments import max_upload_bytes
 from kiban.chat.models import Conversation, Member, Message, Team
 from kiban.chat.serializers import conversation_dict, conversation_title, message_dict
@@ -172,12 +173,19 @@ def conversation(request, conversation_id: int):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def dm(request, username: str):
-    """Open (creating if needed) the dm with a colleague. Creating a dm is idempotent, so a GET (the
-    directory's chat button is a link) may do it."""
+    """The dm with a colleague. A GET (the directory's chat button is a link) opens an existing dm, or shows
+    a page whose button starts one; only that POST (CSRF-checked) creates it, so another site cannot make a
+    signed-in person's browser open dms by linking or embedding this URL."""
     other = get_object_or_404(Staff, username=username, is_active=True)
-    conv, _created = actions.do_create_dm(request.user, other)
-    return redirect("chat:conversation", conv.pk)
+    if request.method == "POST":
+        conv, _created = actions.do_create_dm(request.user, other)
+        return redirect("chat:conversation", conv.pk)
+    existing = Conversation.objects.filter(dm_key=dm_key(request.user.pk, other.pk)).first()
+    if existing is not None:
+        return redirect("chat:conversation", existing.pk)
+    return render(request, "chat/dm_start.html", {"other": other, "nav_current": "chat"})
 
 
 @login_required
@@ -243,7 +251,11 @@ def info(request, conversation_id: int):
     )
     hooks = []
     if is_owner and conv.kind != Conversation.Kind.DM:
-        hooks = list(conv.webhooks.filter(revoked_at__isnull=True).order_by("created_at"))
+        hooks = list(
+            conv.webhooks.filter(revoked_at__isnull=True).select_related("created_by").order_by("created_at")
+        )
+        for hook in hooks:
+            hook.live = actions.webhook_is_live(hook)
     return render(
         request,
         "chat/info.html",
@@ -292,8 +304,18 @@ def _info_post(request, conv: Conversation):
             )
             # Shown once on the next page; only its hash is stored.
             request.session[f"chat-hook-{conv.pk}"] = request.build_absolute_uri(f"/hooks/{token}")
+        elif op == "hook-renew":
+            hook = request.POST.get("hook", "")
+            if not (hook.isascii() and hook.isdigit() and len(hook) <= 18):
+                return HttpResponseBadRequest(_("Webhook の指定が正しくありません。"))
+            actions.do_renew_webhook(request.user, conv, int(hook))
+            flash.success(request, _("Webhook を引き継ぎました。あなたの権限で投稿を再開します。"))
         elif op == "hook-revoke":
-            actions.do_revoke_webhook(request.user, conv, int(request.POST.get("hook", "0") or 0))
+            hook = request.POST.get("hook", "")
+            # ASCII digits that fit a database integer ("abc", "²" or 10**30 must not reach the query).
+            if not (hook.isascii() and hook.isdigit() and len(hook) <= 18):
+                return HttpResponseBadRequest(_("Webhook の指定が正しくありません。"))
+            actions.do_revoke_webhook(request.user, conv, int(hook))
         else:
             raise Http404
     except ValidationError as error:

@@ -5,16 +5,26 @@ ModelAdmin methods log_addition/log_change/log_deletions all call it). `KibanAdm
 one method so each admin LogEntry gets an AuditEntry beside it, whichever app's ModelAdmin made the
 change; the site's `admin_view` remembers the request so the entry carries the administrator's address.
 Enabled by listing `kiban.core.adminsite.KibanAdminConfig` instead of `django.contrib.admin` in settings.
+
+The admin has no sign-in form of its own: `/admin/login/` sends the browser to the one sign-in
+(`settings.LOGIN_URL`, with `next`), where the rate limit, two-factor and the audit log apply. Django's own
+admin login form would check the password alone, uncounted and unaudited.
 """
 
 from __future__ import annotations
 
 import contextvars
 import functools
+from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.contrib.auth import get_user_model
+from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 _admin_request: contextvars.ContextVar = contextvars.ContextVar("kiban_admin_request", default=None)
@@ -26,6 +36,20 @@ class KibanAdminSite(admin.AdminSite):
     site_header = _("基盤 管理画面")
     site_title = _("基盤 管理画面")
     index_title = _("管理")
+
+    def login(self, request, extra_context=None):
+        """Never a password form here: the one sign-in at LOGIN_URL, then back to the admin."""
+        index = reverse("admin:index", current_app=self.name)
+        next_url = request.GET.get(REDIRECT_FIELD_NAME) or ""
+        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            next_url = index
+        if request.user.is_authenticated:
+            if self.has_permission(request):
+                return HttpResponseRedirect(next_url)
+            # Signed in but not an administrator: sending them to sign in again would loop.
+            raise PermissionDenied
+        # (Not django.contrib.auth.views.redirect_to_login: importing it here, at app loading, loads models.)
+        return HttpResponseRedirect(f"{settings.LOGIN_URL}?{REDIRECT_FIELD_NAME}={quote(next_url, safe='/')}")
 
     def admin_view(self, view, cacheable=False):
         wrapped = super().admin_view(view, cacheable)

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kiban.accounts import revocation
 from kiban.accounts.models import ApiToken, DeviceSession, Staff
 from kiban.core.audit import record
 from kiban.org.importer_parse import (
@@ -639,6 +640,7 @@ def revoke_access(staff_ids: list[int]) -> None:
     Session.objects.filter(session_key__in=session_keys).delete()
     DeviceSession.objects.filter(user_id__in=staff_ids).delete()
     ApiToken.objects.filter(user_id__in=staff_ids).delete()
+    revocation.announce(staff_ids)  # their open sockets close now
 
 
 # --- One call for the command ------------------------------------------------------------------------------

@@ -11,3 +11,11 @@ class RealtimeConfig(modules.KibanModule):
     verbose_name = _("リアルタイム配信")
     api_routers = [("/", "kiban.realtime.api")]
     urls = "kiban.realtime.urls"
+
+    def ready(self) -> None:
+        super().ready()
+        from kiban.accounts import revocation
+        from kiban.realtime.hub import credentials_changed
+
+        # accounts sits below realtime: it announces ended credentials through this listener.
+        revocation.listen(credentials_changed)

@@ -106,6 +106,13 @@ class NotificationRead(BaseEvent):
     unread: int
 
 
+class CredentialsChanged(BaseEvent):
+    """To the hub, not to pages: these people's credentials changed (a token revoked, a sign-out, retirement).
+    Each process re-checks their sockets at once and closes those whose token or session is gone (4401)."""
+
+    type: Literal["credentials.changed"] = "credentials.changed"
+
+
 class ClientMessage(BaseModel):
     """Base of a message a client sends over its socket to a module (client → server), e.g.
     `meeting.signal`. A module declares its types in `<app>/events.py` beside its events; the socket parses a

@@ -12,7 +12,9 @@ and catches up through `/api/v1/realtime/events?after=`.
 The hub starts on the event loop of the first socket of the process (uvicorn's, once per worker process). It
 runs three background tasks: the Redis subscriber when KIBAN_REDIS_URL is set; a sweep every few seconds
 that delivers stored events that did not arrive live (`Hub.sweep`); and a once-a-minute tick that refreshes
-`realtime.Seen` for the people connected here and closes sockets whose credential was revoked.
+`realtime.Seen` for the people connected here and closes sockets whose credential was revoked. A revocation
+does not wait for that tick: `accounts.revocation.announce` publishes a `credentials.changed` event for the
+person, and each process re-checks that person's sockets as soon as the event reaches it (`_recheck`).
 """
 
 from __future__ import annotations
@@ -108,6 +110,8 @@ class Hub:
         self.swept_to = 0
         # Long-polling requests waiting for an event of a person (kiban/realtime/longpoll.py).
         self.waiters: dict[int, set[asyncio.Future]] = {}
+        # Credential re-checks under way (CredentialsChanged), kept so they are not garbage-collected.
+        self.rechecks: set[asyncio.Task] = set()
 
     def start(self) -> None:
         if settings.REDIS_URL:
@@ -164,6 +168,9 @@ class Hub:
             self.recent_order.append(event_id)
             if len(self.recent_order) > RECENT_KEPT:
                 self.recent.discard(self.recent_order.popleft())
+        if frame.find(CREDENTIALS_CHANGED, 0, 64) != -1:
+            self._recheck(recipients)  # for the hub only: no page listens for it
+            return
         by_user = self.by_user
         targets = [conn for user_id in recipients for conn in by_user.get(user_id, ())]
         if len(targets) <= PUSH_SLICE:
@@ -288,16 +295,43 @@ class Hub:
             except Exception:
                 logger.exception("realtime: presence tick failed")
 
-    async def _close_revoked(self) -> None:
+    def _recheck(self, user_ids: list[int]) -> None:
+        """Re-check now the sockets of these people (their credentials changed) and close the revoked ones."""
+        conns = [conn for user_id in user_ids for conn in self.by_user.get(user_id, ())]
+        if conns:
+            task = self.loop.create_task(self._close_revoked_logged(conns))
+            self.rechecks.add(task)
+            task.add_done_callback(self.rechecks.discard)
+
+    async def _close_revoked_logged(self, conns: list[Connection]) -> None:
+        try:
+            await self._close_revoked(conns)
+        except Exception:  # the once-a-minute tick checks again
+            logger.exception("realtime: credential re-check failed")
+
+    async def _close_revoked(self, conns: list[Connection] | None = None) -> None:
         from kiban.realtime.auth import still_valid
 
-        conns = [conn for conns in self.by_user.values() for conn in conns]
+        if conns is None:
+            conns = [conn for conns in self.by_user.values() for conn in conns]
         if not conns:
             return
         valid = await sync_to_async(still_valid)([(conn.credential, conn.user_id) for conn in conns])
         for conn in conns:
             if conn.credential not in valid:
                 conn.close(CLOSE_UNAUTHENTICATED)
+
+
+CREDENTIALS_CHANGED = '"type":"credentials.changed"'
+
+
+def credentials_changed(user_ids: list[int]) -> None:
+    """The accounts app's revocation listener (registered in RealtimeConfig.ready): a CredentialsChanged event
+    to these people, after commit, through the same path as every event (so it reaches every process)."""
+    from kiban.realtime import publish
+    from kiban.realtime.events import CredentialsChanged
+
+    publish(user_ids, CredentialsChanged())
 
 
 def frame_id(frame: str) -> int:

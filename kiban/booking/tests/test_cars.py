@@ -394,3 +394,40 @@ def test_retention_follows_the_policy_but_never_below_a_year(car_booking, sectio
 
     assert fleet.prune_alcohol_checks() == 1
     assert list(AlcoholCheck.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+def test_alcohol_log_csv_neutralises_every_text_cell_a_spreadsheet_would_run(
+    client, car_booking, section_head, clerk, other_clerk
+):
+    import csv
+    import io
+
+    # A name from the HR file, a car's registration, a destination and notes typed by people: any of them
+    # can start a formula, also behind a tab, a line break, a space or in full width.
+    other_clerk.family_name = "=cmd|' /C calc'!A0"
+    other_clerk.save(update_fields=["family_name"])
+    car_booking.resource.plate_number = "@SUM(1+1)"
+    car_booking.resource.save(update_fields=["plate_number"])
+    car_booking.destination = '\r=HYPERLINK("http://x")'
+    car_booking.save(update_fields=["destination"])
+    for kind, notes in [("before", "\t=1+1"), ("after", "　＝SUM(A1:A9)")]:
+        fleet.do_record_alcohol_check(
+            section_head, car_booking, kind=kind, method="face_to_face", result="negative",
+            reading=Decimal("0.010"), notes=notes,
+        )  # fmt: skip
+    FleetManagerFactory(staff=clerk, department=None)
+    client.force_login(clerk)
+    today = timezone.localdate().isoformat()
+    response = client.get(f"/api/v1/fleet/alcohol-checks.csv?from={today}&to={today}")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == 3
+    for row in rows[1:]:
+        driver_name, reading, plate, destination, notes = row[3], row[8], row[11], row[12], row[13]
+        assert driver_name == "'=cmd|' /C calc'!A0 健"
+        assert reading == "0.010"  # a number stays a number
+        assert plate == "'@SUM(1+1)"
+        assert destination == '\'\r=HYPERLINK("http://x")'
+    assert [row[13] for row in rows[1:]] == ["'\t=1+1", "'　＝SUM(A1:A9)"]
+    # No cell of the file starts a formula.
+    assert not [cell for row in rows[1:] for cell in row if cell.lstrip(" \u3000")[:1] in "=+@＝＋＠\t\r"]

@@ -40,16 +40,19 @@ from kiban.chat.actions.teams import (
     teams_for,
 )
 from kiban.chat.actions.webhooks import (
+    WebhookStopped,
     access_webhook,
     do_create_webhook,
     do_post_via_webhook,
+    do_renew_webhook,
     do_revoke_webhook,
+    webhook_is_live,
     webhooks_of,
 )
 
 __all__ = [
     "MAX_BODY", "MAX_GROUP_MEMBERS", "access_conversation", "access_message", "access_public_channel",
-    "access_team", "access_webhook", "do_add_members", "do_archive_conversation", "do_create_conversation",
+    "WebhookStopped", "access_team", "access_webhook", "do_renew_webhook", "webhook_is_live", "do_add_members", "do_archive_conversation", "do_create_conversation",
     "do_create_dm", "do_create_team", "do_create_webhook", "do_delete_message", "do_edit_message",
     "do_join_channel", "do_join_team", "do_leave_conversation", "do_mark_read", "do_pin_message",
     "do_post_message", "do_post_via_webhook", "do_react", "do_remove_member", "do_revoke_webhook",

@@ -341,10 +341,14 @@ def do_edit_message(user, message: Message, body: str) -> Message:
 
 
 def do_delete_message(user, message: Message) -> Message:
-    """The author or a conversation owner deletes a message: a tombstone stays (same id and seq, no
-    body), its attachments become unreachable and their bytes are removed after commit."""
+    """The author deletes a message; in a channel or group its owners may too, in a dm nobody else (both
+    people are a dm's owners, and neither may erase what the other wrote). A tombstone stays (same id and
+    seq, no body), its attachments become unreachable and their bytes are removed after commit."""
     is_author = message.author_id == user.pk
-    if not is_author and message.conversation.membership.role != Member.Role.OWNER:
+    if not is_author and (
+        message.conversation.kind == Conversation.Kind.DM
+        or message.conversation.membership.role != Member.Role.OWNER
+    ):
         raise PermissionDenied(
             _("自分のメッセージ、またはオーナーとして会話のメッセージだけを削除できます。")
         )

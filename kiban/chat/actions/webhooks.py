@@ -1,4 +1,10 @@
-"""Incoming webhooks: an owner creates one for a conversation; `POST /hooks/<token>` posts as its bot."""
+"""Incoming webhooks: an owner creates one for a conversation; `POST /hooks/<token>` posts as its bot.
+
+A bot must never pass for a person: its name may not be (or contain) a member of staff's name — in kanji,
+kana or romaji, with variant kanji and widths folded (`kiban.core.text.normalize`) — or a 職員番号, and every
+bot post shows a ボット badge. A webhook acts on its creator's authority: once the creator has left the
+conversation or retired, it stops (posts are refused) until an owner renews it (`do_renew_webhook`: the owner
+becomes its creator)."""
 
 from __future__ import annotations
 
@@ -9,12 +15,14 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kiban.accounts.models import Staff
 from kiban.accounts.tokens import hash_token
 from kiban.chat.actions.common import field_error
 from kiban.chat.actions.conversations import _require_owner
 from kiban.chat.actions.messages import do_post_message
-from kiban.chat.models import Conversation, Message, Webhook
+from kiban.chat.models import Conversation, Member, Message, Webhook
 from kiban.core import audit
+from kiban.core.text import normalize
 
 WEBHOOK_PREFIX = "kbh_"
 MAX_BOT_NAME = 64
@@ -27,12 +35,51 @@ def clean_bot_name(name: str | None, *, field: str = "bot_name", required: bool 
         raise field_error(field, _("ボット名を入力してください。"))
     if len(name) > MAX_BOT_NAME or any(ch in name for ch in "\r\n\x00"):
         raise field_error(field, _("%(max)d文字以内の1行で入力してください。") % {"max": MAX_BOT_NAME})
+    if name and _looks_like_staff(name):
+        raise field_error(field, _("職員の名前や職員番号はボット名に使えません。"))
     return name
+
+
+def _compact(text: str) -> str:
+    return normalize(text).replace(" ", "")
+
+
+def _looks_like_staff(name: str) -> bool:
+    """True when the bot name is, or contains, someone's name (kanji, kana, romaji in either order) or is a
+    職員番号. Every member of staff, retired ones too (an old name in a log still reads as that person).
+    One query over the staff table (a few thousand short rows), only when a bot name is set."""
+    compact = _compact(name)
+    if Staff.objects.filter(username__iexact=name.strip()).exists():
+        return True
+    rows = Staff.objects.values_list(
+        "family_name", "given_name", "family_name_kana", "given_name_kana", "romaji"
+    )
+    for family, given, family_kana, given_kana, romaji in rows.iterator(chunk_size=2000):
+        words = romaji.split()
+        # Whole names only (family and given): a family name alone is in too many harmless bot names.
+        forms = []
+        if family and given:
+            forms.append(family + given)
+        if family_kana and given_kana:
+            forms.append(family_kana + given_kana)
+        if len(words) >= 2:
+            forms += ["".join(words), "".join(reversed(words))]
+        if any(_compact(form) in compact for form in forms):
+            return True
+    return False
+
+
+def webhook_is_live(hook: Webhook) -> bool:
+    """The webhook's creator is still in service and still a member of its conversation."""
+    creator = hook.created_by
+    if creator is None or not creator.is_active:
+        return False
+    return Member.objects.filter(conversation_id=hook.conversation_id, staff_id=creator.pk).exists()
 
 
 def webhooks_of(user, conv: Conversation) -> list[Webhook]:
     _require_owner(conv)
-    return list(conv.webhooks.filter(revoked_at__isnull=True).order_by("id"))
+    return list(conv.webhooks.filter(revoked_at__isnull=True).select_related("created_by").order_by("id"))
 
 
 def do_create_webhook(actor, conv: Conversation, bot_name: str) -> tuple[Webhook, str]:
@@ -61,17 +108,45 @@ def do_revoke_webhook(actor, conv: Conversation, webhook_id: int) -> None:
         audit.record("chat.webhook.revoke", actor=actor, target=hook, conversation=conv.pk)
 
 
+def do_renew_webhook(actor, conv: Conversation, webhook_id: int) -> Webhook:
+    """An owner takes over a webhook stopped because its creator left or retired: it posts again, on the
+    owner's authority."""
+    _require_owner(conv)
+    with transaction.atomic():
+        hook = (
+            Webhook.objects.select_for_update()
+            .filter(pk=webhook_id, conversation=conv, revoked_at__isnull=True)
+            .first()
+        )
+        if hook is None:
+            raise Http404
+        previous = hook.created_by_id
+        hook.created_by = actor
+        hook.save(update_fields=["created_by"])
+        audit.record(
+            "chat.webhook.renew", actor=actor, target=hook, conversation=conv.pk, previous_creator=previous
+        )
+    return hook
+
+
+class WebhookStopped(Exception):
+    """The webhook exists but its creator left the conversation or retired (see the module docstring)."""
+
+
 def access_webhook(token: str) -> Webhook:
-    """The live webhook for a token (Http404 when unknown or revoked)."""
+    """The live webhook for a token (Http404 when unknown or revoked; WebhookStopped when its creator left
+    or retired)."""
     if not token or len(token) > 200:
         raise Http404
     hook = (
-        Webhook.objects.select_related("conversation")
+        Webhook.objects.select_related("conversation", "created_by")
         .filter(token_hash=hash_token(token), revoked_at__isnull=True)
         .first()
     )
     if hook is None:
         raise Http404
+    if not webhook_is_live(hook):
+        raise WebhookStopped
     return hook
 
 

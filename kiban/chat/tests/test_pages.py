@@ -71,7 +71,7 @@ def test_stranger_gets_404_for_a_private_conversation(client, other_clerk, group
 
 def test_dm_route_creates_the_dm_once_then_reuses_it(client, clerk, section_head):
     client.force_login(clerk)
-    first = client.get(reverse("chat:dm", args=[section_head.username]))
+    first = client.post(reverse("chat:dm", args=[section_head.username]))
     assert first.status_code == 302
     conv = Conversation.objects.get(kind="dm")
     assert first["Location"] == reverse("chat:conversation", args=[conv.pk])

@@ -116,3 +116,69 @@ def test_only_owners_manage_webhooks(clerk, section_head, channel):
     with pytest.raises(PermissionDenied):
         actions.do_create_webhook(section_head, as_member(section_head, channel), "偽")
     assert Webhook.objects.count() == 0
+
+
+# --- a bot never passes for a person ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["佐藤 花子", "佐藤花子", "ｻﾄｳ ﾊﾅｺ", "さとう はなこ", "Sato Hanako", "hanako sato", "100002",
+     "高橋一郎", "髙橋 一郎（課長）", "人事課 佐藤花子です"],
+)  # fmt: skip
+def test_a_bot_cannot_take_a_staff_members_name(client, clerk, section_head, channel, token, name):
+    client.force_login(clerk)
+    created = client.post(f"/api/v1/conversations/{channel.pk}/webhooks", {"bot_name": name}, content_type=J)
+    assert created.status_code == 400
+    assert created.json()["detail"].startswith("bot_name: ")
+    assert Webhook.objects.count() == 1  # only the fixture's
+    client.logout()
+    with capture_events() as events:
+        posted = client.post(
+            f"/hooks/{token}", json.dumps({"text": "至急", "username": name}), content_type=J
+        )
+    assert posted.status_code == 400
+    assert posted.json()["detail"].startswith("username: ")
+    assert (Message.objects.count(), events) == (0, [])
+
+
+def test_a_bot_post_shows_a_bot_badge_on_the_page(client, clerk, channel, token):
+    client.post(f"/hooks/{token}", json.dumps({"text": "大雨警報", "username": "監視サーバ"}), content_type=J)
+    client.force_login(clerk)
+    html = client.get(f"/chat/c/{channel.pk}/").content.decode()
+    assert '<span class="msg-author">監視サーバ</span> <span class="badge msg-bot">ボット</span>' in html
+
+
+# --- a webhook acts on its creator's authority ----------------------------------------------------------------
+
+
+def test_a_webhook_stops_when_its_creator_leaves_and_an_owner_renews_it(
+    client, clerk, section_head, channel, token
+):
+    from kiban.chat.models import Member
+
+    Member.objects.filter(conversation=channel, staff=section_head).update(role=Member.Role.OWNER)
+    actions.do_leave_conversation(clerk, as_member(clerk, channel))
+    stopped = client.post(f"/hooks/{token}", json.dumps({"text": "x"}), content_type=J)
+    assert stopped.status_code == 403
+    assert stopped.json()["detail"].startswith("webhook: ")
+    assert Message.objects.filter(bot_name__gt="").count() == 0
+
+    owner = client
+    owner.force_login(section_head)
+    [listed] = owner.get(f"/api/v1/conversations/{channel.pk}/webhooks").json()
+    assert listed["live"] is False
+    assert "停止中" in owner.get(f"/chat/c/{channel.pk}/info/").content.decode()
+    renewed = owner.post(f"/api/v1/conversations/{channel.pk}/webhooks/{listed['id']}/renew")
+    assert (renewed.status_code, renewed.json()["live"]) == (200, True)
+    assert Webhook.objects.get().created_by == section_head
+    assert AuditEntry.objects.filter(action="chat.webhook.renew", actor=section_head).count() == 1
+    owner.logout()
+    assert client.post(f"/hooks/{token}", json.dumps({"text": "再開"}), content_type=J).status_code == 201
+
+
+def test_a_webhook_stops_when_its_creator_retires(client, clerk, channel, token):
+    clerk.is_active = False
+    clerk.save(update_fields=["is_active"])
+    assert client.post(f"/hooks/{token}", json.dumps({"text": "x"}), content_type=J).status_code == 403
+    assert Message.objects.filter(bot_name__gt="").count() == 0

@@ -75,8 +75,10 @@ export function renderMessage(msg, { me, names, inThread = false }) {
     "div",
     { class: "msg-head" },
     el("span", { class: "msg-author", text: name }),
-    el("time", { class: "msg-time", datetime: msg.created_at, text: messageTime(msg.created_at) }),
   );
+  // A webhook's post (no author) always says it is a bot, whatever name it gives itself.
+  if (!msg.author) head.append(" ", el("span", { class: "badge msg-bot", text: t("bot") }));
+  head.append(el("time", { class: "msg-time", datetime: msg.created_at, text: messageTime(msg.created_at) }));
   if (msg.edited_at && !msg.deleted) head.append(el("span", { class: "msg-edited", text: t("edited") }));
   if (msg.pinned || msg.pinned_at) head.append(el("span", { class: "msg-pinned", text: t("pinned") }));
   main.append(head);
