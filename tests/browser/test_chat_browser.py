@@ -695,3 +695,32 @@ def test_phone_mention_reads_as_a_name_in_composer_message_search_and_notificati
         page.context.close()
     note = Notification.objects.get(recipient=section_head, kind="chat.mention")
     assert note.body == "@髙橋 一郎 予算の確認をお願いします"
+
+
+def test_a_new_group_chat_says_it_has_no_messages_yet(browser, asgi_server, clerk, section_head):
+    from kiban.chat import actions
+
+    conv, _ = actions.do_create_conversation(
+        clerk, kind="group", members=[section_head.username], name="新しい会話"
+    )
+    page = _page(browser, asgi_server, PHONE, phone=True)
+    try:
+        sign_in(page, clerk.username, PASSWORD)
+        page.goto(f"/chat/c/{conv.pk}/")
+        _wait_ready(page)
+        # The script redraws the list from the API (an empty one): the pane still says why it is empty.
+        shown = page.evaluate(
+            """() => { const list = document.querySelector('.chat-pane .messages');
+                 return list.textContent.trim() || getComputedStyle(list, '::before').content; }"""
+        )
+        assert "まだメッセージはありません" in shown
+        _send(page, "よろしくお願いします")
+        expect(page.locator(".chat-pane .messages .msg")).to_have_count(1)
+        assert (
+            page.evaluate(
+                "getComputedStyle(document.querySelector('.chat-pane .messages'), '::before').content"
+            )
+            == "none"
+        )
+    finally:
+        page.context.close()
