@@ -351,6 +351,8 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# A Japanese page of the application, not Django's bare English one (kiban/web/errors.py).
+CSRF_FAILURE_VIEW = "kiban.web.errors.csrf_failure"
 _https = BASE_URL.startswith("https://")
 SESSION_COOKIE_SECURE = _https
 CSRF_COOKIE_SECURE = _https

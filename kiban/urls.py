@@ -13,3 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+handler403 = "kiban.web.errors.permission_denied"
+handler404 = "kiban.web.errors.page_not_found"
+handler500 = "kiban.web.errors.server_error"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kiban.core import modules
 
@@ -11,7 +12,16 @@ class CalendarConfig(modules.KibanModule):
     verbose_name = _("スケジュール")
     api_routers = [("/", "kiban.calendar.api")]
     urls = "kiban.calendar.urls"
-    navigation = [modules.NavEntry("schedule", _("スケジュール"), "calendar:index", "calendar", order=20)]
+    navigation = [
+        modules.NavEntry(
+            "schedule",
+            _("スケジュール"),
+            "calendar:index",
+            "calendar",
+            order=20,
+            short_label=pgettext_lazy("nav", "予定"),
+        )
+    ]
     demo = "kiban.calendar.demo.load_demo"
     demo_order = 30
     commands = [

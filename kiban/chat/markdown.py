@@ -2,7 +2,7 @@
 
 markdown-it-py parses with raw HTML off and only the rules chat needs (bold, italic, lists, code spans and
 fences, quotes, links, `<https://…>` autolinks, bare URLs, line breaks). Mentions (`@職員番号`, `@氏名`,
-`@channel`, `@here`) are resolved by the caller against the conversation's members and rendered as spans.
+`@氏 名` with a space, as the composer inserts it, `@channel`, `@here`) are resolved by the caller against the conversation's members and rendered as spans.
 Whatever markdown-it produces then goes through nh3 with a small allowlist of tags and attributes and only
 http, https and mailto URLs — so even a parser bug cannot let a script, an event handler or a
 `javascript:` link through.
@@ -29,8 +29,11 @@ LINK_REL = "noopener noreferrer nofollow"
 # A bare URL in text; trailing punctuation (Japanese too) is not part of it.
 _URL_RE = re.compile(r"https?://[^\s<>\"'`「」『』（）()【】、。，！？]+", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?"
-# `@` starts a mention when it does not follow a letter or digit (so mail addresses stay text).
-MENTION_RE = re.compile(r"(?<![\w@.])@([^\s@、。，,.!?！？:：;；()（）「」『』<>\[\]]+)")
+# `@` starts a mention when it does not follow a letter or digit (so mail addresses stay text). A second word
+# after one space is captured too: `@佐藤 麻衣` is a name as people write it; it is tried before the first
+# word alone.
+_MENTION_WORD = r"[^\s@、。，,.!?！？:：;；()（）「」『』<>\[\]]+"
+MENTION_RE = re.compile(rf"(?<![\w@.])@({_MENTION_WORD})(?:[ \u3000]({_MENTION_WORD}))?")
 _HONORIFICS = ("さん", "様", "さま", "くん", "君", "殿", "ちゃん")
 ALL_MENTIONS = {"channel", "here", "all", "全員"}
 
@@ -44,9 +47,29 @@ class MentionTarget:
     everyone: str = ""  # "channel" or "here"
 
 
+def _candidates(m: re.Match) -> list[str]:
+    """What a mention match may name, longest first: `佐藤 麻衣` (one ASCII space, however it was written),
+    then `佐藤`."""
+    first, second = m.group(1), m.group(2)
+    return [f"{first} {second}", first] if second else [first]
+
+
 def mention_tokens(body: str) -> set[str]:
-    """The words after `@` in a body, as written (resolved by the caller)."""
-    return {m.group(1) for m in MENTION_RE.finditer(body)}
+    """The words after `@` in a body (one or two words), as written (resolved by the caller)."""
+    return {word for m in MENTION_RE.finditer(body) for word in _candidates(m)}
+
+
+_BLOCK_END = re.compile(r"</(?:p|li|pre|blockquote)>|<br\s*/?>", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+
+
+def plain_text(html: str) -> str:
+    """A rendered message as one line of text, as a person reads it: no Markdown markers, mentions as the
+    names they resolved to (`@吉田 亜希子`, never `@100118`). For notifications and search results."""
+    from html import unescape
+
+    text = nh3.clean(_BLOCK_END.sub(" ", html), tags=set(), clean_content_tags={"script", "style"})
+    return _SPACES.sub(" ", unescape(text)).strip()
 
 
 def strip_honorific(token: str) -> str:
@@ -83,7 +106,7 @@ def _split_text(text: str, mentions: Mapping[str, MentionTarget]) -> list[Token]
         url = m.group(0).rstrip(_URL_TRAILING)
         spans.append((m.start(), m.start() + len(url), "url", url))
     for m in MENTION_RE.finditer(text):
-        target = _resolve(m.group(1), mentions)
+        target = next(filter(None, (_resolve(word, mentions) for word in _candidates(m))), None)
         if target is None:
             continue
         word, who = target

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kiban.accounts.models import Staff
-from kiban.chat import actions, queries
+from kiban.chat import actions, markdown, queries
 from kiban.chat import search as chat_search
 from kiban.chat.actions.conversations import dm_key
 from kiban.chat.attachments import max_upload_bytes
@@ -430,7 +430,7 @@ def search(request):
                     "seq": m.seq,
                     "author_name": (m.author.full_name or m.author.username) if m.author else m.bot_name,
                     "when": _time_label(m.created_at),
-                    "highlighted": highlight(m.body, query),
+                    "highlighted": highlight(markdown.plain_text(m.html), query),
                 }
                 for m in result.messages
             ]

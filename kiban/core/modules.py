@@ -37,6 +37,8 @@ class NavEntry:
 
     `url_name` is the module's entry page; the entry shows only when it resolves. `icon` names a symbol of
     `kiban/static/kiban/icons.svg`. `order` places it (portal 0, chat 10, schedule 20, booking 30, …).
+    `short_label` is what the phone's bottom bar shows under the icon (about 45 px each at 360 px, in every
+    language: one short word); the full `label` stays the link's accessible name. Empty: the label itself.
     """
 
     key: str
@@ -45,6 +47,7 @@ class NavEntry:
     icon: str
     order: int = 100
     admin_only: bool = False
+    short_label: str | Promise = ""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kiban.core import modules
 
@@ -11,7 +12,16 @@ class FilesConfig(modules.KibanModule):
     verbose_name = _("ファイル")
     api_routers = [("/", "kiban.files.api")]
     urls = "kiban.files.urls"
-    navigation = [modules.NavEntry("files", _("ファイル"), "files:index", "folder", order=45)]
+    navigation = [
+        modules.NavEntry(
+            "files",
+            _("ファイル"),
+            "files:index",
+            "folder",
+            order=45,
+            short_label=pgettext_lazy("nav", "ファイル"),
+        )
+    ]
     manage_links = [
         modules.ManageLink(
             _("ファイルの容量上限"), "admin:files_sectionquota_changelist", order=45,

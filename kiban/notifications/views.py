@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kiban.notifications import actions
 
@@ -60,8 +61,12 @@ def open_notification(request, notification_id: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def preferences(request):
+    """The setting lives on the notification centre's page: a GET (a bookmark, a link in a digest mail)
+    goes there instead of answering a bare 405."""
+    if request.method == "GET":
+        return redirect(reverse("notifications:index") + "#preferences")
     enabled = request.POST.get("email_digest") == "1"
     actions.do_set_email_digest(request.user, enabled)
     messages.success(

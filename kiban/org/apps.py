@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kiban.core import modules
 
@@ -11,7 +12,16 @@ class OrgConfig(modules.KibanModule):
     verbose_name = _("組織")
     api_routers = [("/", "kiban.org.api")]
     urls = "kiban.org.urls"
-    navigation = [modules.NavEntry("directory", _("職員録"), "org:directory", "people", order=40)]
+    navigation = [
+        modules.NavEntry(
+            "directory",
+            _("職員録"),
+            "org:directory",
+            "people",
+            order=40,
+            short_label=pgettext_lazy("nav", "職員録"),
+        )
+    ]
     manage_links = [modules.ManageLink(_("人事異動の予約"), "org:reshuffles", order=30)]
     commands = [
         modules.Command(

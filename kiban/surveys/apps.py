@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kiban.core import modules
 
@@ -13,4 +14,13 @@ class SurveysConfig(modules.KibanModule):
     verbose_name = _("アンケート・照会")
     api_routers = [("/", "kiban.surveys.api"), ("/", "kiban.surveys.api_inquiries")]
     urls = "kiban.surveys.urls"
-    navigation = [modules.NavEntry("surveys", _("アンケート・照会"), "surveys:index", "survey", order=50)]
+    navigation = [
+        modules.NavEntry(
+            "surveys",
+            _("アンケート・照会"),
+            "surveys:index",
+            "survey",
+            order=50,
+            short_label=pgettext_lazy("nav", "アンケート"),
+        )
+    ]

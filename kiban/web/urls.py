@@ -1,4 +1,6 @@
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
 from kiban.web import views
 
@@ -6,4 +8,6 @@ app_name = "web"
 urlpatterns = [
     path("", views.portal, name="portal"),
     path("manage/", views.manage, name="manage"),
+    # Pages without our <link rel="icon"> (the Django admin) make browsers ask for /favicon.ico.
+    path("favicon.ico", RedirectView.as_view(url=static("kiban/icon.svg"), permanent=True), name="favicon"),
 ]

@@ -276,7 +276,7 @@ def test_composer_mentions_by_kana_and_sends_a_file(browser, asgi_server, clerk,
         option = page.locator("#main-mentions li", has_text="髙橋")
         expect(option).to_be_visible()
         box.press("Enter")  # chooses the person; does not send
-        assert box.input_value() == "確認お願いします @100001 "
+        assert box.input_value() == "確認お願いします @髙橋 一郎 "
         assert page.locator(".chat-pane .messages .msg").count() == 0
 
         report = tmp_path / "報告書.txt"
@@ -290,7 +290,7 @@ def test_composer_mentions_by_kana_and_sends_a_file(browser, asgi_server, clerk,
         chip = page.locator(".chat-pane .attachment-file")
         expect(chip).to_contain_text("報告書.txt")
         message = Message.objects.get(conversation=conv)
-        assert message.body == "確認お願いします @100001"
+        assert message.body == "確認お願いします @髙橋 一郎"
         attachment = Attachment.objects.get(message=message)
         assert chip.get_attribute("href") == f"/api/v1/attachments/{attachment.pk}"
         assert page.csp.violations == []
@@ -655,5 +655,72 @@ def test_an_image_is_shown_as_a_thumbnail_that_loads(browser, asgi_server, clerk
         assert image.evaluate("img => img.naturalWidth") < 800  # a thumbnail, not the original
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         assert page.csp.violations == []
+    finally:
+        page.context.close()
+
+
+def test_phone_mention_reads_as_a_name_in_composer_message_search_and_notification(
+    browser, asgi_server, clerk, section_head
+):
+    from kiban.chat import actions
+    from kiban.notifications.models import Notification
+
+    conv, _ = actions.do_create_conversation(
+        clerk, kind="group", members=[section_head.username], name="課内"
+    )
+    page = _page(browser, asgi_server, PHONE, phone=True)
+    try:
+        sign_in(page, clerk.username, PASSWORD)
+        page.goto(f"/chat/c/{conv.pk}/")
+        _wait_ready(page)
+        box = page.locator(".chat-pane textarea")
+        box.press_sequentially("@たかはし")
+        option = page.locator("#main-mentions li", has_text="髙橋")
+        expect(option).to_be_visible()
+        option.tap()
+        assert box.input_value() == "@髙橋 一郎 "
+        box.press_sequentially("予算の確認をお願いします")
+        box.press("Enter")
+        mention = page.locator(".chat-pane .msg-body .mention")
+        expect(mention).to_have_text("@髙橋 一郎")
+        expect(mention).to_have_attribute("data-username", "100001")
+
+        page.goto("/chat/search/?q=予算")
+        hit = page.locator(".hit-text").first
+        expect(hit).to_contain_text("@髙橋 一郎 予算の確認をお願いします")
+        assert "@100001" not in page.locator("main").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert page.csp.violations == []
+    finally:
+        page.context.close()
+    note = Notification.objects.get(recipient=section_head, kind="chat.mention")
+    assert note.body == "@髙橋 一郎 予算の確認をお願いします"
+
+
+def test_a_new_group_chat_says_it_has_no_messages_yet(browser, asgi_server, clerk, section_head):
+    from kiban.chat import actions
+
+    conv, _ = actions.do_create_conversation(
+        clerk, kind="group", members=[section_head.username], name="新しい会話"
+    )
+    page = _page(browser, asgi_server, PHONE, phone=True)
+    try:
+        sign_in(page, clerk.username, PASSWORD)
+        page.goto(f"/chat/c/{conv.pk}/")
+        _wait_ready(page)
+        # The script redraws the list from the API (an empty one): the pane still says why it is empty.
+        shown = page.evaluate(
+            """() => { const list = document.querySelector('.chat-pane .messages');
+                 return list.textContent.trim() || getComputedStyle(list, '::before').content; }"""
+        )
+        assert "まだメッセージはありません" in shown
+        _send(page, "よろしくお願いします")
+        expect(page.locator(".chat-pane .messages .msg")).to_have_count(1)
+        assert (
+            page.evaluate(
+                "getComputedStyle(document.querySelector('.chat-pane .messages'), '::before').content"
+            )
+            == "none"
+        )
     finally:
         page.context.close()

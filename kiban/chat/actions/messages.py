@@ -262,7 +262,8 @@ def _notify(
     muted = {r.staff_id for r in recipients if r.muted}
     member_set = {r.staff_id for r in recipients}
     who = author.full_name if author is not None else message.bot_name
-    excerpt = message.body[:EXCERPT]
+    # As a person reads it: names for mentions, no Markdown markers.
+    excerpt = markdown.plain_text(message.html)[:EXCERPT]
     common = {
         "body": excerpt,
         "url": f"{conversation_url(conv)}?seq={message.seq}",

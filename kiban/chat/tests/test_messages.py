@@ -96,6 +96,36 @@ def test_mention_by_username_and_name_notifies_once(clerk, section_head, other_c
     assert 'data-username="100001"' in message.html
 
 
+def test_mention_by_name_with_a_space_finds_the_person_and_renders_the_name(clerk, section_head, other_clerk):
+    conv = make_group(clerk, section_head, other_clerk)
+    # As the composer inserts it (ASCII space), and as people type it (full-width space, honorific).
+    message = post(clerk, conv, "@髙橋 一郎 確認お願いします")
+    again = post(clerk, conv, "@渡邊\u3000健さん、了解です")
+    assert list(Mention.objects.order_by("seq").values_list("staff__username", "seq")) == [
+        ("100001", 1),
+        ("500001", 2),
+    ]
+    assert _notes() == [("100001", "chat.mention"), ("500001", "chat.mention")]
+    assert message.html == (
+        '<p><span class="mention" data-username="100001">@髙橋 一郎</span> 確認お願いします</p>'
+    )
+    assert '<span class="mention" data-username="500001">@渡邊 健</span>さん、了解です' in again.html
+
+
+def test_a_family_name_followed_by_another_word_is_not_a_mention(clerk, section_head):
+    conv = make_group(clerk, section_head)
+    message = post(clerk, conv, "@髙橋 さんへ")
+    assert Mention.objects.count() == 0
+    assert "mention" not in message.html
+
+
+def test_mention_notification_shows_names_and_no_markdown(clerk, section_head):
+    conv = make_group(clerk, section_head)
+    post(clerk, conv, "@100001 **至急** `予算書` を確認")
+    note = Notification.objects.get(recipient=section_head)
+    assert note.body == "@髙橋 一郎 至急 予算書 を確認"
+
+
 def test_mention_of_a_non_member_is_plain_text(clerk, section_head, other_clerk):
     conv = make_group(clerk, section_head)
     message = post(clerk, conv, "@500001 さんにも伝えて")

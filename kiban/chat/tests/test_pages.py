@@ -170,6 +170,16 @@ def test_search_page_finds_own_conversations_messages_with_terms_marked(client, 
     assert f'href="/chat/c/{group.pk}/?seq=1#m1"' in response.text
 
 
+def test_search_results_show_names_for_mentions_and_no_markdown(client, clerk, section_head, group):
+    actions.do_post_message(
+        section_head, actions.access_conversation(section_head, group.pk), "@100002 **来年度**の`予算`です"
+    )
+    client.force_login(clerk)
+    response = client.get(reverse("chat:search"), {"q": "予算"})
+    assert "@佐藤 花子 来年度の<mark>予算</mark>です" in response.text
+    assert "@100002" not in response.text and "**" not in response.text
+
+
 def test_search_page_never_shows_messages_of_conversations_one_is_not_in(
     client, other_clerk, section_head, group
 ):

@@ -107,3 +107,11 @@ def test_centre_needs_sign_in(client):
     response = client.get("/notifications/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login")
+
+
+def test_preferences_address_opened_in_the_browser_goes_to_the_setting_not_a_bare_405(as_clerk):
+    response = as_clerk.get("/notifications/preferences/")
+    assert response.status_code == 302
+    assert response["Location"] == "/notifications/#preferences"
+    page = as_clerk.get("/notifications/").content.decode()
+    assert 'id="preferences"' in page

@@ -81,3 +81,10 @@ def test_japanese_is_shown_even_to_a_browser_that_prefers_english(client, clerk)
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert '<html lang="ja">' in html
     assert "ポータル" in html
+
+
+def test_favicon_is_served_for_pages_without_our_icon_link(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/kiban/icon.svg"
+    assert client.get(response["Location"]).status_code == 200

@@ -1,5 +1,7 @@
 // @-completion in a textarea: typing "@さと" lists staff from GET /api/v1/staff?q= (kanji, kana, romaji) and
-// inserts "@職員番号 ", the form kiban.chat.markdown resolves to the person.
+// inserts "@氏 名 " (the name people read; kiban.chat.markdown resolves it against the conversation's members).
+// When two people in the list share that name it inserts "@職員番号 ", which the server resolves too and renders
+// as the name.
 import { api, el } from "./util.js";
 
 const TOKEN = /(?:^|[\s(（「])@([^\s@]{0,30})$/u;
@@ -112,12 +114,19 @@ export class MentionCompleter {
     return false;
   }
 
+  mentionWord(person) {
+    const name = `${person.family_name} ${person.given_name}`.trim();
+    if (!person.family_name || !person.given_name || person.family_name.startsWith("@")) return person.username;
+    const namesakes = this.items.filter((other) => `${other.family_name} ${other.given_name}`.trim() === name);
+    return namesakes.length > 1 ? person.username : name;
+  }
+
   choose(index) {
     const person = this.items[index];
     const token = this.token();
     if (!person || !token) return this.close();
     const { value, selectionStart } = this.textarea;
-    const insert = `@${person.username} `;
+    const insert = `@${this.mentionWord(person)} `;
     this.textarea.value = value.slice(0, token.start) + insert + value.slice(selectionStart);
     const caret = token.start + insert.length;
     this.textarea.setSelectionRange(caret, caret);

@@ -1,6 +1,6 @@
 // One message as a list item. The template kiban/chat/templates/chat/_message.html draws the same markup for
 // the page without JavaScript; keep the two in step.
-import { el, fileSize, messageTime, t } from "./util.js";
+import { el, fileSize, icon, messageTime, t } from "./util.js";
 
 export const COMMON_EMOJI = ["👍", "🙏", "😊", "🎉", "👀", "✅", "🙇", "❤️"];
 
@@ -31,7 +31,7 @@ function attachmentNode(att) {
   return el(
     "a",
     { class: "attachment-file", href: url, download: att.name },
-    el("span", { "aria-hidden": "true", text: "📄" }),
+    icon("file"),
     el("span", { class: "att-name", text: att.name }),
     el("span", { class: "att-size", text: fileSize(att.size || 0) }),
   );
@@ -108,14 +108,14 @@ export function renderMessage(msg, { me, names, inThread = false }) {
   }
   const own = msg.author && msg.author === me;
   const actions = el("div", { class: "msg-actions", role: "toolbar", "aria-label": t("actions") });
-  const button = (action, label, text) =>
-    el("button", { type: "button", "data-action": action, title: label, "aria-label": label, text });
-  actions.append(button("react", t("react"), "☺"));
-  if (!inThread && !msg.thread_root) actions.append(button("thread", t("reply"), "↩"));
-  if (own) actions.append(button("edit", t("edit"), "✎"));
-  if (own) actions.append(button("delete", t("delete"), "🗑"));
-  actions.append(button("pin", msg.pinned || msg.pinned_at ? t("unpin") : t("pin"), "📌"));
-  actions.append(button("link", t("copyLink"), "🔗"));
+  const button = (action, label, symbol) =>
+    el("button", { type: "button", "data-action": action, title: label, "aria-label": label }, symbol);
+  actions.append(button("react", t("react"), icon("smile")));
+  if (!inThread && !msg.thread_root) actions.append(button("thread", t("reply"), icon("reply")));
+  if (own) actions.append(button("edit", t("edit"), icon("pencil")));
+  if (own) actions.append(button("delete", t("delete"), icon("trash")));
+  actions.append(button("pin", msg.pinned || msg.pinned_at ? t("unpin") : t("pin"), icon("pin")));
+  actions.append(button("link", t("copyLink"), icon("link")));
   main.append(actions);
   li.append(main);
   return li;

@@ -3,6 +3,21 @@
 
 export { api, csrfToken } from "../shell.js";
 
+// The shell's inline SVG icon set (kiban/static/kiban/icons.svg), never emoji: closed-network PCs often
+// have no emoji font.
+const ICONS = new URL("../icons.svg", import.meta.url).href;
+const SVG = "http://www.w3.org/2000/svg";
+
+export function icon(name) {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("class", "icon");
+  svg.setAttribute("aria-hidden", "true");
+  const use = document.createElementNS(SVG, "use");
+  use.setAttribute("href", `${ICONS}#${name}`);
+  svg.append(use);
+  return svg;
+}
+
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
