@@ -374,10 +374,12 @@ def month_range(first_of_month: dt.date) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def compact_blocks(occurrences, day: dt.date) -> list[Block]:
-    """A group-schedule cell: all-day first, then timed blocks by start, labelled by start–end."""
+def compact_blocks(occurrences, day: dt.date, bookings=()) -> list[Block]:
+    """A group-schedule cell: all-day first, then timed blocks (events and the person's standalone
+    bookings together) by start, then by end, labelled by start–end."""
     all_day, timed = blocks_for_day(occurrences, day)
-    return all_day + sorted(timed, key=lambda b: b.start)
+    timed += booking_blocks(bookings, day)
+    return all_day + sorted(timed, key=lambda b: (b.start, b.end))
 
 
 def booking_blocks(bookings, day: dt.date) -> list[Block]:

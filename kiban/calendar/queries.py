@@ -408,6 +408,10 @@ def group_schedule(department, start: dt.date, days: int, viewer) -> GroupSchedu
                 for uid in occ.owner_ids:
                     if uid in per_person:
                         per_person[uid][i].append(occ)
+    # Each cell reads in time order: all-day first, then by start (and end).
+    for cells in per_person.values():
+        for cell in cells:
+            cell.sort(key=lambda o: (not o.all_day, o.start, o.end))
     rows = []
     for member in members:
         person_bookings: list[list] = [[] for _ in dates]

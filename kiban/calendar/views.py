@@ -221,9 +221,8 @@ def _group_rows(schedule, days: list[grid.Day], viewer, back: str) -> list[dict]
         name = staff.full_name or staff.username
         cells = []
         for index, day in enumerate(days):
-            blocks = grid.compact_blocks(member.days[index], day.date)
-            if member.bookings:
-                blocks += grid.booking_blocks(member.bookings[index], day.date)
+            bookings = member.bookings[index] if member.bookings else ()
+            blocks = grid.compact_blocks(member.days[index], day.date, bookings)
             new_url = grid.new_event_url(day.date, attendee=staff.username, back=back)
             cells.append(
                 grid.group_cell_html(day, blocks, new_url, label % {"name": name, "day": day_labels[index]})

@@ -718,3 +718,22 @@ def test_moving_an_event_onto_a_booked_room_is_refused_whole(client, clerk, sect
     assert list(Booking.objects.filter(event=event, status="confirmed").values_list("start", "end")) == [
         (at(26, 16), at(26, 17))
     ]
+
+
+def test_group_schedule_cell_lists_all_day_first_then_events_and_bookings_by_start(
+    client, clerk, section_head, org_tree
+):
+    from kiban.booking.actions import reserve
+
+    make_event(clerk, "午後の窓口", at(26, 13), at(26, 14))
+    make_event(clerk, "係内打合せ", at(26, 10), at(26, 11))
+    make_event(clerk, "研修週間", dt.datetime(2026, 11, 26, tzinfo=TOKYO), dt.datetime(2026, 11, 27, tzinfo=TOKYO),
+               all_day=True)  # fmt: skip
+    room = ResourceFactory(name="第5会議室")
+    reserve(resource_ids=[room.pk], ranges=[(at(26, 8), at(26, 9))], booked_by=clerk, purpose="準備")
+    client.force_login(section_head)
+    html = client.get("/calendar/group/", {"date": "2026-11-23"}).content.decode()
+    cell = re.search(r"<tr[^>]*>(?:(?!</tr>).)*佐藤 花子.*?</tr>", html, re.S).group(0)
+    day = re.search(r'<td class="gs-cell[^"]*" data-date="2026-11-26">(.*?)</td>', cell, re.S).group(1)
+    titles = re.findall(r'<span class="ev-title">([^<]+)</span>', day)
+    assert titles == ["研修週間", "第5会議室", "係内打合せ", "午後の窓口"]
