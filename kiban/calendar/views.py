@@ -440,12 +440,13 @@ def event_new(request):
     return render(request, "calendar/event_form.html", _form_context(request, form))
 
 
-def _after_save_url(request, event) -> str:
-    """Back to where the person started (the group schedule, say) when it is one of our pages."""
+def _after_save_url(request, event, start: dt.datetime | None = None) -> str:
+    """Back to where the person started (the group schedule, say) when it is one of our pages; else the
+    week of `start` (the edited occurrence's new start), or of the event's start."""
     back = request.POST.get("next", "")
     if back.startswith("/calendar/") and not back.startswith("//"):
         return back
-    start = timezone.localtime(event.start).date()
+    start = timezone.localtime(start or event.start).date()
     return f"{reverse('calendar:index')}?{urlencode({'view': 'week', 'date': start.isoformat()})}"
 
 
@@ -537,7 +538,8 @@ def event_edit(request, event_id: int):
         if form.is_valid():
             target, conflicts = _save(request, form, event=event, occurrence_key=occurrence_key)
             if target is not None:
-                return redirect(_after_save_url(request, target))
+                # One occurrence of a series was edited: land on that occurrence's week, not the series'.
+                return redirect(_after_save_url(request, target, form.cleaned_data.get("start")))
             context = _form_context(
                 request, form, event=event, occurrence_key=occurrence_key, conflicts=conflicts
             )

@@ -737,3 +737,16 @@ def test_group_schedule_cell_lists_all_day_first_then_events_and_bookings_by_sta
     day = re.search(r'<td class="gs-cell[^"]*" data-date="2026-11-26">(.*?)</td>', cell, re.S).group(1)
     titles = re.findall(r'<span class="ev-title">([^<]+)</span>', day)
     assert titles == ["研修週間", "第5会議室", "係内打合せ", "午後の窓口"]
+
+
+def test_editing_one_occurrence_lands_on_that_occurrences_week(client, clerk):
+    event = make_event(clerk, "定例会", at(23, 9), at(23, 10), rrule="FREQ=WEEKLY;COUNT=5")
+    client.force_login(clerk)
+    response = _edit(
+        client, event, "20261207T000000Z", "this", title="定例会（延期）", start_date="2026-12-08",
+        end_date="2026-12-08", start_time="09:00", end_time="10:00", repeat="weekly", count="5",
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert response["Location"] == "/calendar/?view=week&date=2026-12-08"
+    html = client.get(response["Location"]).content.decode()
+    assert "定例会（延期）" in html
