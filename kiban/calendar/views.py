@@ -735,8 +735,8 @@ def calendar_settings(request):
     if request.method == "POST":
         what = request.POST.get("action")
         if what == "feed":
-            token = actions.do_rotate_feed_token(request.user, request=request)
-            context["feed_url"] = actions.feed_url(token)
+            token, context["feed_replaced"] = actions.do_rotate_feed_token(request.user, request=request)
+            context["feed_url"] = actions.feed_url(token, request)
         elif what == "import":
             upload = request.FILES.get("file")
             if upload is None:

@@ -750,3 +750,24 @@ def test_editing_one_occurrence_lands_on_that_occurrences_week(client, clerk):
     assert response["Location"] == "/calendar/?view=week&date=2026-12-08"
     html = client.get(response["Location"]).content.decode()
     assert "定例会（延期）" in html
+
+
+def test_feed_url_is_on_the_server_in_use_and_only_a_reissue_retires_an_earlier_one(client, clerk, settings):
+    settings.BASE_URL_CONFIGURED = False
+    client.force_login(clerk)
+    first = client.post(
+        "/calendar/settings/", {"action": "feed"}, HTTP_HOST="127.0.0.1:8105"
+    ).content.decode()
+    url = re.search(r'id="feed-url" type="text" readonly value="([^"]+)"', first).group(1)
+    assert re.fullmatch(r"http://127\.0\.0\.1:8105/calendar/feed/[\w-]+\.ics", url)
+    assert "以前のURLは使えなくなりました" not in first
+    again = client.post(
+        "/calendar/settings/", {"action": "feed"}, HTTP_HOST="127.0.0.1:8105"
+    ).content.decode()
+    assert "以前のURLは使えなくなりました" in again
+    # An administrator who set KIBAN_BASE_URL (a proxy in front) decides the public address.
+    settings.BASE_URL_CONFIGURED, settings.BASE_URL = True, "https://kiban.pref.example.jp"
+    third = client.post(
+        "/calendar/settings/", {"action": "feed"}, HTTP_HOST="127.0.0.1:8105"
+    ).content.decode()
+    assert 'readonly value="https://kiban.pref.example.jp/calendar/feed/' in third
