@@ -16,7 +16,7 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from kiban.calendar import grid, online, queries
-from kiban.core.wareki import wareki, wareki_year
+from kiban.core.wareki import nendo, nendo_range, wareki, wareki_year
 from kiban.org import actions as org_actions
 from kiban.org import queries as org_queries
 from kiban.org.models import Department, Membership
@@ -44,9 +44,11 @@ def _month_label(day: dt.date) -> str:
 
 
 def _seireki(start: dt.date, end: dt.date | None = None) -> str:
+    """The period in 西暦 and its 年度 (the year offices plan and report by)."""
+    fiscal = nendo_range(start, end)
     if end is None or end == start:
-        return f"{start:%Y-%m-%d}"
-    return f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
+        return f"{start:%Y-%m-%d} · {fiscal}"
+    return f"{start:%Y-%m-%d} – {end:%Y-%m-%d} · {fiscal}"
 
 
 def _page_url(path: str, **params) -> str:
@@ -84,7 +86,7 @@ def _calendar_page(request, owner):
         context["weeks"] = grid.month_grid(occurrences, first, today)
         context["weekday_names"] = [_("月"), _("火"), _("水"), _("木"), _("金"), _("土"), _("日")]
         context["heading"] = _month_label(first)
-        context["seireki"] = f"{first:%Y-%m}"
+        context["seireki"] = f"{first:%Y-%m} · {nendo(first)}"
         prev_date = (first - dt.timedelta(days=1)).replace(day=1)
         next_date = (first + dt.timedelta(days=32)).replace(day=1)
     else:

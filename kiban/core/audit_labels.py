@@ -40,6 +40,7 @@ LABELS = {
     "booking.approve": gettext_lazy("予約の承認"),
     "booking.reject": gettext_lazy("予約の却下"),
     "booking.cancel": gettext_lazy("予約の取り消し"),
+    "booking.self_approve": gettext_lazy("承認者本人の予約（自己承認）"),
     "booking.alcohol_check": gettext_lazy("アルコールチェック記録"),
     "booking.key_handover": gettext_lazy("公用車の鍵の受け渡し"),
     "booking.licence": gettext_lazy("運転免許の登録"),

@@ -7,7 +7,7 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 
-from kiban.core.wareki import holiday_name, wareki
+from kiban.core.wareki import holiday_name, nendo, wareki
 
 register = template.Library()
 
@@ -47,3 +47,10 @@ def wareki_datetime_filter(value, arg: str = "") -> str:
         if arg == "seconds"
         else f"{wareki(local.date())} {local:%H:%M}"
     )
+
+
+@register.filter(name="nendo")
+def nendo_filter(value) -> str:
+    """{{ date|nendo }} → 令和8年度 (April to March)."""
+    date = _as_date(value)
+    return nendo(date) if date else ""
