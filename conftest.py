@@ -18,6 +18,16 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_closed_days():
+    """The closed-day table is kept in memory for a minute: a test's rolled-back rows must not outlive it."""
+    from kiban.core import closed_days
+
+    closed_days.clear()
+    yield
+    closed_days.clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database only: let the audit log be emptied. Between transactional tests pytest-django

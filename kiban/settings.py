@@ -78,6 +78,8 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("KIBAN_DEBUG", False)
 ALLOWED_HOSTS = env_list("KIBAN_ALLOWED_HOSTS", "127.0.0.1,localhost")
 BASE_URL = env_str("KIBAN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Unset: links shown on a page are built from the request (kiban.core.site), so a server on another port works.
+BASE_URL_CONFIGURED = bool(env_str("KIBAN_BASE_URL"))
 CSRF_TRUSTED_ORIGINS = [BASE_URL]
 
 # Kiban's own apps are found, not listed: every folder `kiban/<app>/` with an `apps.py` is a module, so adding

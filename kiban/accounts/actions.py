@@ -94,6 +94,12 @@ def check_second_factor(request, user: Staff, code: str, *, channel: str) -> Non
         )
         if accepted:
             return
+        # A right code, already used (a second sign-in within its 30 seconds, or a replay): say so, or the
+        # person retypes the same code and believes their phone is wrong. It still counts as a failure.
+        _count_failure(request, user.username, channel, "otp")
+        raise LoginRefused(
+            _("この確認コードはすでに使われました。認証アプリに次のコードが表示されてから入力してください。")
+        )
     elif twofactor.looks_like_recovery_code(code):
         for recovery in RecoveryCode.objects.filter(user=user, used_at__isnull=True):
             if twofactor.recovery_code_matches(code, recovery.code_hash):

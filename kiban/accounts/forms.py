@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kiban.accounts.queries import AUDIT_ACTIONS
+from kiban.core.audit_labels import action_label
 
 
 class LoginForm(forms.Form):
@@ -59,7 +60,9 @@ class NewTokenForm(forms.Form):
 class AuditFilterForm(forms.Form):
     person = forms.CharField(label=_("職員番号"), max_length=150, required=False)
     action = forms.ChoiceField(
-        label=_("操作"), required=False, choices=[("", _("すべて"))] + [(a, a) for a in AUDIT_ACTIONS]
+        label=_("操作"),
+        required=False,
+        choices=lambda: [("", _("すべて"))] + [(a, action_label(a)) for a in AUDIT_ACTIONS],
     )
     date_from = forms.DateField(
         label=_("開始日"), required=False, widget=forms.DateInput(attrs={"type": "date"})

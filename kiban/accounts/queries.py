@@ -9,8 +9,10 @@ from django.contrib.sessions.models import Session
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from kiban.accounts.models import ApiToken, DeviceSession
+from kiban.accounts.models import ApiToken, DeviceSession, Staff
+from kiban.core.audit_labels import action_label
 from kiban.core.models import AuditEntry
+from kiban.core.templatetags.kiban import wareki_datetime_filter
 
 PAGE_SIZE = 50
 
@@ -70,3 +72,44 @@ def audit_entries(audit_filter: AuditFilter) -> QuerySet[AuditEntry]:
         end = dt.datetime.combine(audit_filter.date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
         entries = entries.filter(at__lt=end)
     return entries.order_by("-at", "-id")
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    entry: AuditEntry
+    action_label: str
+    actor_name: str  # empty when the username belongs to nobody (a failed sign-in, a retired account)
+    detail: list[tuple[str, str]]
+
+
+def _detail_value(value) -> str:
+    """Times in details are stored as ISO text in UTC: shown in local time, 和暦, like the 日時 column."""
+    if isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and "T" in value:
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            return wareki_datetime_filter(moment)
+    return str(value)
+
+
+def audit_rows(entries) -> list[AuditRow]:
+    """The page's entries with the action in words and the actor by name (one query for all names)."""
+    entries = list(entries)
+    usernames = {e.actor_username for e in entries if e.actor_username}
+    names = {
+        username: f"{family} {given}".strip()
+        for username, family, given in Staff.objects.filter(username__in=usernames).values_list(
+            "username", "family_name", "given_name"
+        )
+    }
+    return [
+        AuditRow(
+            entry=e,
+            action_label=action_label(e.action),
+            actor_name=names.get(e.actor_username, ""),
+            detail=[(str(k), _detail_value(v)) for k, v in (e.detail or {}).items()],
+        )
+        for e in entries
+    ]

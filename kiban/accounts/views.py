@@ -254,5 +254,11 @@ def audit(request):
     return render(
         request,
         "accounts/audit.html",
-        {"form": form, "page": page, "query": query.urlencode(), "admin_url": reverse("admin:index")},
+        {
+            "form": form,
+            "page": page,
+            "rows": queries.audit_rows(page.object_list),
+            "query": query.urlencode(),
+            "admin_url": reverse("admin:index"),
+        },
     )

@@ -43,6 +43,7 @@ from kiban.booking import queries, rules
 from kiban.booking.models import Booking, DriverLicence, Resource
 from kiban.booking.queries import MAX_BOOKING_SPAN
 from kiban.core import audit
+from kiban.core.wareki import wareki
 
 log = logging.getLogger(__name__)
 
@@ -215,12 +216,17 @@ def reserve(
     series = uuid.uuid4() if len(ordered) > 1 and event_id is None else None
     now = timezone.now()
     rows = []
+    self_approved = []
     for resource in resources:
-        pending = resource.policy == Resource.Policy.APPROVAL and not rules.manages_resource(
-            booked_by, resource
-        )
+        needs_approval = resource.policy == Resource.Policy.APPROVAL
+        pending = needs_approval and not rules.manages_resource(booked_by, resource)
         status = Booking.Status.PENDING if pending else Booking.Status.CONFIRMED
         extra = car_fields if resource.is_car else {}
+        if needs_approval and not pending:
+            # An approver booking a resource they approve: confirmed at once, and noted as a self-approval
+            # (decided by the booker), so the audit log and the booking page say who approved it.
+            extra = {**extra, "decided_by": booked_by, "decided_at": now}
+            self_approved.append(resource)
         for start, end in ordered:
             rows.append(
                 Booking(
@@ -230,11 +236,29 @@ def reserve(
             )  # fmt: skip
     with transaction.atomic():
         created = _insert(rows, [r.pk for r in resources], ordered)
+        for resource in self_approved:
+            first = next(b for b in created if b.resource_id == resource.pk)
+            audit.record("booking.self_approve", actor=booked_by, target=first, count=len(ordered))
         pending_resources = {b.resource_id for b in created if b.status == Booking.Status.PENDING}
         for resource in resources:
             if resource.pk in pending_resources:
-                _notify_approvers(resource, booked_by, ordered)
+                first = next(b for b in created if b.resource_id == resource.pk)
+                _notify_approvers(resource, booked_by, ordered, request_key=_request_key(first))
     return created
+
+
+def _request_key(booking: Booking) -> str:
+    """The notification group of the approval request `booking` belongs to: the request's first booking of
+    that resource (a recurring request asks once for all its occurrences)."""
+    first_pk = booking.pk
+    if booking.series:
+        first_pk = (
+            Booking.objects.filter(series=booking.series, resource_id=booking.resource_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        ) or booking.pk
+    return f"booking-request:{first_pk}"
 
 
 def release_event_bookings(event_id: int, *, from_start: dt.datetime | None = None) -> int:
@@ -292,7 +316,9 @@ def rebook_event(
 def access_booking(user, booking_id: int) -> Booking:
     """The booking if the person may see it (booker, driver, the resource's managers, fleet managers)."""
     bookings = queries.with_purpose_hidden(Booking.objects, user)  # a manager may not read a private purpose
-    booking = bookings.select_related("resource", "booked_by", "driver").filter(pk=booking_id).first()
+    booking = (
+        bookings.select_related("resource", "booked_by", "driver", "decided_by").filter(pk=booking_id).first()
+    )
     if booking is None or not rules.can_see_booking(user, booking):
         raise Http404
     return booking
@@ -368,7 +394,7 @@ def do_update_booking(user, booking: Booking, **changes) -> Booking:
         if not updated:
             raise ValidationError({"status": _("取消・却下された予約は変更できません。")})
         if back_to_approval:
-            _notify_approvers(booking.resource, booking.booked_by, ranges)
+            _notify_approvers(booking.resource, booking.booked_by, ranges, request_key=_request_key(booking))
     booking.refresh_from_db()
     return booking
 
@@ -384,23 +410,63 @@ def do_decide_booking(user, booking: Booking, *, action: str, comment: str = "")
         raise Http404
     if action not in ("approve", "reject"):
         raise ValidationError({"action": _("approve か reject を指定してください。")})
+    comment = (comment or "").strip()
     if len(comment) > 500:
         raise ValidationError({"comment": _("500文字以内にしてください。")})
     status = Booking.Status.CONFIRMED if action == "approve" else Booking.Status.REJECTED
     now = timezone.now()
     with transaction.atomic():
-        done = Booking.objects.filter(pk=booking.pk, status=Booking.Status.PENDING).update(
+        # Conditional on the start too: a request whose time has come is no longer decided (the room was
+        # either used or not; approving it afterwards would only fake the record).
+        done = Booking.objects.filter(pk=booking.pk, status=Booking.Status.PENDING, start__gt=now).update(
             status=status, decided_by=user, decided_at=now, decision_comment=comment, updated_at=now
         )
         if not done:
+            booking.refresh_from_db()
+            if booking.status == Booking.Status.PENDING:
+                raise ValidationError({"start": _("開始時刻を過ぎた予約は承認・却下できません。")})
             raise ValidationError({"status": _("この予約は承認待ちではありません。")})
-        audit.record(f"booking.{action}", actor=user, target=booking, comment=comment)
+        self_approval = user.pk == booking.booked_by_id
+        audit.record(
+            f"booking.{action}", actor=user, target=booking, comment=comment, self_approval=self_approval
+        )
         booking.refresh_from_db()
         _notify_booker(booking, user)
+        _clear_approval_requests(booking)
     return booking
 
 
+def _clear_approval_requests(booking: Booking) -> None:
+    """Once nothing of the request waits any more, the other approvers' 承認依頼 notifications are read:
+    their bell no longer asks them for a decision already taken."""
+    if (
+        booking.series
+        and Booking.objects.filter(
+            series=booking.series, resource_id=booking.resource_id, status=Booking.Status.PENDING
+        ).exists()
+    ):
+        return
+    try:
+        from kiban.notifications.actions import mark_read_up_to
+        from kiban.notifications.models import Notification
+    except ImportError:
+        return
+    key = _request_key(booking)
+    recipients = set(
+        Notification.objects.filter(group_key=key, read_at__isnull=True).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    for recipient_id in recipients:
+        mark_read_up_to(recipient_id, key)
+
+
 # --- Notifications --------------------------------------------------------------------------------------
+
+
+def _when(moment: dt.datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{wareki(local.date(), weekday=True)} {local:%H:%M}"
 
 
 def _notify(recipient_ids: list[int], **kwargs) -> None:
@@ -412,7 +478,7 @@ def _notify(recipient_ids: list[int], **kwargs) -> None:
     notify(recipient_ids, kind="booking.approval", **kwargs)
 
 
-def _notify_approvers(resource: Resource, booked_by, ranges: list[Range]) -> None:
+def _notify_approvers(resource: Resource, booked_by, ranges: list[Range], *, request_key: str = "") -> None:
     if resource.department_id is None:
         return
     from kiban.org.models import Membership
@@ -425,23 +491,25 @@ def _notify_approvers(resource: Resource, booked_by, ranges: list[Range]) -> Non
     )
     if not ids:
         return
-    first = timezone.localtime(ranges[0][0])
     _notify(
         ids,
         title=_("%(resource)sの予約承認依頼") % {"resource": resource.name},
-        body=_("%(name)sさん %(when)s") % {"name": booked_by.full_name, "when": f"{first:%Y-%m-%d %H:%M}"},
+        body=_("%(name)sさん %(when)s") % {"name": booked_by.full_name, "when": _when(ranges[0][0])},
         url="/booking/approvals",
         actor=booked_by,
+        group_key=request_key,
     )
 
 
 def _notify_booker(booking: Booking, decider) -> None:
     verdict = _("承認されました") if booking.status == Booking.Status.CONFIRMED else _("却下されました")
-    when = timezone.localtime(booking.start)
+    body = _when(booking.start)
+    if booking.decision_comment:
+        body += "\n" + _("コメント: %(comment)s") % {"comment": booking.decision_comment}
     _notify(
         [booking.booked_by_id],
         title=_("%(resource)sの予約が%(verdict)s") % {"resource": booking.resource.name, "verdict": verdict},
-        body=f"{when:%Y-%m-%d %H:%M} {booking.decision_comment}".strip(),
+        body=body,
         url=f"/booking/bookings/{booking.pk}",
         actor=decider,
     )

@@ -169,7 +169,8 @@ class Booking(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.resource} {self.start:%Y-%m-%d %H:%M}"
+        # Local time: this text is stored in the audit log, read beside its local 日時 column.
+        return f"{self.resource} {timezone.localtime(self.start):%Y-%m-%d %H:%M}"
 
     @property
     def mileage(self) -> int | None:
@@ -222,7 +223,7 @@ class AlcoholCheck(models.Model):
         indexes = [models.Index(fields=["checked_at"]), models.Index(fields=["booking", "kind"])]
 
     def __str__(self) -> str:
-        return f"{self.driver} {self.get_kind_display()} {self.checked_at:%Y-%m-%d %H:%M}"
+        return f"{self.driver} {self.get_kind_display()} {timezone.localtime(self.checked_at):%Y-%m-%d %H:%M}"
 
 
 class DriverLicence(models.Model):

@@ -2,8 +2,8 @@
 
 `busy_ranges(resource_ids, start, end) -> {resource_id: [(start, end), …]}` slot-holding bookings
     (confirmed and pending) overlapping the window, sorted; resources without any map to [].
-`bookings_of(user_ids, start, end) -> list[Booking]` a person's standalone bookings (no event) that hold
-    a slot and overlap the window, for their calendar (resource loaded); the calendar shows them.
+`bookings_of(user_ids, start, end) -> list[Booking]` a person's standalone bookings (no event; made by
+    them or driven by them) that hold a slot and overlap the window, for their calendar (resource loaded).
 `availability(kind, first_day, days, viewer=…) -> Grid` the availability grid of one kind of resource.
 `with_purpose_hidden(queryset, viewer)` / `shown_purpose(booking, hidden)`: a booking made for a private
     event carries the event's title as its purpose; only its booker and the event's organiser and attendees
@@ -70,9 +70,14 @@ def busy_ranges(
 
 
 def bookings_of(user_ids: Iterable[int], start: dt.datetime, end: dt.datetime) -> list[Booking]:
+    """Standalone bookings the people made, or drive (a car booked for a colleague is in the driver's
+    calendar too)."""
+    from django.db.models import Q
+
+    user_ids = list(user_ids)
     return list(
         Booking.objects.filter(
-            booked_by_id__in=list(user_ids),
+            Q(booked_by_id__in=user_ids) | Q(driver_id__in=user_ids),
             event_id__isnull=True,
             status__in=Booking.HOLDING,
             start__gte=start - MAX_BOOKING_SPAN,
@@ -209,7 +214,8 @@ def _pending_queryset(user):
     from kiban.booking.rules import managed_department_ids
     from kiban.core.permissions import is_it_admin
 
-    qs = Booking.objects.filter(status=Booking.Status.PENDING)
+    # A request whose time has come is no longer offered (the decision action refuses it too).
+    qs = Booking.objects.filter(status=Booking.Status.PENDING, start__gt=timezone.now())
     if not is_it_admin(user):
         qs = qs.filter(resource__department_id__in=managed_department_ids(user))
     return qs

@@ -143,7 +143,9 @@ def detail(request, booking_id: int):
         "booking": booking,
         "can_change": rules.can_change_booking(request.user, booking)
         and booking.status in ("confirmed", "pending"),
-        "can_decide": booking.status == "pending" and rules.manages_resource(request.user, booking.resource),
+        "can_decide": booking.status == "pending"
+        and booking.start > timezone.now()
+        and rules.manages_resource(request.user, booking.resource),
     }
     if booking.resource.is_car:
         from django.contrib.auth import get_user_model

@@ -143,5 +143,12 @@ def licences(request):
     return render(
         request,
         "booking/licences.html",
-        {"form": form, "licences": rows, "today": today, "soon": today + dt.timedelta(days=30)},
+        {
+            "form": form,
+            "licences": rows,
+            "today": today,
+            "soon": today + dt.timedelta(days=30),
+            # An IT administrator keeps the register without reading the alcohol-check log (personal data).
+            "can_see_log": rules.fleet_resource_filter(request.user) is not None,
+        },
     )

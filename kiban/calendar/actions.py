@@ -13,7 +13,6 @@ import hashlib
 import secrets
 import uuid
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -24,7 +23,7 @@ from django.utils.translation import gettext as _
 from kiban.calendar import fields, imip, online, recurrence
 from kiban.calendar.models import Attendee, Event, EventException, FeedToken, Reminder
 from kiban.calendar.queries import expand, is_rule_start
-from kiban.core import audit
+from kiban.core import audit, site
 
 SCOPES = ("this", "following", "all")
 # Rooms are booked for the occurrences of a never-ending series this far ahead (and at most 366 of them).
@@ -554,15 +553,16 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def do_rotate_feed_token(user, request=None) -> str:
-    """A new secret for the person's private feed URL; the old URL stops working at once."""
+def do_rotate_feed_token(user, request=None) -> tuple[str, bool]:
+    """A new secret for the person's private feed URL; the old URL stops working at once. Returns the token
+    and whether it replaced one (an earlier URL that no longer works)."""
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
-        FeedToken.objects.update_or_create(
+        _row, created = FeedToken.objects.update_or_create(
             staff=user, defaults={"token_hash": _hash(token), "created_at": timezone.now()}
         )
         audit.record("calendar.feed_token", actor=user, target=user, request=request)
-    return token
+    return token, not created
 
 
 def feed_owner(token: str):
@@ -575,8 +575,9 @@ def feed_owner(token: str):
     return row.staff
 
 
-def feed_url(token: str) -> str:
-    return f"{settings.BASE_URL.rstrip('/')}/calendar/feed/{token}.ics"
+def feed_url(token: str, request=None) -> str:
+    """The feed's address: on the server the person is using (see kiban.core.site.base_url)."""
+    return f"{site.base_url(request)}/calendar/feed/{token}.ics"
 
 
 def events_of(user) -> list[Event]:

@@ -295,8 +295,8 @@ def feed_token_status(request):
 
 @router.post("/calendar/feed-token", summary="Create or replace your private feed URL (shown once)")
 def rotate_feed_token(request):
-    token = actions.do_rotate_feed_token(request.auth, request=request)
-    return {"url": actions.feed_url(token)}
+    token, _replaced = actions.do_rotate_feed_token(request.auth, request=request)
+    return {"url": actions.feed_url(token, request)}
 
 
 @router.post("/calendar/import", summary="Import an .ics file into your calendar")

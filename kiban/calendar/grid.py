@@ -171,7 +171,7 @@ def _css(occ) -> str:
     if occ.reduced:
         return "ev is-busy"
     if isinstance(occ, BookingItem):
-        return "ev cat-gray"
+        return "ev cat-gray is-pending" if occ.pending else "ev cat-gray"
     return f"ev cat-{getattr(occ.event, 'color', 'blue') or 'blue'}"
 
 
@@ -186,14 +186,19 @@ class BookingItem:
     location: str = ""
     all_day: bool = False
     reduced: bool = False
+    pending: bool = False  # waiting for approval: drawn hatched and labelled, never like a confirmed one
+
+
+def _booking_title(booking, title: str) -> str:
+    return _("%(title)s（承認待ち）") % {"title": title} if booking.status == "pending" else title
 
 
 def booking_items(bookings, viewer, booking_url) -> list[BookingItem]:
-    """The booker sees the purpose and a link; others see the resource only (the booking pages decide who
-    may open a booking)."""
+    """The booker (and a car's driver) sees the purpose and a link; others see the resource only (the
+    booking pages decide who may open a booking)."""
     items = []
     for booking in bookings:
-        own = booking.booked_by_id == viewer.pk
+        own = viewer.pk in (booking.booked_by_id, getattr(booking, "driver_id", None))
         title = booking.resource.name
         if own and booking.purpose:
             title = f"{title} {booking.purpose}"
@@ -201,9 +206,10 @@ def booking_items(bookings, viewer, booking_url) -> list[BookingItem]:
             BookingItem(
                 booking.start,
                 booking.end,
-                title,
+                _booking_title(booking, title),
                 booking_url(booking.pk) if own else "",
                 booking.resource.location,
+                pending=booking.status == "pending",
             )
         )
     return items
@@ -374,10 +380,12 @@ def month_range(first_of_month: dt.date) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def compact_blocks(occurrences, day: dt.date) -> list[Block]:
-    """A group-schedule cell: all-day first, then timed blocks by start, labelled by start–end."""
+def compact_blocks(occurrences, day: dt.date, bookings=()) -> list[Block]:
+    """A group-schedule cell: all-day first, then timed blocks (events and the person's standalone
+    bookings together) by start, then by end, labelled by start–end."""
     all_day, timed = blocks_for_day(occurrences, day)
-    return all_day + sorted(timed, key=lambda b: b.start)
+    timed += booking_blocks(bookings, day)
+    return all_day + sorted(timed, key=lambda b: (b.start, b.end))
 
 
 def booking_blocks(bookings, day: dt.date) -> list[Block]:
@@ -389,10 +397,10 @@ def booking_blocks(bookings, day: dt.date) -> list[Block]:
         blocks.append(
             Block(
                 booking,
-                booking.resource.name,
+                _booking_title(booking, booking.resource.name),
                 _time_label(start, end, day),
                 "",
-                "ev cat-gray",
+                "ev cat-gray is-pending" if booking.status == "pending" else "ev cat-gray",
                 max(start, day_start),
                 min(end, day_start + dt.timedelta(days=1)),
             )

@@ -211,6 +211,9 @@ class CalendarPolicy(models.Model):
 
     work_start = models.TimeField(_("始業時刻"), default=dt.time(8, 30))
     work_end = models.TimeField(_("終業時刻"), default=dt.time(17, 15))
+    # The meeting-time finder proposes nothing over lunch (an empty start or end: no lunch break).
+    lunch_start = models.TimeField(_("昼休み開始"), null=True, blank=True, default=dt.time(12, 0))
+    lunch_end = models.TimeField(_("昼休み終了"), null=True, blank=True, default=dt.time(13, 0))
 
     class Meta:
         verbose_name = _("スケジュール設定")

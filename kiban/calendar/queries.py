@@ -282,8 +282,11 @@ def _person_bookings(user_ids: list[int], start: dt.datetime, end: dt.datetime) 
     from kiban.booking.queries import bookings_of
 
     result: dict[int, list] = {}
+    wanted = set(user_ids)
     for booking in bookings_of(user_ids, start, end):
-        result.setdefault(booking.booked_by_id, []).append(booking)
+        for person in dict.fromkeys((booking.booked_by_id, booking.driver_id)):
+            if person in wanted:
+                result.setdefault(person, []).append(booking)
     return result
 
 
@@ -342,9 +345,16 @@ def find_meeting_times(
         if day.weekday() < 5 and not holiday_name(day):
             open_at = max(dt.datetime.combine(day, policy.work_start, tzinfo=TOKYO), start)
             close_at = min(dt.datetime.combine(day, policy.work_end, tzinfo=TOKYO), end)
+            day_busy = busy
+            if policy.lunch_start and policy.lunch_end and policy.lunch_start < policy.lunch_end:
+                lunch = (
+                    dt.datetime.combine(day, policy.lunch_start, tzinfo=TOKYO),
+                    dt.datetime.combine(day, policy.lunch_end, tzinfo=TOKYO),
+                )
+                day_busy = [*busy, lunch]
             candidate = _round_up(open_at, step)
             while candidate + duration <= close_at and len(slots) < limit:
-                clash = next((b for b in busy if b[0] < candidate + duration and b[1] > candidate), None)
+                clash = next((b for b in day_busy if b[0] < candidate + duration and b[1] > candidate), None)
                 if clash is None:
                     slots.append((candidate.astimezone(dt.UTC), (candidate + duration).astimezone(dt.UTC)))
                     candidate += step
@@ -408,6 +418,10 @@ def group_schedule(department, start: dt.date, days: int, viewer) -> GroupSchedu
                 for uid in occ.owner_ids:
                     if uid in per_person:
                         per_person[uid][i].append(occ)
+    # Each cell reads in time order: all-day first, then by start (and end).
+    for cells in per_person.values():
+        for cell in cells:
+            cell.sort(key=lambda o: (not o.all_day, o.start, o.end))
     rows = []
     for member in members:
         person_bookings: list[list] = [[] for _ in dates]

@@ -16,7 +16,7 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from kiban.calendar import grid, online, queries
-from kiban.core.wareki import wareki, wareki_year
+from kiban.core.wareki import nendo, nendo_range, wareki, wareki_year
 from kiban.org import actions as org_actions
 from kiban.org import queries as org_queries
 from kiban.org.models import Department, Membership
@@ -44,9 +44,11 @@ def _month_label(day: dt.date) -> str:
 
 
 def _seireki(start: dt.date, end: dt.date | None = None) -> str:
+    """The period in 西暦 and its 年度 (the year offices plan and report by)."""
+    fiscal = nendo_range(start, end)
     if end is None or end == start:
-        return f"{start:%Y-%m-%d}"
-    return f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
+        return f"{start:%Y-%m-%d} · {fiscal}"
+    return f"{start:%Y-%m-%d} – {end:%Y-%m-%d} · {fiscal}"
 
 
 def _page_url(path: str, **params) -> str:
@@ -84,7 +86,7 @@ def _calendar_page(request, owner):
         context["weeks"] = grid.month_grid(occurrences, first, today)
         context["weekday_names"] = [_("月"), _("火"), _("水"), _("木"), _("金"), _("土"), _("日")]
         context["heading"] = _month_label(first)
-        context["seireki"] = f"{first:%Y-%m}"
+        context["seireki"] = f"{first:%Y-%m} · {nendo(first)}"
         prev_date = (first - dt.timedelta(days=1)).replace(day=1)
         next_date = (first + dt.timedelta(days=32)).replace(day=1)
     else:
@@ -221,9 +223,8 @@ def _group_rows(schedule, days: list[grid.Day], viewer, back: str) -> list[dict]
         name = staff.full_name or staff.username
         cells = []
         for index, day in enumerate(days):
-            blocks = grid.compact_blocks(member.days[index], day.date)
-            if member.bookings:
-                blocks += grid.booking_blocks(member.bookings[index], day.date)
+            bookings = member.bookings[index] if member.bookings else ()
+            blocks = grid.compact_blocks(member.days[index], day.date, bookings)
             new_url = grid.new_event_url(day.date, attendee=staff.username, back=back)
             cells.append(
                 grid.group_cell_html(day, blocks, new_url, label % {"name": name, "day": day_labels[index]})
@@ -441,12 +442,13 @@ def event_new(request):
     return render(request, "calendar/event_form.html", _form_context(request, form))
 
 
-def _after_save_url(request, event) -> str:
-    """Back to where the person started (the group schedule, say) when it is one of our pages."""
+def _after_save_url(request, event, start: dt.datetime | None = None) -> str:
+    """Back to where the person started (the group schedule, say) when it is one of our pages; else the
+    week of `start` (the edited occurrence's new start), or of the event's start."""
     back = request.POST.get("next", "")
     if back.startswith("/calendar/") and not back.startswith("//"):
         return back
-    start = timezone.localtime(event.start).date()
+    start = timezone.localtime(start or event.start).date()
     return f"{reverse('calendar:index')}?{urlencode({'view': 'week', 'date': start.isoformat()})}"
 
 
@@ -538,7 +540,8 @@ def event_edit(request, event_id: int):
         if form.is_valid():
             target, conflicts = _save(request, form, event=event, occurrence_key=occurrence_key)
             if target is not None:
-                return redirect(_after_save_url(request, target))
+                # One occurrence of a series was edited: land on that occurrence's week, not the series'.
+                return redirect(_after_save_url(request, target, form.cleaned_data.get("start")))
             context = _form_context(
                 request, form, event=event, occurrence_key=occurrence_key, conflicts=conflicts
             )
@@ -734,8 +737,8 @@ def calendar_settings(request):
     if request.method == "POST":
         what = request.POST.get("action")
         if what == "feed":
-            token = actions.do_rotate_feed_token(request.user, request=request)
-            context["feed_url"] = actions.feed_url(token)
+            token, context["feed_replaced"] = actions.do_rotate_feed_token(request.user, request=request)
+            context["feed_url"] = actions.feed_url(token, request)
         elif what == "import":
             upload = request.FILES.get("file")
             if upload is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from kiban.core.models import AuditEntry
+from kiban.core.models import AuditEntry, ClosedDay
 from kiban.core.permissions import is_it_admin
 
 
@@ -36,3 +36,26 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ClosedDay)
+class ClosedDayAdmin(admin.ModelAdmin):
+    """閉庁日: IT administrators keep the list (年末年始 and the prefecture's own days)."""
+
+    list_display = ["name", "month", "day", "year"]
+    ordering = ["year", "month", "day"]
+
+    def has_module_permission(self, request) -> bool:
+        return is_it_admin(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_it_admin(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return is_it_admin(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return is_it_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return is_it_admin(request.user)

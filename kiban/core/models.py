@@ -73,3 +73,41 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class ClosedDay(models.Model):
+    """A day the offices are closed besides the national holidays: 年末年始 (12/29–1/3, created by migration
+    core 0004) and a prefecture's own days. Shown like a holiday in every calendar and booking grid, and
+    skipped by the meeting-time finder. Without a year it recurs every year."""
+
+    name = models.CharField(_("名称"), max_length=50)
+    month = models.PositiveSmallIntegerField(_("月"))
+    day = models.PositiveSmallIntegerField(_("日"))
+    year = models.PositiveSmallIntegerField(_("年"), null=True, blank=True, help_text=_("空欄なら毎年"))
+
+    class Meta:
+        verbose_name = _("閉庁日")
+        verbose_name_plural = _("閉庁日")
+        ordering = ["year", "month", "day"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(month__gte=1, month__lte=12, day__gte=1, day__lte=31),
+                name="closedday_valid_date",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.month}/{self.day}" + (f" ({self.year})" if self.year else "")
+
+    def save(self, *args, **kwargs) -> None:
+        from kiban.core import closed_days
+
+        super().save(*args, **kwargs)
+        closed_days.clear()
+
+    def delete(self, *args, **kwargs):
+        from kiban.core import closed_days
+
+        result = super().delete(*args, **kwargs)
+        closed_days.clear()
+        return result

@@ -44,9 +44,33 @@ def wareki(date: dt.date, *, weekday: bool = False) -> str:
 
 
 def holiday_name(date: dt.date) -> str | None:
-    return jpholiday.is_holiday_name(date)
+    """The national holiday, or else the organisation's closed day (年末年始…, kiban.core.closed_days)."""
+    from kiban.core.closed_days import closed_day_name
+
+    return jpholiday.is_holiday_name(date) or closed_day_name(date)
 
 
 def fiscal_year(date: dt.date) -> int:
     """年度: April to March."""
     return date.year if date.month >= 4 else date.year - 1
+
+
+def nendo(date: dt.date) -> str:
+    """The 年度 a date falls in: 令和8年度 (April 2026 to March 2027); English: FY2026. A year that changed
+    era is named by the new era (2019年度 = 令和元年度), as the ministries do."""
+    year = fiscal_year(date)
+    if (get_language() or "ja").startswith("en"):
+        return f"FY{year}"
+    last_day = dt.date(year + 1, 3, 31)
+    for start, name in _ERAS:
+        if last_day >= start:
+            number = year - start.year + 1
+            return f"{name}{'元' if number == 1 else number}年度"
+    return f"{year}年度"
+
+
+def nendo_range(start: dt.date, end: dt.date | None = None) -> str:
+    """令和8年度, or 令和7年度・令和8年度 for a period that crosses 1 April."""
+    first = nendo(start)
+    last = nendo(end) if end is not None else first
+    return first if first == last else f"{first}・{last}"

@@ -98,8 +98,16 @@ def test_a_totp_code_works_only_once(clerk):
     sign_in(phone, "100002", PASSWORD)
     response = post_form(phone, "/login/two-factor", {"code": client.enrol_code})
     assert response.status_code == 200
-    assert "確認コードが違います。" in response.content.decode()
+    html = response.content.decode()
+    # Said as it is: the code was right but already used, not "wrong code".
+    assert "この確認コードはすでに使われました。" in html
+    assert "確認コードが違います。" not in html
     assert "_auth_user_id" not in phone.session
+    # A code that was never right is still "wrong".
+    wrong = post_form(
+        phone, "/login/two-factor", {"code": "000000" if client.enrol_code != "000000" else "111111"}
+    )
+    assert "確認コードが違います。" in wrong.content.decode()
 
 
 def test_a_recovery_code_signs_in_once_only(clerk):

@@ -230,3 +230,20 @@ def test_week_grid_costs_the_same_queries_for_many_rooms_and_bookings(
         response = client.get(f"/booking/?kind=room&view=week&date={day.isoformat()}")
 
     assert response.content.decode().count('class="bk-busy') == 60
+
+
+def test_licence_register_breadcrumb_leads_only_to_pages_the_reader_may_open(client, clerk, it_admin):
+    client.force_login(it_admin)
+    html = client.get("/booking/fleet/licences").content.decode()
+    crumbs = re.search(r'<nav class="crumbs">(.*?)</nav>', html, re.S).group(1)
+    links = re.findall(r'href="([^"]+)"', crumbs)
+    assert links == ["/booking/?kind=car"]
+    assert [client.get(link.replace("&amp;", "&")).status_code for link in links] == [200]
+    # A fleet manager also reads the alcohol-check log: the crumb leads there too.
+    FleetManagerFactory(staff=clerk, department=None)
+    client.force_login(clerk)
+    html = client.get("/booking/fleet/licences").content.decode()
+    crumbs = re.search(r'<nav class="crumbs">(.*?)</nav>', html, re.S).group(1)
+    links = re.findall(r'href="([^"]+)"', crumbs)
+    assert links == ["/booking/?kind=car", "/booking/fleet"]
+    assert [client.get(link).status_code for link in links] == [200, 200]

@@ -718,3 +718,109 @@ def test_moving_an_event_onto_a_booked_room_is_refused_whole(client, clerk, sect
     assert list(Booking.objects.filter(event=event, status="confirmed").values_list("start", "end")) == [
         (at(26, 16), at(26, 17))
     ]
+
+
+def test_group_schedule_cell_lists_all_day_first_then_events_and_bookings_by_start(
+    client, clerk, section_head, org_tree
+):
+    from kiban.booking.actions import reserve
+
+    make_event(clerk, "午後の窓口", at(26, 13), at(26, 14))
+    make_event(clerk, "係内打合せ", at(26, 10), at(26, 11))
+    make_event(clerk, "研修週間", dt.datetime(2026, 11, 26, tzinfo=TOKYO), dt.datetime(2026, 11, 27, tzinfo=TOKYO),
+               all_day=True)  # fmt: skip
+    room = ResourceFactory(name="第5会議室")
+    reserve(resource_ids=[room.pk], ranges=[(at(26, 8), at(26, 9))], booked_by=clerk, purpose="準備")
+    client.force_login(section_head)
+    html = client.get("/calendar/group/", {"date": "2026-11-23"}).content.decode()
+    cell = re.search(r"<tr[^>]*>(?:(?!</tr>).)*佐藤 花子.*?</tr>", html, re.S).group(0)
+    day = re.search(r'<td class="gs-cell[^"]*" data-date="2026-11-26">(.*?)</td>', cell, re.S).group(1)
+    titles = re.findall(r'<span class="ev-title">([^<]+)</span>', day)
+    assert titles == ["研修週間", "第5会議室", "係内打合せ", "午後の窓口"]
+
+
+def test_editing_one_occurrence_lands_on_that_occurrences_week(client, clerk):
+    event = make_event(clerk, "定例会", at(23, 9), at(23, 10), rrule="FREQ=WEEKLY;COUNT=5")
+    client.force_login(clerk)
+    response = _edit(
+        client, event, "20261207T000000Z", "this", title="定例会（延期）", start_date="2026-12-08",
+        end_date="2026-12-08", start_time="09:00", end_time="10:00", repeat="weekly", count="5",
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert response["Location"] == "/calendar/?view=week&date=2026-12-08"
+    html = client.get(response["Location"]).content.decode()
+    assert "定例会（延期）" in html
+
+
+def test_feed_url_is_on_the_server_in_use_and_only_a_reissue_retires_an_earlier_one(client, clerk, settings):
+    settings.BASE_URL_CONFIGURED = False
+    client.force_login(clerk)
+    first = client.post(
+        "/calendar/settings/", {"action": "feed"}, HTTP_HOST="127.0.0.1:8105"
+    ).content.decode()
+    url = re.search(r'id="feed-url" type="text" readonly value="([^"]+)"', first).group(1)
+    assert re.fullmatch(r"http://127\.0\.0\.1:8105/calendar/feed/[\w-]+\.ics", url)
+    assert "以前のURLは使えなくなりました" not in first
+    again = client.post(
+        "/calendar/settings/", {"action": "feed"}, HTTP_HOST="127.0.0.1:8105"
+    ).content.decode()
+    assert "以前のURLは使えなくなりました" in again
+    # An administrator who set KIBAN_BASE_URL (a proxy in front) decides the public address.
+    settings.BASE_URL_CONFIGURED, settings.BASE_URL = True, "https://kiban.pref.example.jp"
+    third = client.post(
+        "/calendar/settings/", {"action": "feed"}, HTTP_HOST="127.0.0.1:8105"
+    ).content.decode()
+    assert 'readonly value="https://kiban.pref.example.jp/calendar/feed/' in third
+
+
+def test_closed_days_are_shaded_and_named_like_holidays_in_every_view(client, clerk, org_tree):
+    from kiban.core.models import ClosedDay
+
+    ClosedDay.objects.get_or_create(name="年末年始", month=12, day=29, year=None)
+    ClosedDay.objects.create(name="県民の日", month=11, day=25, year=2026)
+    client.force_login(clerk)
+    week = client.get("/calendar/", {"date": "2026-12-29"}).content.decode()
+    head = re.search(r'<div class="tg-dayhead ([^"]*)">\s*<a href="\?view=day&amp;date=2026-12-29"', week)
+    assert "is-holiday" in head.group(1)
+    assert '<span class="holiday-name">年末年始</span>' in week
+    month = client.get("/calendar/", {"view": "month", "date": "2026-11-01"}).content.decode()
+    assert "県民の日" in month
+    group = client.get("/calendar/group/", {"date": "2026-11-23"}).content.decode()
+    assert re.search(r'<th scope="col" class="gs-day is-holiday[^"]*" data-date="2026-11-25">', group)
+    assert "県民の日" in group
+    # Only in the year it was set for.
+    assert "県民の日" not in client.get("/calendar/group/", {"date": "2027-11-22"}).content.decode()
+    grid = client.get("/booking/", {"kind": "room", "date": "2026-12-29"}).content.decode()
+    assert "年末年始" in grid
+
+
+def test_headings_name_the_fiscal_year(client, clerk, org_tree):
+    client.force_login(clerk)
+    week = client.get("/calendar/", {"date": "2027-03-31"}).content.decode()
+    assert '<span class="cal-sub">2027-03-29 – 2027-04-04 · 令和8年度・令和9年度</span>' in week
+    month = client.get("/calendar/", {"view": "month", "date": "2026-11-01"}).content.decode()
+    assert '<span class="cal-sub">2026-11 · 令和8年度</span>' in month
+    group = client.get("/calendar/group/", {"date": "2026-11-23"}).content.decode()
+    assert "2026-11-23 – 2026-11-29 · 令和8年度" in group
+
+
+def test_a_car_booked_for_a_colleague_is_in_the_drivers_calendar_and_group_schedule(
+    client, clerk, section_head, org_tree
+):
+    from kiban.booking.actions import reserve
+    from kiban.booking.tests.factories import CarFactory, LicenceFactory
+
+    car = CarFactory(name="公用車3号")
+    LicenceFactory(staff=clerk)
+    (booking,) = reserve(
+        resource_ids=[car.pk], ranges=[(at(26, 13), at(26, 16))], booked_by=section_head, purpose="現地調査",
+        car={"destination": "西部保健所", "driver": clerk},
+    )  # fmt: skip
+    client.force_login(clerk)
+    html = client.get("/calendar/", {"view": "day", "date": "2026-11-26"}).content.decode()
+    assert re.search(rf'<a class="ev cat-gray[^"]*" href="/booking/bookings/{booking.pk}"[^>]*>', html)
+    assert "公用車3号 現地調査" in html
+    assert client.get(f"/booking/bookings/{booking.pk}").status_code == 200
+    group = client.get("/calendar/group/", {"date": "2026-11-23"}).content.decode()
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*佐藤 花子.*?</tr>", group, re.S).group(0)
+    assert "公用車3号" in row

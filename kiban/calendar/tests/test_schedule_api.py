@@ -226,3 +226,43 @@ def test_grid_occurrences_carry_events_whose_other_fields_load_on_access(clerk):
     assert occ.event.description == "午前の当番"
     assert occ.event.uid == event.uid
     assert occ.event.organizer == clerk
+
+
+def test_meeting_finder_skips_the_lunch_hour_of_the_policy(api_as, clerk):
+    params = {
+        "users": clerk.username,
+        "duration": 60,
+        "start": "2026-11-24T10:00:00+09:00",
+        "end": "2026-11-24T15:00:00+09:00",
+        "limit": 20,
+    }
+    hours = [s["start"][11:16] for s in api_as(clerk).get("/api/v1/freebusy/find", params).json()["slots"]]
+    # The default policy: lunch 12:00–13:00, nothing proposed over it.
+    assert hours == ["10:00", "10:30", "11:00", "13:00", "13:30", "14:00"]
+    CalendarPolicy.objects.create(lunch_start=dt.time(11, 45), lunch_end=dt.time(12, 45))
+    hours = [s["start"][11:16] for s in api_as(clerk).get("/api/v1/freebusy/find", params).json()["slots"]]
+    assert hours == ["10:00", "10:30", "13:00", "13:30", "14:00"]
+    CalendarPolicy.objects.update(lunch_start=None, lunch_end=None)
+    hours = [s["start"][11:16] for s in api_as(clerk).get("/api/v1/freebusy/find", params).json()["slots"]]
+    assert hours == ["10:00", "10:30", "11:00", "11:30", "12:00", "12:30", "13:00", "13:30", "14:00"]
+
+
+def test_meeting_finder_skips_closed_days(api_as, clerk):
+    from kiban.core.models import ClosedDay
+
+    for day in (29, 30, 31):
+        ClosedDay.objects.get_or_create(name="年末年始", month=12, day=day, year=None)
+    params = {
+        "users": clerk.username,
+        "duration": 240,
+        "start": "2026-12-28",
+        "end": "2027-01-08",
+        "limit": 3,
+    }
+    slots = api_as(clerk).get("/api/v1/freebusy/find", params).json()["slots"]
+    # Four hours fit only after lunch (13:00–17:00); 12/29–12/31 are closed, 1/1 元日, then the weekend.
+    assert [s["start"] for s in slots] == [
+        "2026-12-28T13:00:00+09:00",
+        "2027-01-04T13:00:00+09:00",
+        "2027-01-05T13:00:00+09:00",
+    ]

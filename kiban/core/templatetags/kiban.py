@@ -7,7 +7,7 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 
-from kiban.core.wareki import holiday_name, wareki
+from kiban.core.wareki import holiday_name, nendo, wareki
 
 register = template.Library()
 
@@ -36,9 +36,21 @@ def holiday_filter(value) -> str:
 
 
 @register.filter(name="wareki_datetime")
-def wareki_datetime_filter(value) -> str:
-    """{{ dt|wareki_datetime }} → 令和8年11月26日 18:34 (local time)."""
+def wareki_datetime_filter(value, arg: str = "") -> str:
+    """{{ dt|wareki_datetime }} → 令和8年11月26日 18:34 (local time); {{ dt|wareki_datetime:"seconds" }} →
+    令和8年11月26日 18:34:05."""
     if not isinstance(value, dt.datetime):
         return wareki_filter(value)
     local = timezone.localtime(value) if timezone.is_aware(value) else value
-    return f"{wareki(local.date())} {local:%H:%M}"
+    return (
+        f"{wareki(local.date())} {local:%H:%M:%S}"
+        if arg == "seconds"
+        else f"{wareki(local.date())} {local:%H:%M}"
+    )
+
+
+@register.filter(name="nendo")
+def nendo_filter(value) -> str:
+    """{{ date|nendo }} → 令和8年度 (April to March)."""
+    date = _as_date(value)
+    return nendo(date) if date else ""

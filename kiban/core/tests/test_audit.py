@@ -139,7 +139,9 @@ def _listed(response) -> list[str]:
     body = html.split("<tbody>")[1].split("</tbody>")[0]
     rows = body.split("<tr>")[1:]
     return [
-        row.split("<code>")[1].split("</code>")[0] + " " + row.split("<td>")[2].split("</td>")[0]
+        row.split('<code class="small muted">')[1].split("</code>")[0]
+        + " "
+        + row.split("data-username>")[1].split("</span>")[0]
         for row in rows
     ]
 
@@ -228,3 +230,31 @@ def test_a_transactional_test_writes_audit_entries(clerk):
 def test_the_test_database_is_flushed_between_transactional_tests_despite_the_trigger():
     # The flush after the previous test (DELETE on SQLite) succeeded thanks to the test-only permit.
     assert AuditEntry.objects.count() == 0
+
+
+def test_audit_viewer_shows_actions_in_words_people_by_name_and_times_in_local_wareki(
+    it_admin, clerk, client
+):
+    from kiban.booking.tests.factories import BookingFactory
+
+    booking = BookingFactory(
+        booked_by=clerk,
+        start=dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC),  # 18:00 in Tokyo
+        end=dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC),
+    )
+    entry = record("booking.cancel", actor=clerk, target=booking, occurrence="2026-11-25T00:00:00+00:00")
+    record("auth.login", actor=it_admin)
+    client.force_login(it_admin)
+    html = client.get("/manage/audit").content.decode()
+    rows = html.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    cancel = next(r for r in rows if "booking.cancel" in r)
+    assert "予約の取り消し" in cancel
+    assert '佐藤 花子 <span class="small muted" data-username>100002</span>' in cancel
+    assert f"{booking.resource.name} 2026-11-26 18:00" in cancel  # the target's time in local time
+    assert "occurrence=令和8年11月25日 09:00" in cancel
+    local = timezone.localtime(entry.at)
+    assert f"<td>令和{local.year - 2018}年{local.month}月{local.day}日 {local:%H:%M:%S}</td>" in cancel
+    login = next(r for r in rows if "auth.login" in r)
+    assert "サインイン" in login and "齋藤 誠" in login
+    # The filter offers the actions by name.
+    assert '<option value="auth.login">サインイン</option>' in html

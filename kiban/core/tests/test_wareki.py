@@ -31,3 +31,17 @@ def test_public_and_substitute_holidays_are_named():
 def test_fiscal_year_runs_april_to_march():
     assert fiscal_year(dt.date(2027, 3, 31)) == 2026
     assert fiscal_year(dt.date(2027, 4, 1)) == 2027
+
+
+def test_nendo_runs_from_april_and_names_the_new_era_in_a_changeover_year():
+    from kiban.core.wareki import nendo, nendo_range
+
+    with translation.override("en"):
+        assert nendo(dt.date(2026, 4, 1)) == "FY2026"
+    translation.activate("ja")
+    assert nendo(dt.date(2026, 4, 1)) == "令和8年度"
+    assert nendo(dt.date(2027, 3, 31)) == "令和8年度"
+    assert nendo(dt.date(2026, 3, 31)) == "令和7年度"
+    assert nendo(dt.date(2019, 4, 1)) == "令和元年度"
+    assert nendo(dt.date(2019, 3, 1)) == "平成30年度"
+    assert nendo_range(dt.date(2026, 3, 30), dt.date(2026, 4, 5)) == "令和7年度・令和8年度"
