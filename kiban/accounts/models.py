@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kiban.core.text import normalize_for_search, reading_sort_key
+from kiban.core.text import canonical_romaji, normalize_for_search, reading_sort_key
 
 
 class StaffManager(BaseUserManager["Staff"]):
@@ -95,6 +95,9 @@ class Staff(AbstractBaseUser, PermissionsMixin):
                     self.given_name_kana,
                     self.romaji.replace(" ", ""),
                     self.romaji,
+                    # Any romanisation a searcher types (Satou, Takahasi, Oono) is canonicalised the same way.
+                    canonical_romaji(self.romaji).replace(" ", ""),
+                    canonical_romaji(self.romaji),
                     self.username,
                     self.extension,
                     self.email,
