@@ -12,6 +12,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -134,6 +135,65 @@ def do_logout(request) -> None:
     auth.logout(request)
     if user.is_authenticated:
         revocation.announce([user.pk])  # the sockets this browser opened close now
+
+
+# --- Password ----------------------------------------------------------------------------------------------
+
+
+def do_change_password(request, user: Staff, current: str, new: str, *, revoke_tokens: bool = False) -> dict:
+    """The person sets a new password, proving the current one; the password policy (Django's
+    AUTH_PASSWORD_VALIDATORS) is checked. Raises ValidationError naming `current` or `new`; nothing is
+    written then.
+
+    Every other browser is signed out (a changed password is what someone does who fears it leaked); the
+    browser making the change stays signed in. With `revoke_tokens` the person's API tokens are revoked too,
+    except the one making this request. Returns what was ended: `{"sessions": n, "tokens": m}`. Audited as
+    `auth.password_changed`, never with either password.
+
+    A wrong current password counts as a failed sign-in (a borrowed, unlocked browser must not become a
+    way to guess the password); raises LoginBlocked when the limit is reached."""
+    _check_rate_limit(request, user.username, "password")
+    if not user.check_password(current):
+        _count_failure(request, user.username, "password", "password")
+        raise ValidationError({"current": [_("現在のパスワードが違います。")]})
+    if new == current:
+        raise ValidationError({"new": [_("新しいパスワードが現在のパスワードと同じです。")]})
+    try:
+        validate_password(new, user)
+    except ValidationError as error:
+        raise ValidationError({"new": error.messages}) from error
+    session = getattr(request, "session", None)
+    current_key = (
+        session.session_key if session is not None and user == getattr(request, "user", None) else None
+    )
+    current_token = getattr(request, "api_token", None)
+    with transaction.atomic():
+        locked = Staff.objects.select_for_update().get(pk=user.pk)
+        locked.set_password(new)
+        locked.save(update_fields=["password"])
+        user.password = locked.password
+        # Django would refuse the other sessions anyway (their hash no longer matches); ending them also
+        # removes their rows from the person's device list.
+        ended = end_device_sessions(
+            DeviceSession.objects.filter(user=user).exclude(session_key=current_key or "")
+        )
+        tokens = ApiToken.objects.filter(user=user)
+        if current_token is not None:
+            tokens = tokens.exclude(pk=current_token.pk)
+        revoked = tokens.delete()[0] if revoke_tokens else 0
+        record(
+            "auth.password_changed",
+            actor=user,
+            target=user,
+            request=request,
+            sessions_ended=ended,
+            tokens_revoked=revoked,
+        )
+    if current_key:
+        # Keep this browser signed in: a new session key carrying the new password's hash.
+        auth.update_session_auth_hash(request, user)
+        DeviceSession.objects.filter(session_key=current_key).update(session_key=request.session.session_key)
+    return {"sessions": ended, "tokens": revoked}
 
 
 # --- Device sessions -------------------------------------------------------------------------------------

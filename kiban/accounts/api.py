@@ -55,7 +55,7 @@ class SessionOut(Schema):
     current: bool
 
 
-def _rate_limited(blocked: LoginBlocked) -> JsonResponse:
+def rate_limited(blocked: LoginBlocked) -> JsonResponse:
     response = JsonResponse(
         {
             "detail": _("ログインの失敗が続いたため、%(seconds)d秒後までログインできません。")
@@ -84,7 +84,7 @@ def create_token(request, payload: TokenRequest):
                 raise HttpError(401, _("otp: 二要素認証が有効です。確認コードを otp に入れてください。"))
             actions.check_second_factor(request, user, payload.otp, channel="api")
     except LoginBlocked as blocked:
-        return _rate_limited(blocked)
+        return rate_limited(blocked)
     except actions.LoginRefused as refused:
         raise HttpError(401, str(refused)) from refused
     token, raw = actions.do_create_token(user, payload.label, request, via="api")

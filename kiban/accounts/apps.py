@@ -9,6 +9,6 @@ class AccountsConfig(modules.KibanModule):
     name = "kiban.accounts"
     label = "accounts"
     verbose_name = _("アカウント")
-    api_routers = [("/auth/", "kiban.accounts.api")]
+    api_routers = [("/auth/", "kiban.accounts.api"), ("/me/", "kiban.accounts.api_me")]
     urls = "kiban.accounts.urls"
     manage_links = [modules.ManageLink(_("監査ログ"), "accounts:audit", order=20)]

@@ -71,3 +71,38 @@ class AuditFilterForm(forms.Form):
         label=_("終了日"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     ip = forms.GenericIPAddressField(label=_("アドレス"), required=False)
+
+
+class PasswordChangeForm(forms.Form):
+    current = forms.CharField(
+        label=_("現在のパスワード"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new = forms.CharField(
+        label=_("新しいパスワード"),
+        max_length=4096,
+        strip=False,
+        help_text=_("10文字以上。よく使われるパスワードは使えません。"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_again = forms.CharField(
+        label=_("新しいパスワード(確認)"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    revoke_tokens = forms.BooleanField(
+        label=_("APIトークン(スマートフォンのカレンダーなど)もすべて無効にする"), required=False
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("new")
+            and cleaned.get("new_again") is not None
+            and cleaned["new"] != cleaned["new_again"]
+        ):
+            self.add_error("new_again", _("確認のパスワードが一致しません。"))
+        return cleaned

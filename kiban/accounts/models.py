@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kiban.accounts import revocation
-from kiban.core.text import normalize_for_search, reading_sort_key
+from kiban.core.text import canonical_romaji, normalize_for_search, reading_sort_key
 
 
 class StaffManager(BaseUserManager["Staff"]):
@@ -96,6 +96,9 @@ class Staff(AbstractBaseUser, PermissionsMixin):
                     self.given_name_kana,
                     self.romaji.replace(" ", ""),
                     self.romaji,
+                    # Any romanisation a searcher types (Satou, Takahasi, Oono) is canonicalised the same way.
+                    canonical_romaji(self.romaji).replace(" ", ""),
+                    canonical_romaji(self.romaji),
                     self.username,
                     self.extension,
                     self.email,
@@ -190,6 +193,14 @@ class SecurityPolicy(models.Model):
     account_window_minutes = models.PositiveIntegerField(_("アカウントの集計期間(分)"), default=30)
     address_max_failures = models.PositiveIntegerField(_("アドレスあたりの失敗回数上限"), default=50)
     address_window_minutes = models.PositiveIntegerField(_("アドレスの集計期間(分)"), default=10)
+    lockout_contact = models.CharField(
+        _("ロックされたときの連絡先"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "ログインできなくなった人に示す連絡先(例: 情報政策課 内線2345)。空欄なら「情報政策課(IT管理者)」。"
+        ),
+    )
 
     class Meta:
         verbose_name = _("セキュリティポリシー")
@@ -197,6 +208,9 @@ class SecurityPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(_("セキュリティポリシー"))
+
+    def lockout_contact_text(self) -> str:
+        return self.lockout_contact.strip() or str(_("情報政策課(IT管理者)"))
 
     @classmethod
     def current(cls) -> SecurityPolicy:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/two-factor", views.login_two_factor, name="login_two_factor"),
     path("logout", views.logout_view, name="logout"),
     path("account/two-factor", views.two_factor, name="two_factor"),
+    path("account/password", views.change_password, name="change_password"),
     path("account/security", views.security, name="security"),
     path("account/tokens/new", views.create_token, name="create_token"),
     path("account/tokens/<int:token_id>/revoke", views.revoke_token, name="revoke_token"),

@@ -28,10 +28,11 @@ from kiban.accounts.forms import (
     ConfirmTotpForm,
     LoginForm,
     NewTokenForm,
+    PasswordChangeForm,
     PasswordConfirmForm,
     SecondFactorForm,
 )
-from kiban.accounts.models import Staff
+from kiban.accounts.models import SecurityPolicy, Staff
 from kiban.accounts.ratelimit import LoginBlocked, wait_in_words
 from kiban.core.permissions import is_it_admin
 
@@ -53,7 +54,11 @@ def _safe_next(request) -> str:
 def _blocked_page(request, template: str, context: dict, blocked: LoginBlocked) -> HttpResponse:
     context["blocked_message"] = _(
         "ログインの失敗が続いたため、一時的にログインできません。%(wait)s後にもう一度お試しください。"
-    ) % {"wait": wait_in_words(blocked.retry_after)}
+        "急ぐ場合やパスワードを忘れた場合は、%(contact)sに連絡してください。"
+    ) % {
+        "wait": wait_in_words(blocked.retry_after),
+        "contact": SecurityPolicy.current().lockout_contact_text(),
+    }
     response = render(request, template, context, status=429)
     response["Retry-After"] = str(blocked.retry_after)
     return response
@@ -182,6 +187,37 @@ def two_factor(request):
     uri = twofactor.provisioning_uri(secret, user.username)
     context.update({"confirm_form": form, "secret": secret, "qr_data_uri": twofactor.qr_data_uri(uri)})
     return render(request, "accounts/two_factor.html", context)
+
+
+# --- Password ------------------------------------------------------------------------------------------------
+
+
+@sensitive_post_parameters("current", "new", "new_again")
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def change_password(request):
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ended = actions.do_change_password(
+                request, request.user, data["current"], data["new"], revoke_tokens=data["revoke_tokens"]
+            )
+        except LoginBlocked as blocked:
+            return _blocked_page(request, "accounts/password.html", {"form": form}, blocked)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field, errors)
+        else:
+            messages.success(
+                request,
+                _("パスワードを変更しました。ほかの端末%(sessions)d台をログアウトさせました。")
+                % {"sessions": ended["sessions"]},
+            )
+            return redirect("accounts:security")
+    status = 400 if form.is_bound else 200
+    return render(request, "accounts/password.html", {"form": form}, status=status)
 
 
 # --- Sessions and tokens ------------------------------------------------------------------------------------

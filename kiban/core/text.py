@@ -7,6 +7,7 @@ Change NORMALIZER_VERSION whenever the output changes, and rebuild the indexes t
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 NORMALIZER_VERSION = 1
@@ -75,3 +76,48 @@ def bigrams(text: str) -> list[str]:
             grams.append(word)
         grams.extend(word[i : i + 2] for i in range(len(word) - 1))
     return grams
+
+
+# --- Romaji ------------------------------------------------------------------------------------------------
+# People write the same name in several romanisations: Hepburn (Satō, Takahashi, Ōno), passport Hepburn
+# (Sato, Ohno), Kunrei as typed on a keyboard (Satou, Takahasi, Oono). `canonical_romaji` maps all of them to
+# one form, applied both to the stored romaji (in `search_text`) and to a query, so any spelling finds anyone.
+# The form is Kunrei-like (si, ti, tu, hu, zi, sya …), n before b/m/p, and a long vowel folded to one vowel
+# before a consonant or at the end of a word (ou, oo, oh, uu → o, u), as passport Hepburn folds it; a vowel
+# that begins the next syllable is kept (Inoue stays inoue).
+_ROMAJI_RULES = [
+    (re.compile(r"[\'’\-]"), ""),
+    (re.compile(r"shi"), "si"),
+    (re.compile(r"sh"), "sy"),
+    (re.compile(r"chi"), "ti"),
+    (re.compile(r"c?ch"), lambda m: "tty" if m.group(0) == "cch" else "ty"),
+    (re.compile(r"tsu"), "tu"),
+    (re.compile(r"fu"), "hu"),
+    (re.compile(r"ji"), "zi"),
+    (re.compile(r"j"), "zy"),
+    (re.compile(r"m(?=[bmp])"), "n"),
+    (re.compile(r"(?<=o)h(?![aiueoy])"), ""),
+    (re.compile(r"(?<=o)[ou](?![aiueo])|(?<=u)u(?![aiueo])"), ""),
+]
+_ROMAJI_WORD = re.compile(r"[a-z'’\-]+")
+
+
+def canonical_romaji(text: str) -> str:
+    """`Satō`, `Satou`, `Satoh`, `SATO` → `sato`; `Takahashi`/`takahasi` → `takahasi`; `Ohno`/`Oono`/`Ōno` →
+    `ono`. Words stay separated by single spaces; a word that is not romaji is left as it was (lower case)."""
+    plain = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text or "") if not unicodedata.combining(ch)
+    ).lower()
+    words = []
+    for word in plain.split():
+        if _ROMAJI_WORD.fullmatch(word):
+            for pattern, replacement in _ROMAJI_RULES:
+                word = pattern.sub(replacement, word)
+        words.append(word)
+    return " ".join(words)
+
+
+def is_romaji_word(text: str) -> bool:
+    """A query term made only of Latin letters (macrons and apostrophes allowed): a romanised name."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return bool(_ROMAJI_WORD.fullmatch(plain.lower())) and any(ch.isalpha() for ch in plain)

@@ -30,6 +30,7 @@ from django.db import connection, transaction
 
 from kiban.core import search as core_search
 from kiban.core.search import INDEX_VERSION, PG_BIGRAMS_FUNCTION, bigram_tokens, like_escape
+from kiban.core.text import canonical_romaji, is_romaji_word, normalize
 
 __all__ = ["INDEX_VERSION", "bigram_tokens", "search_staff", "search_staff_ids"]
 FTS_TABLE = "org_staff_fts"
@@ -200,7 +201,42 @@ class SearchResult:
 
 
 def parse_terms(query: str) -> list[str]:
-    return core_search.parse_terms(query, MAX_TERMS)
+    """Normalised terms; a romanised name in its canonical form (`satou`, `satoh` → `sato`), which
+    `search_text` holds beside the romaji as written."""
+    terms = [
+        canonical_romaji(t) if is_romaji_word(t) else t for t in core_search.parse_terms(query, MAX_TERMS)
+    ]
+    return list(dict.fromkeys(terms))
+
+
+def department_terms(terms: list[str]) -> dict[str, list[int]]:
+    """Terms that name a department (`総務` in `さいとう 総務`): each with the ids of the active departments
+    whose name (or kana reading) contains it, and of everything below them (総務部 takes in its 課 and 係).
+
+    Departments are few (hundreds), so they are matched here in one query rather than indexed."""
+    candidates = [t for t in terms if len(t) >= 2 and not t.isascii()]
+    if not candidates:
+        return {}
+    from kiban.org.models import Department
+
+    rows = list(Department.objects.filter(is_active=True).values_list("id", "parent_id", "name", "name_kana"))
+    children: dict[int | None, list[int]] = {}
+    for dept_id, parent_id, _name, _kana in rows:
+        children.setdefault(parent_id, []).append(dept_id)
+    matches: dict[str, list[int]] = {}
+    for term in candidates:
+        found = [
+            d for d, _p, name, kana in rows if term in normalize(name) or (kana and term in normalize(kana))
+        ]
+        subtree, stack = set(), list(found)
+        while stack:
+            dept_id = stack.pop()
+            if dept_id not in subtree:
+                subtree.add(dept_id)
+                stack.extend(children.get(dept_id, []))
+        if subtree:
+            matches[term] = sorted(subtree)
+    return matches
 
 
 _like_escape = like_escape
@@ -229,11 +265,28 @@ _PREFIX_KEYS = {
 }
 
 
-def _filters(terms: list[str], *, include_retired: bool, department_id: int | None) -> tuple[list[str], list]:
-    """Conditions every result must meet: each term is a substring of `search_text` (the recheck)."""
+def _filters(
+    terms: list[str],
+    *,
+    include_retired: bool,
+    department_id: int | None,
+    departments: dict[str, list[int]] | None = None,
+) -> tuple[list[str], list]:
+    """Conditions every result must meet: each term is a substring of `search_text` (the recheck), or, for
+    a term in `departments`, the person is a member of one of those departments."""
     where: list[str] = []
     params: list = []
+    departments = departments or {}
     for term in terms:
+        if term in departments:
+            ids = departments[term]
+            placeholders = ", ".join(["%s"] * len(ids))
+            where.append(
+                "(s.search_text LIKE %s ESCAPE '\\' OR s.id IN (SELECT m.staff_id FROM org_membership m "  # noqa: S608
+                f"WHERE m.department_id IN ({placeholders})))"
+            )
+            params.extend([f"%{_like_escape(term)}%", *ids])
+            continue
         where.append("s.search_text LIKE %s ESCAPE '\\'")
         params.append(f"%{_like_escape(term)}%")
     if not include_retired:
@@ -345,10 +398,17 @@ def search_staff_ids(
     one query. Every bigram candidate is rechecked with a substring match of every term on `search_text`.
     A term with "@" is an email address: it matches by prefix only (its bigrams, the domain's above all,
     are in every row). One-character terms are not indexed: a query of only those matches by prefix.
+    Among several terms, one that names a department (`department_terms`) matches the name or the
+    membership, so `さいとう 総務` is a Saito in 総務部 or below. A romanised term matches in any romanisation
+    (`parse_terms`).
     """
     terms = parse_terms(query)
     limit = max(1, min(limit, MAX_LIMIT))
-    where, params = _filters(terms, include_retired=include_retired, department_id=department_id)
+    # With several terms, one may name a department (`さいとう 総務`): a single term stays a name search.
+    departments = department_terms(terms) if len(terms) > 1 else {}
+    where, params = _filters(
+        terms, include_retired=include_retired, department_id=department_id, departments=departments
+    )
     if not terms:
         ids = _select_ids(where or ["1 = 1"], params, limit + 1)
         return ids[:limit], len(ids) > limit
@@ -356,7 +416,7 @@ def search_staff_ids(
     vendor = _vendor()
     first = terms[0]
     emails = [t for t in terms if "@" in t]
-    indexed = [t for t in terms if len(t) >= 2 and "@" not in t]
+    indexed = [t for t in terms if len(t) >= 2 and "@" not in t and t not in departments]
 
     if len(terms) == 1 and not include_retired and department_id is None:
         # The common case — one name, reading, romaji, extension or address — answered in two steps.
@@ -381,7 +441,7 @@ def search_staff_ids(
         expression = _PREFIX_KEYS[vendor]["email"]
         conditions.append(f"{expression} >= %s AND {expression} < %s")
         condition_params.extend([email, email + _TOP])
-    if not indexed and not emails:
+    if not indexed and not emails and not departments:
         # Only one-character terms: no index serves them well; match the start of the reading or name.
         expression = _PREFIX_KEYS[vendor]["reading"]
         name = _PREFIX_KEYS[vendor]["name"]
