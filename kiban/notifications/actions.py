@@ -12,10 +12,10 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from kiban.notifications.events import NotificationCreated, NotificationRead
 from kiban.notifications.models import Notification, NotificationPreference
-from kiban.notifications.serializers import notification_dict
+from kiban.notifications.serializers import notification_out
 from kiban.realtime import publish
-from kiban.realtime.events import NotificationCreated, NotificationRead
 
 TITLE_MAX = 200
 BODY_MAX = 1000  # an excerpt: the notification links to the whole thing
@@ -78,7 +78,7 @@ def notify(
     with transaction.atomic():
         created = Notification.objects.bulk_create(rows)
         for n in created:
-            publish([n.recipient_id], NotificationCreated(notification=notification_dict(n, actor_username)))
+            publish([n.recipient_id], NotificationCreated(notification=notification_out(n, actor_username)))
     return created
 
 

@@ -79,20 +79,6 @@ class PresenceChanged(BaseEvent):
     presence: dict[str, Any]
 
 
-class NotificationCreated(BaseEvent):
-    type: Literal["notification.created"] = "notification.created"
-    notification: dict[str, Any]
-
-
-class NotificationRead(BaseEvent):
-    """The reader's own devices learn that notifications were read (one, all, or a conversation's): the
-    bell's badge shows `unread`, the person's unread count after the change."""
-
-    type: Literal["notification.read"] = "notification.read"
-    ids: list[int] | None = None  # the ones marked read; None when "all of them" or a whole group
-    unread: int
-
-
 class ClientMessage(BaseModel):
     """Base of a message a client sends over its socket to a module (client → server), e.g.
     `meeting.signal`. A module declares its types in `<app>/events.py` beside its events; the socket parses a

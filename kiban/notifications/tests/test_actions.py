@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 
 from kiban.notifications import actions
 from kiban.notifications.models import Notification
@@ -36,7 +37,7 @@ def test_notify_stores_one_per_recipient_and_announces_each_to_its_recipient_onl
     assert to_clerk == [clerk.pk]
     assert to_other == [other_clerk.pk]
     mine = Notification.objects.get(recipient=clerk)
-    assert event_clerk.notification == {
+    assert event_clerk.model_dump(mode="json")["notification"] == {
         "id": mine.pk,
         "kind": "chat.mention",
         "title": "髙橋 一郎さんがあなたをメンションしました",
@@ -45,10 +46,10 @@ def test_notify_stores_one_per_recipient_and_announces_each_to_its_recipient_onl
         "actor": "100001",
         "group_key": "conversation:12",
         "seq": 3,
-        "created_at": mine.created_at.isoformat(),
+        "created_at": timezone.localtime(mine.created_at).isoformat(),
         "read_at": None,
     }
-    assert event_other.notification["id"] == Notification.objects.get(recipient=other_clerk).pk
+    assert event_other.notification.id == Notification.objects.get(recipient=other_clerk).pk
 
 
 def test_the_actor_and_repeated_recipients_are_notified_never_or_once(section_head, clerk):

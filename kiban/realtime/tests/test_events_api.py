@@ -8,11 +8,12 @@ from django.test import Client
 from django.utils import timezone
 
 from kiban.realtime import publish
-from kiban.realtime.events import ConversationRead, NotificationCreated
+from kiban.realtime.events import ConversationRead
 from kiban.realtime.jobs import EVENT_RETENTION, prune_events
 from kiban.realtime.models import Event
 from kiban.realtime.queries import CATCH_UP_LIMIT
 from kiban.realtime.testing import capture_events
+from kiban.realtime.tests.probe import Probe
 
 
 def client_for(user) -> Client:
@@ -26,7 +27,7 @@ def publish_some(people) -> None:
     with capture_events():
         publish([ann.pk, ben.pk], ConversationRead(conversation=1, seq=1))  # id 1
         publish([ben.pk], ConversationRead(conversation=2, seq=5))  # id 2
-        publish([ann.pk], NotificationCreated(notification={"id": 9}))  # id 3
+        publish([ann.pk], Probe(notification={"id": 9}))  # id 3
 
 
 def test_a_person_gets_only_their_own_events_after_the_id(people):
@@ -36,7 +37,7 @@ def test_a_person_gets_only_their_own_events_after_the_id(people):
     assert answer == {
         "events": [
             {"id": first, "type": "conversation.read", "conversation": 1, "seq": 1},
-            {"id": first + 2, "type": "notification.created", "notification": {"id": 9}},
+            {"id": first + 2, "type": "test.probe", "notification": {"id": 9}},
         ],
         "last_id": first + 2,
         "truncated": False,
