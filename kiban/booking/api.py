@@ -19,27 +19,12 @@ from pydantic import Field
 
 from kiban.booking import actions, exports, fleet, queries, rules
 from kiban.booking.models import Booking, DriverLicence, Resource
-from kiban.booking.serializers import alcohol_check_dict, booking_dict, booking_dicts, local, resource_dict
+from kiban.booking.schemas import AlcoholCheckOut, BookingCreated, BookingOut, ResourceOut
+from kiban.booking.serializers import alcohol_check_out, booking_out, bookings_out, local, resource_out
 
 router = Router(tags=["booking"])
 
 MAX_WINDOW = dt.timedelta(days=62)
-
-
-class ResourceOut(Schema):
-    id: int
-    kind: str = Field(description="`room`, `car` or `equipment`")
-    name: str
-    location: str
-    capacity: int | None
-    policy: str = Field(description="`first_come` or `approval` (by the owning section)")
-    notes: str
-    department: int | None = Field(description="The owning section (department id)")
-    photo_url: str | None
-    plate_number: str | None = None
-    vehicle_type: str | None = None
-    seats: int | None = None
-    fuel_type: str | None = None
 
 
 class BusyOut(Schema):
@@ -59,36 +44,6 @@ class AvailabilityOut(Schema):
     start: dt.datetime
     end: dt.datetime
     busy: list[BusyOut]
-
-
-class BookingOut(Schema):
-    id: int
-    resource: int
-    resource_name: str
-    start: dt.datetime
-    end: dt.datetime
-    purpose: str
-    booked_by: str
-    status: str = Field(
-        description="`confirmed`, `pending` (awaiting approval; holds the slot), `rejected`, `cancelled`"
-    )
-    event: int | None
-    series: str | None = Field(description="Occurrences of one recurring booking share it")
-    decision_comment: str
-    destination: str | None = None
-    driver: str | None = None
-    passengers: list[str] | None = None
-    key_handed_over_at: dt.datetime | None = None
-    returned_at: dt.datetime | None = None
-    odometer_start: int | None = None
-    odometer_end: int | None = None
-    mileage: int | None = None
-    fuel_added: float | None = None
-    return_notes: str | None = None
-
-
-class BookingCreated(BookingOut):
-    occurrences: list[BookingOut] = Field(description="Every booking made (one per occurrence)")
 
 
 class RangeIn(Schema):
@@ -144,20 +99,6 @@ class AlcoholCheckIn(Schema):
     reading: Decimal | None = Field(None, ge=0, lt=10, decimal_places=3)
     detector_used: bool = True
     notes: str = Field("", max_length=2000)
-
-
-class AlcoholCheckOut(Schema):
-    id: int
-    booking: int
-    driver: str
-    kind: str
-    checked_at: dt.datetime
-    checker: str
-    method: str
-    detector_used: bool
-    reading: float | None
-    result: str
-    notes: str
 
 
 class KeyHandoverIn(Schema):
@@ -246,12 +187,12 @@ def resource_list(request, kind: Literal["room", "car", "equipment"] | None = No
     qs = Resource.objects.filter(active=True)
     if kind:
         qs = qs.filter(kind=kind)
-    return [resource_dict(r) for r in qs]
+    return [resource_out(r) for r in qs]
 
 
 @router.get("/resources/{resource_id}", response=ResourceOut, summary="A resource")
 def resource_detail(request, resource_id: int):
-    return resource_dict(get_object_or_404(Resource, pk=resource_id, active=True))
+    return resource_out(get_object_or_404(Resource, pk=resource_id, active=True))
 
 
 @router.get(
@@ -325,8 +266,8 @@ def booking_create(request, payload: BookingIn):
         .select_related("resource", "booked_by", "driver")
         .order_by("start")
     )
-    dicts = booking_dicts(loaded)
-    return Status(201, {**dicts[0], "occurrences": dicts})
+    made = bookings_out(loaded)
+    return Status(201, BookingCreated(**dict(made[0]), occurrences=made))
 
 
 @router.get("/bookings", response=list[BookingOut], summary="Bookings: mine, or a managed resource's")
@@ -349,12 +290,12 @@ def booking_list(request, filters: Query[BookingFilters]):
         qs = qs.filter(end__gt=start)
     if end is not None:
         qs = qs.filter(start__lt=end)
-    return booking_dicts(list(qs.order_by("start", "id")[:500]))
+    return bookings_out(list(qs.order_by("start", "id")[:500]))
 
 
 @router.get("/bookings/{booking_id}", response=BookingOut, summary="A booking")
 def booking_detail(request, booking_id: int):
-    return booking_dict(actions.access_booking(request.auth, booking_id))
+    return booking_out(actions.access_booking(request.auth, booking_id))
 
 
 @router.patch(
@@ -376,7 +317,7 @@ def booking_update(request, booking_id: int, payload: BookingPatch):
         booking = actions.do_update_booking(request.auth, booking, **changes)
     except actions.BookingConflict as exc:
         return _conflict(exc)
-    return booking_dict(_load(booking.pk))
+    return booking_out(_load(booking.pk))
 
 
 @router.delete("/bookings/{booking_id}", response={204: None}, summary="Cancel a booking")
@@ -395,7 +336,7 @@ def booking_decision(request, booking_id: int, payload: DecisionIn):
     if booking is None:
         raise Http404
     actions.do_decide_booking(request.auth, booking, action=payload.action, comment=payload.comment)
-    return booking_dict(_load(booking.pk))
+    return booking_out(_load(booking.pk))
 
 
 # --- Cars -----------------------------------------------------------------------------------------------
@@ -408,7 +349,7 @@ def alcohol_check_list(request, booking_id: int):
     if not rules.can_see_checks(request.auth, booking):
         raise Http404
     checks = booking.alcohol_checks.select_related("driver", "checker").order_by("checked_at", "id")
-    return [alcohol_check_dict(c) for c in checks]
+    return [alcohol_check_out(c) for c in checks]
 
 
 @router.post(
@@ -424,7 +365,7 @@ def alcohol_check_create(request, booking_id: int, payload: AlcoholCheckIn):
         checked_at=aware(payload.checked_at), reading=payload.reading, detector_used=payload.detector_used,
         notes=payload.notes,
     )  # fmt: skip
-    return Status(201, alcohol_check_dict(check))
+    return Status(201, alcohol_check_out(check))
 
 
 @router.post(
@@ -439,7 +380,7 @@ def key_handover(request, booking_id: int, payload: KeyHandoverIn):
         fleet.do_hand_over_key(request.auth, booking, odometer_start=payload.odometer_start)
     except fleet.KeyHandoverRefused as exc:
         return Status(409, {"detail": str(exc)})
-    return booking_dict(_load(booking.pk))
+    return booking_out(_load(booking.pk))
 
 
 @router.post("/bookings/{booking_id}/return", response=BookingOut, summary="Record the car's return")
@@ -449,7 +390,7 @@ def car_return(request, booking_id: int, payload: ReturnIn):
         request.auth, booking, odometer_end=payload.odometer_end, odometer_start=payload.odometer_start,
         fuel_added=payload.fuel_added, notes=payload.notes,
     )  # fmt: skip
-    return booking_dict(_load(booking.pk))
+    return booking_out(_load(booking.pk))
 
 
 def _licence_dict(licence: DriverLicence) -> dict:
@@ -503,7 +444,7 @@ def _log(request, filters: LogFilters):
 @router.get("/fleet/alcohol-checks", response=list[AlcoholCheckOut], summary="The alcohol-check log")
 def fleet_log(request, filters: Query[LogFilters]):
     """Fleet managers (安全運転管理者): the checks of the cars in their scope, `from`–`to` inclusive."""
-    return [alcohol_check_dict(c) for c in _log(request, filters)]
+    return [alcohol_check_out(c) for c in _log(request, filters)]
 
 
 @router.get("/fleet/alcohol-checks.csv", summary="The alcohol-check log as CSV (UTF-8 with BOM, for Excel)")

@@ -1,4 +1,5 @@
-"""The resource, booking and alcohol-check objects of CONTRACT.md, as plain dicts (API, pages, calendar)."""
+"""Builds the resource, booking and alcohol-check schemas (`kiban.booking.schemas`, the one definition of each
+object) from the models."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from kiban.booking.models import AlcoholCheck, Booking, Resource
 from kiban.booking.queries import shown_purpose
+from kiban.booking.schemas import AlcoholCheckOut, BookingOut, ResourceOut
 
 
 def local(value):
@@ -16,7 +18,7 @@ def local(value):
     return timezone.localtime(value) if value is not None else None
 
 
-def resource_dict(resource: Resource) -> dict:
+def resource_out(resource: Resource) -> ResourceOut:
     data = {
         "id": resource.pk,
         "kind": resource.kind,
@@ -35,7 +37,7 @@ def resource_dict(resource: Resource) -> dict:
             seats=resource.seats,
             fuel_type=resource.fuel_type,
         )
-    return data
+    return ResourceOut(**data)
 
 
 def _usernames(ids: Iterable[int]) -> dict[int, str]:
@@ -45,17 +47,17 @@ def _usernames(ids: Iterable[int]) -> dict[int, str]:
     return dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
 
 
-def booking_dicts(bookings: list[Booking]) -> list[dict]:
+def bookings_out(bookings: list[Booking]) -> list[BookingOut]:
     """Booking objects; `booked_by`, `driver`, `resource` should be loaded (select_related)."""
     names = _usernames(p for b in bookings for p in (b.passengers or []))
-    return [_booking_dict(b, names) for b in bookings]
+    return [_booking_out(b, names) for b in bookings]
 
 
-def booking_dict(booking: Booking) -> dict:
-    return booking_dicts([booking])[0]
+def booking_out(booking: Booking) -> BookingOut:
+    return bookings_out([booking])[0]
 
 
-def _booking_dict(b: Booking, names: dict[int, str]) -> dict:
+def _booking_out(b: Booking, names: dict[int, str]) -> BookingOut:
     data = {
         "id": b.pk,
         "resource": b.resource_id,
@@ -83,20 +85,22 @@ def _booking_dict(b: Booking, names: dict[int, str]) -> dict:
             fuel_added=float(b.fuel_added) if b.fuel_added is not None else None,
             return_notes=b.return_notes,
         )
-    return data
+    return BookingOut(**data)
 
 
-def alcohol_check_dict(c: AlcoholCheck) -> dict:
-    return {
-        "id": c.pk,
-        "booking": c.booking_id,
-        "driver": c.driver.username,
-        "kind": c.kind,
-        "checked_at": local(c.checked_at),
-        "checker": c.checker.username,
-        "method": c.method,
-        "detector_used": c.detector_used,
-        "reading": float(c.reading) if c.reading is not None else None,
-        "result": c.result,
-        "notes": c.notes,
-    }
+def alcohol_check_out(c: AlcoholCheck) -> AlcoholCheckOut:
+    return AlcoholCheckOut(
+        **{
+            "id": c.pk,
+            "booking": c.booking_id,
+            "driver": c.driver.username,
+            "kind": c.kind,
+            "checked_at": local(c.checked_at),
+            "checker": c.checker.username,
+            "method": c.method,
+            "detector_used": c.detector_used,
+            "reading": float(c.reading) if c.reading is not None else None,
+            "result": c.result,
+            "notes": c.notes,
+        }
+    )

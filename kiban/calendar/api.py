@@ -16,6 +16,8 @@ from pydantic import Field, StrictBool
 
 from kiban.booking.actions import BookingConflict
 from kiban.calendar import actions, fields, ics, queries, serializers
+from kiban.calendar.schemas import EventOut, OccurrenceOut, PrivateEventOut, PrivateOccurrenceOut
+from kiban.core.schemas import dump_all
 from kiban.org.models import Department
 
 router = Router(tags=["calendar"])
@@ -111,32 +113,44 @@ def _conflict_response(request, exc: BookingConflict):
     )
 
 
-@router.get("/events", summary="Occurrences in a window (recurrences expanded)")
+@router.get(
+    "/events",
+    response=list[OccurrenceOut | PrivateOccurrenceOut | PrivateEventOut],
+    summary="Occurrences in a window (recurrences expanded)",
+)
 def list_events(request, filters: Query[WindowQuery]):
     if filters.start is None or filters.end is None:
         raise fields.error("start" if filters.start is None else "end", _("必須です。"))
     start, end = _window(filters.start, filters.end)
     person = _person(filters.user, "user") if filters.user else request.auth
     occurrences = queries.events_for([person.pk], start, end, request.auth, with_description=True)
-    return serializers.occurrence_dicts(occurrences)
+    return serializers.occurrences_out(occurrences)
 
 
-@router.post("/events", response={201: dict}, summary="Create an event (and book its rooms)")
+@router.post("/events", response={201: EventOut, 409: dict}, summary="Create an event (and book its rooms)")
 def create_event(request, payload: EventIn):
     try:
         event = actions.do_create_event(request.auth, payload.dict())
     except BookingConflict as exc:
         return _conflict_response(request, exc)
-    return Status(201, serializers.event_dict(event, request.auth, can_see=True))
+    return Status(201, serializers.event_out(event, request.auth, can_see=True))
 
 
-@router.get("/events/{event_id}", summary="One event (a private one of someone else: 予定あり only)")
+@router.get(
+    "/events/{event_id}",
+    response=EventOut | PrivateEventOut,
+    summary="One event (a private one of someone else: 予定あり only)",
+)
 def get_event(request, event_id: int):
     event = actions.access_event(request.auth, event_id)
-    return serializers.event_dict(event, request.auth, can_see=actions.can_see_details(request.auth, event))
+    return serializers.event_out(event, request.auth, can_see=actions.can_see_details(request.auth, event))
 
 
-@router.patch("/events/{event_id}", summary="Change an event, one occurrence, or it from an occurrence on")
+@router.patch(
+    "/events/{event_id}",
+    response={200: EventOut, 409: dict},
+    summary="Change an event, one occurrence, or it from an occurrence on",
+)
 def update_event(request, event_id: int, payload: EventPatch, scope: Query[ScopeQuery]):
     event = actions.access_event(request.auth, event_id, write=True)
     data = payload.dict(exclude_unset=True)
@@ -146,7 +160,7 @@ def update_event(request, event_id: int, payload: EventPatch, scope: Query[Scope
         )
     except BookingConflict as exc:
         return _conflict_response(request, exc)
-    return serializers.event_dict(target, request.auth, can_see=True)
+    return serializers.event_out(target, request.auth, can_see=True)
 
 
 @router.delete("/events/{event_id}", response={204: None}, summary="Delete an event or some occurrences")
@@ -156,11 +170,13 @@ def delete_event(request, event_id: int, scope: Query[ScopeQuery]):
     return Status(204, None)
 
 
-@router.post("/events/{event_id}/reply", summary="Accept, decline or answer tentatively (attendees)")
+@router.post(
+    "/events/{event_id}/reply", response=EventOut, summary="Accept, decline or answer tentatively (attendees)"
+)
 def reply(request, event_id: int, payload: ReplyIn):
     attendee = actions.do_reply(request.auth, event_id, payload.status)
     event = actions.access_event(request.auth, attendee.event_id)
-    return serializers.event_dict(event, request.auth, can_see=True)
+    return serializers.event_out(event, request.auth, can_see=True)
 
 
 class RemindersIn(Schema):
@@ -201,7 +217,7 @@ def group_schedule(request, filters: Query[GroupQuery]):
                 "username": row.staff.username,
                 "name": row.staff.get_full_name(),
                 "title": row.title,
-                "days": [serializers.occurrence_dicts(day) for day in row.days],
+                "days": [dump_all(serializers.occurrences_out(day)) for day in row.days],
                 "bookings": [
                     [{"start": serializers.when(b.start), "end": serializers.when(b.end)} for b in day]
                     for day in row.bookings

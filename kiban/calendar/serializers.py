@@ -1,4 +1,5 @@
-"""The event object of CONTRACT.md, for the API and the pages' JSON."""
+"""Builds the event schemas of `kiban.calendar.schemas` (the one definition of the event object) from the
+models: the API returns these instances, pages and tests dump them (`kiban.core.schemas.dump`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,17 @@ from collections.abc import Iterable
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kiban.booking.models import Booking
 from kiban.calendar.models import Attendee, Event
 from kiban.calendar.queries import Occurrence
+from kiban.calendar.schemas import (
+    AttendeeOut,
+    EventOut,
+    ExceptionOut,
+    OccurrenceOut,
+    PrivateEventOut,
+    PrivateOccurrenceOut,
+)
 
 
 def when(moment: dt.datetime | None) -> str | None:
@@ -17,10 +27,12 @@ def when(moment: dt.datetime | None) -> str | None:
     return timezone.localtime(moment).isoformat() if moment else None
 
 
-def _related(event_ids: list[int]) -> tuple[dict[int, list[dict]], dict[int, list[int]]]:
-    from kiban.booking.models import Booking
+def _stamp(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
-    attendees: dict[int, list[dict]] = {pk: [] for pk in event_ids}
+
+def _related(event_ids: list[int]) -> tuple[dict[int, list[AttendeeOut]], dict[int, list[int]]]:
+    attendees: dict[int, list[AttendeeOut]] = {pk: [] for pk in event_ids}
     resources: dict[int, list[int]] = {pk: [] for pk in event_ids}
     if event_ids:
         for event_id, username, status in (
@@ -28,7 +40,7 @@ def _related(event_ids: list[int]) -> tuple[dict[int, list[dict]], dict[int, lis
             .order_by("staff__sort_key", "staff__username")
             .values_list("event_id", "staff__username", "status")
         ):
-            attendees[event_id].append({"username": username, "status": status})
+            attendees[event_id].append(AttendeeOut(username=username, status=status))
         for event_id, resource_id in (
             Booking.objects.filter(event_id__in=event_ids, status__in=Booking.HOLDING)
             .order_by()
@@ -40,34 +52,29 @@ def _related(event_ids: list[int]) -> tuple[dict[int, list[dict]], dict[int, lis
     return attendees, resources
 
 
-def reduced_dict(event_id: int, start, end, all_day: bool, occurrence_start=None) -> dict:
-    data = {
+def _private(event_id: int, start, end, all_day: bool) -> dict:
+    return {
         "id": event_id,
-        "start": when(start),
-        "end": when(end),
+        "start": start,
+        "end": end,
         "all_day": all_day,
         "visibility": Event.Visibility.PRIVATE,
         "title": _("予定あり"),
     }
-    if occurrence_start is not None:
-        data["occurrence_start"] = when(occurrence_start)
-    return data
 
 
-def full_dict(
-    event: Event, *, attendees: list[dict], resources: list[int], description: str | None = None
-) -> dict:
+def _fields(event: Event, *, attendees: list[AttendeeOut], resources: list[int]) -> dict:
     return {
         "id": event.pk,
         "title": event.title,
-        "start": when(event.start),
-        "end": when(event.end),
+        "start": event.start,
+        "end": event.end,
         "all_day": event.all_day,
         "rrule": event.rrule or None,
-        "exdates": [when(dt.datetime.fromisoformat(x.replace("Z", "+00:00"))) for x in event.exdates],
-        "rdates": [when(dt.datetime.fromisoformat(x.replace("Z", "+00:00"))) for x in event.rdates],
+        "exdates": [_stamp(x) for x in event.exdates],
+        "rdates": [_stamp(x) for x in event.rdates],
         "location": event.location,
-        "description": event.description if description is None else description,
+        "description": event.description,
         "visibility": event.visibility,
         "color": event.color,
         "organizer": getattr(event, "organizer_username", None) or event.organizer.username,
@@ -79,49 +86,52 @@ def full_dict(
     }
 
 
-def event_dict(event: Event, viewer, *, can_see: bool) -> dict:
+def event_out(event: Event, viewer, *, can_see: bool) -> EventOut | PrivateEventOut:
     """One event as stored (the series, not an occurrence)."""
     if not can_see:
-        return reduced_dict(event.pk, event.start, event.end, event.all_day)
+        return PrivateEventOut(**_private(event.pk, event.start, event.end, event.all_day))
     attendees, resources = _related([event.pk])
-    data = full_dict(event, attendees=attendees[event.pk], resources=resources[event.pk])
-    data["exceptions"] = [
-        {
-            "occurrence_start": when(x.recurrence_id),
-            "cancelled": x.cancelled,
-            "title": x.title,
-            "start": when(x.start),
-            "end": when(x.end),
-            "location": x.location,
-        }
+    exceptions = [
+        ExceptionOut(
+            occurrence_start=x.recurrence_id,
+            cancelled=x.cancelled,
+            title=x.title,
+            start=x.start,
+            end=x.end,
+            location=x.location,
+        )
         for x in event.exceptions.order_by("recurrence_id")
     ]
-    return data
+    return EventOut(
+        **_fields(event, attendees=attendees[event.pk], resources=resources[event.pk]), exceptions=exceptions
+    )
 
 
-def occurrence_dicts(occurrences: Iterable[Occurrence]) -> list[dict]:
+def occurrences_out(
+    occurrences: Iterable[Occurrence],
+) -> list[OccurrenceOut | PrivateOccurrenceOut | PrivateEventOut]:
     """Expanded occurrences: the event object with this occurrence's start/end and `occurrence_start`."""
     occurrences = list(occurrences)
     visible_ids = sorted({o.event.pk for o in occurrences if not o.reduced})
     attendees, resources = _related(visible_ids)
-    result = []
+    result: list[OccurrenceOut | PrivateOccurrenceOut | PrivateEventOut] = []
     for occ in occurrences:
         if occ.reduced:
-            result.append(reduced_dict(occ.event.pk, occ.start, occ.end, occ.all_day, occ.occurrence_start))
+            private = _private(occ.event.pk, occ.start, occ.end, occ.all_day)
+            if occ.occurrence_start is None:
+                result.append(PrivateEventOut(**private))
+            else:
+                result.append(PrivateOccurrenceOut(**private, occurrence_start=occ.occurrence_start))
             continue
-        data = full_dict(
-            occ.event,
-            attendees=attendees[occ.event.pk],
-            resources=resources[occ.event.pk],
-            description=occ.description,
-        )
+        data = _fields(occ.event, attendees=attendees[occ.event.pk], resources=resources[occ.event.pk])
         data.update(
             title=occ.title,
             location=occ.location,
-            start=when(occ.start),
-            end=when(occ.end),
+            description=occ.description if occ.description is not None else occ.event.description,
+            start=occ.start,
+            end=occ.end,
             all_day=occ.all_day,
-            occurrence_start=when(occ.occurrence_start),
+            occurrence_start=occ.occurrence_start,
         )
-        result.append(data)
+        result.append(OccurrenceOut(**data))
     return result

@@ -38,7 +38,7 @@ from kiban.meetings.models import (
     Participant,
 )
 from kiban.meetings.queries import present
-from kiban.meetings.serializers import chat_line_dict, participant_dict
+from kiban.meetings.serializers import chat_line_out, participant_out, waiting_guest_out
 from kiban.notifications.actions import notify
 from kiban.realtime import publish
 
@@ -317,7 +317,7 @@ def do_post_chat_line(participant: Participant, body: str) -> ChatLine:
         deliver(
             participant.meeting_id,
             here,
-            MeetingChat(meeting=participant.meeting_id, line=chat_line_dict(line, participant.name)),
+            MeetingChat(meeting=participant.meeting_id, line=chat_line_out(line, participant.name)),
         )
     return line
 
@@ -359,7 +359,7 @@ def deliver(meeting_id: int, here: list[Participant], event) -> None:
 def announce(meeting: Meeting, here: list[Participant], *, entered_or_left: bool = True) -> None:
     """After a change in the room: the roster to those in it and, when someone entered or left, 開催中 and
     how many to everyone invited."""
-    roster = MeetingRoster(meeting=meeting.pk, participants=[participant_dict(p) for p in here])
+    roster = MeetingRoster(meeting=meeting.pk, participants=[participant_out(p) for p in here])
     deliver(meeting.pk, here, roster)
     if entered_or_left:
         state = MeetingState(meeting=meeting.pk, event=meeting.event_id, live=bool(here), count=len(here))
@@ -368,7 +368,7 @@ def announce(meeting: Meeting, here: list[Participant], *, entered_or_left: bool
 
 def announce_lobby(meeting: Meeting) -> None:
     waiting = [
-        {"id": g.pk, "name": g.name, "organization": g.organization, "since": g.created_at.isoformat()}
+        waiting_guest_out(g)
         for g in Guest.objects.filter(meeting=meeting, status=Guest.Status.WAITING).order_by("created_at")
     ]
     here = [p.staff_id for p in present(meeting.pk) if p.staff_id is not None]

@@ -14,7 +14,23 @@ from pydantic import Field
 from kiban.meetings import actions, guests, queries, signalling
 from kiban.meetings.access import access_meeting
 from kiban.meetings.models import Guest, Meeting
-from kiban.meetings.serializers import chat_line_dict, join_answer, meeting_dict, participant_dict, when
+from kiban.meetings.schemas import (
+    ChatLineOut,
+    JitsiEntryOut,
+    JoinAnswerOut,
+    LobbyOut,
+    MeetingOut,
+    MeetingStatusOut,
+    ParticipantOut,
+)
+from kiban.meetings.serializers import (
+    chat_line_out,
+    join_answer,
+    meeting_out,
+    participant_out,
+    waiting_guest_out,
+    when,
+)
 
 router = Router(tags=["meetings"])
 
@@ -34,23 +50,31 @@ class MeetingIn(Schema):
     allow_guests: bool = False
 
 
-@router.post("/meetings", response={201: dict}, summary="Create an online meeting room")
+@router.post("/meetings", response={201: MeetingOut}, summary="Create an online meeting room")
 def create_meeting(request, payload: MeetingIn):
     meeting = actions.do_create_meeting(request.auth, payload.dict())
-    return Status(201, meeting_dict(meeting))
+    return Status(201, meeting_out(meeting))
 
 
-@router.get("/meetings/{meeting_id}", summary="A room you are invited to, and whether people are in it")
+@router.get(
+    "/meetings/{meeting_id}",
+    response=MeetingStatusOut,
+    summary="A room you are invited to, and whether people are in it",
+)
 def get_meeting(request, meeting_id: int):
     meeting = access_meeting(request.auth, meeting_id)
-    return meeting_dict(meeting, live_count=queries.live_counts([meeting.pk])[meeting.pk])
+    return meeting_out(meeting, live_count=queries.live_counts([meeting.pk])[meeting.pk])
 
 
 class JoinIn(Schema):
     audio_only: bool = Field(False, description="Enter without video")
 
 
-@router.post("/meetings/{meeting_id}/join", summary="Enter the room: your peer id, ICE servers, who is there")
+@router.post(
+    "/meetings/{meeting_id}/join",
+    response=JoinAnswerOut | JitsiEntryOut,
+    summary="Enter the room: your peer id, ICE servers, who is there",
+)
 def join(request, meeting_id: int, payload: JoinIn):
     meeting = access_meeting(request.auth, meeting_id)
     if meeting.provider == Meeting.Provider.JITSI:
@@ -87,12 +111,14 @@ class FlagsIn(Schema):
 
 
 @router.patch(
-    "/meetings/{meeting_id}/participants/{peer}", summary="Mute indicators, raised hand, screen share"
+    "/meetings/{meeting_id}/participants/{peer}",
+    response=ParticipantOut,
+    summary="Mute indicators, raised hand, screen share",
 )
 def update_participant(request, meeting_id: int, peer: str, payload: FlagsIn):
     participant = actions.access_participant(request.auth, meeting_id, peer)
     participant = actions.do_update_participant(participant, payload.dict(exclude_none=True))
-    return participant_dict(participant)
+    return participant_out(participant)
 
 
 class SignalIn(Schema):
@@ -118,11 +144,13 @@ class ChatIn(Schema):
     body: str = Field(max_length=4000)
 
 
-@router.post("/meetings/{meeting_id}/chat", response={201: dict}, summary="Write in the meeting's chat")
+@router.post(
+    "/meetings/{meeting_id}/chat", response={201: ChatLineOut}, summary="Write in the meeting's chat"
+)
 def post_chat(request, meeting_id: int, payload: ChatIn):
     participant = actions.access_participant(request.auth, meeting_id, payload.peer)
     line = actions.do_post_chat_line(participant, payload.body)
-    return Status(201, chat_line_dict(line, participant.name))
+    return Status(201, chat_line_out(line, participant.name))
 
 
 class PageQuery(Schema):
@@ -167,18 +195,13 @@ def create_guest_link(request, meeting_id: int, payload: GuestLinkIn):
     )
 
 
-@router.get("/meetings/{meeting_id}/lobby", summary="Guests waiting to be admitted")
+@router.get("/meetings/{meeting_id}/lobby", response=LobbyOut, summary="Guests waiting to be admitted")
 def lobby(request, meeting_id: int):
     meeting = access_meeting(request.auth, meeting_id)
     if not guests.can_admit(request.auth, meeting):
         raise PermissionDenied(_("入室を許可できるのは主催者と入室中の職員です。"))
     waiting = Guest.objects.filter(meeting=meeting, status=Guest.Status.WAITING).order_by("created_at")
-    return {
-        "waiting": [
-            {"id": g.pk, "name": g.name, "organization": g.organization, "since": when(g.created_at)}
-            for g in waiting
-        ]
-    }
+    return LobbyOut(waiting=[waiting_guest_out(g) for g in waiting])
 
 
 class DecisionIn(Schema):

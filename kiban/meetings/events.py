@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from kiban.meetings.schemas import ChatLineOut, ParticipantOut, WaitingGuestOut
 from kiban.realtime.events import BaseEvent, ClientMessage
 
 
@@ -26,11 +27,11 @@ class MeetingSignal(BaseEvent):
 
 
 class MeetingRoster(BaseEvent):
-    """Who is in the room now (`kiban.meetings.serializers.participant_dict` each), after any change."""
+    """Who is in the room now, after any change."""
 
     type: Literal["meeting.roster"] = "meeting.roster"
     meeting: int
-    participants: list[dict[str, Any]]
+    participants: list[ParticipantOut]
 
 
 class MeetingState(BaseEvent):
@@ -48,13 +49,13 @@ class MeetingLobby(BaseEvent):
 
     type: Literal["meeting.lobby"] = "meeting.lobby"
     meeting: int
-    waiting: list[dict[str, Any]]
+    waiting: list[WaitingGuestOut]
 
 
 class MeetingChat(BaseEvent):
     type: Literal["meeting.chat"] = "meeting.chat"
     meeting: int
-    line: dict[str, Any]
+    line: ChatLineOut
 
 
 # --- Client → server (over the socket; kiban/realtime/inbound.py) ----------------------------------------

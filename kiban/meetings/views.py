@@ -13,10 +13,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kiban.core.schemas import dump
 from kiban.meetings import actions, guests, queries, signalling
 from kiban.meetings.access import access_meeting
 from kiban.meetings.models import Guest, Meeting
-from kiban.meetings.serializers import chat_line_dict, join_answer
+from kiban.meetings.serializers import chat_line_out, join_answer
 
 # The room page may use the camera, the microphone and screen capture; nothing else changes.
 ROOM_PERMISSIONS = "camera=(self), microphone=(self), display-capture=(self), geolocation=()"
@@ -181,10 +182,9 @@ def _guest_action(request, guest: Guest, link, action: str) -> JsonResponse:
             participant = actions.do_join(meeting, guest=guest, audio_only=bool(data.get("audio_only")))
         except actions.RoomFull:
             return _error(409, _("会議室が満員です（%(max)d人まで）。") % {"max": actions.MESH_MAX})
-        answer = join_answer(meeting, participant, f"g{guest.pk}")
         # The page reads its inbox from here on (the roster it was just given is newer than what is there).
-        answer["inbox_after"] = inbox_after
-        return JsonResponse(answer)
+        answer = join_answer(meeting, participant, f"g{guest.pk}", inbox_after=inbox_after)
+        return JsonResponse(dump(answer))
     participant = _peer_of(guest, data.get("peer") or data.get("sender"))
     if action == "signal":
         signalling.relay(
@@ -201,7 +201,7 @@ def _guest_action(request, guest: Guest, link, action: str) -> JsonResponse:
         return JsonResponse({})
     if action == "chat":
         line = actions.do_post_chat_line(participant, str(data.get("body") or ""))
-        return JsonResponse(chat_line_dict(line, participant.name), status=201)
+        return JsonResponse(dump(chat_line_out(line, participant.name)), status=201)
     if action == "leave":
         actions.do_leave(participant)
         return JsonResponse({}, status=200)

@@ -12,10 +12,10 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from kiban.notifications.events import NotificationCreated, NotificationRead
 from kiban.notifications.models import Notification, NotificationPreference
-from kiban.notifications.serializers import notification_dict
+from kiban.notifications.serializers import notification_out
 from kiban.realtime import publish
-from kiban.realtime.events import NotificationCreated, NotificationRead
 
 TITLE_MAX = 200
 BODY_MAX = 1000  # an excerpt: the notification links to the whole thing
@@ -102,10 +102,10 @@ def create_many(
         actor_username = Staff.objects.filter(pk=actor_id).values_list("username", flat=True).first()
     if len(ids) > INLINE_MAX:
         # The job's path: one INSERT … SELECT over the ids (no Python object per row), one event.
-        shared = notification_dict(Notification(actor_id=actor_id, created_at=now, **fields), actor_username)
+        shared = notification_out(Notification(actor_id=actor_id, created_at=now, **fields), actor_username)
         with transaction.atomic():
             _insert_many(ids, actor_id=actor_id, created_at=now, **fields)
-            publish(ids, NotificationCreated(notification=shared | {"id": None}))
+            publish(ids, NotificationCreated(notification=shared.model_copy(update={"id": None})))
         return []
     rows = [Notification(recipient_id=i, actor_id=actor_id, created_at=now, **fields) for i in ids]
     with transaction.atomic(savepoint=False):
@@ -113,11 +113,11 @@ def create_many(
         if len(created) == 1:
             only = created[0]
             publish(
-                [only.recipient_id], NotificationCreated(notification=notification_dict(only, actor_username))
+                [only.recipient_id], NotificationCreated(notification=notification_out(only, actor_username))
             )
         else:
             # One event for everyone: the shared fields, without a per-person id (the client links to `url`).
-            shared = notification_dict(created[0], actor_username) | {"id": None}
+            shared = notification_out(created[0], actor_username).model_copy(update={"id": None})
             publish(ids, NotificationCreated(notification=shared))
     return created
 

@@ -6,26 +6,12 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from kiban.notifications import actions
-from kiban.notifications.serializers import notification_dict
+from kiban.notifications.schemas import NotificationOut
+from kiban.notifications.serializers import notification_out
 
 router = Router(tags=["notifications"])
 
 MAX_LIMIT = 200
-
-
-class NotificationOut(Schema):
-    id: int
-    kind: str = Field(
-        description="e.g. chat.mention, chat.dm, chat.reply, calendar.reminder, booking.approval"
-    )
-    title: str
-    body: str
-    url: str = Field(description="A path on this site to open, or empty.")
-    actor: str | None = Field(description="Username of who caused it, or null.")
-    group_key: str = Field(description="What it is about (e.g. a conversation); reading that marks it read.")
-    seq: int | None
-    created_at: str
-    read_at: str | None
 
 
 class NotificationListOut(Schema):
@@ -62,7 +48,7 @@ def list_notifications(request, filters: Query[NotificationFilters]):
     rows, more = actions.list_notifications(
         request.auth, unread_only=filters.unread, before_id=filters.before, limit=filters.limit
     )
-    return {"results": [notification_dict(n) for n in rows], "more": more}
+    return {"results": [notification_out(n) for n in rows], "more": more}
 
 
 @router.get("/notifications/unread-count", response=UnreadCountOut, summary="How many are unread")
@@ -77,7 +63,7 @@ def read_all(request):
 
 @router.post("/notifications/{notification_id}/read", response=NotificationOut, summary="Mark one read")
 def read_one(request, notification_id: int):
-    return notification_dict(actions.mark_read(request.auth, notification_id))
+    return notification_out(actions.mark_read(request.auth, notification_id))
 
 
 @router.get("/notifications/preferences", response=PreferencesOut, summary="My notification settings")

@@ -1,23 +1,24 @@
-"""The notification object as the API and the `notification.created` event carry it."""
+"""Builds the notification schema (`kiban.notifications.schemas.NotificationOut`) from the model."""
 
 from __future__ import annotations
 
 from kiban.notifications.models import Notification
+from kiban.notifications.schemas import NotificationOut
 
 
-def notification_dict(n: Notification, actor_username: str | None = None) -> dict:
+def notification_out(n: Notification, actor_username: str | None = None) -> NotificationOut:
     """`actor_username`: pass it when known, to spare a query per row (else read from `n.actor`)."""
     if actor_username is None and n.actor_id is not None:
         actor_username = n.actor.username
-    return {
-        "id": n.pk,
-        "kind": n.kind,
-        "title": n.title,
-        "body": n.body,
-        "url": n.url,
-        "actor": actor_username,
-        "group_key": n.group_key,
-        "seq": n.seq,
-        "created_at": n.created_at.isoformat(),
-        "read_at": n.read_at.isoformat() if n.read_at else None,
-    }
+    return NotificationOut(
+        id=n.pk,
+        kind=n.kind,
+        title=n.title,
+        body=n.body,
+        url=n.url,
+        actor=actor_username,
+        group_key=n.group_key,
+        seq=n.seq,
+        created_at=n.created_at,
+        read_at=n.read_at,
+    )

@@ -10,52 +10,21 @@ from pydantic import Field
 
 from kiban.org import actions, queries, search, vcard
 from kiban.org.models import Department
+from kiban.org.schemas import (
+    DepartmentNodeOut,
+    MemberOut,
+    StaffOut,
+    department_leaf_out,
+    department_node_out,
+    staff_out,
+)
 
 router = Router(tags=["organisation"])
-
-
-class StaffDepartmentOut(Schema):
-    id: int
-    name: str
-    title: str
-    primary: bool
-
-
-class StaffOut(Schema):
-    username: str
-    family_name: str
-    given_name: str
-    family_name_kana: str
-    given_name_kana: str
-    romaji: str
-    email: str
-    extension: str
-    mobile: str
-    title: str
-    departments: list[StaffDepartmentOut]
 
 
 class StaffListOut(Schema):
     results: list[StaffOut]
     more: bool = Field(description="More people match than were returned: show “50+” and narrow the query.")
-
-
-class DepartmentNodeOut(Schema):
-    id: int
-    code: str
-    name: str
-    parent: int | None
-    children: list[DepartmentNodeOut]
-
-
-DepartmentNodeOut.model_rebuild()
-
-
-class MemberOut(Schema):
-    title: str = Field(description="The title in this department (兼務 titles differ from the primary one).")
-    head: bool
-    primary: bool
-    staff: StaffOut
 
 
 class DepartmentDetailOut(Schema):
@@ -76,37 +45,6 @@ class StaffFilters(Schema):
     include_retired: bool = Field(False, description="IT administrators only.")
 
 
-def staff_data(person) -> dict:
-    """The staff object of CONTRACT.md. `person.posts` must be loaded (queries.attach_posts)."""
-    return {
-        "username": person.username,
-        "family_name": person.family_name,
-        "given_name": person.given_name,
-        "family_name_kana": person.family_name_kana,
-        "given_name_kana": person.given_name_kana,
-        "romaji": person.romaji,
-        "email": person.email,
-        "extension": person.extension,
-        "mobile": person.mobile,
-        "title": person.title,
-        "departments": [
-            {"id": m.department_id, "name": m.department.name, "title": m.title, "primary": m.is_primary}
-            for m in person.posts
-        ],
-    }
-
-
-def _node_data(node: queries.DepartmentNode) -> dict:
-    d = node.department
-    return {
-        "id": d.pk,
-        "code": d.code,
-        "name": d.name,
-        "parent": d.parent_id,
-        "children": [_node_data(child) for child in node.children],
-    }
-
-
 def _vcard_response(body: str, stem: str) -> HttpResponse:
     response = HttpResponse(body, content_type=vcard.CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{vcard.vcard_filename(stem)}"'
@@ -115,12 +53,12 @@ def _vcard_response(body: str, stem: str) -> HttpResponse:
 
 @router.get("/me", response=StaffOut, summary="The signed-in person")
 def me(request):
-    return staff_data(actions.access_staff(request.auth, request.auth.username))
+    return staff_out(actions.access_staff(request.auth, request.auth.username))
 
 
 @router.get("/departments", response=list[DepartmentNodeOut], summary="The department tree")
 def department_tree(request):
-    return [_node_data(node) for node in queries.department_tree()]
+    return [department_node_out(node) for node in queries.department_tree()]
 
 
 @router.get("/departments/{department_id}.vcf", summary="All members of a department as one vCard file")
@@ -141,12 +79,9 @@ def department_detail(request, department_id: int):
         "code": department.code,
         "name": department.name,
         "parent": department.parent_id,
-        "children": [
-            {"id": d.pk, "code": d.code, "name": d.name, "parent": d.parent_id, "children": []}
-            for d in queries.sub_departments(department)
-        ],
+        "children": [department_leaf_out(d) for d in queries.sub_departments(department)],
         "members": [
-            {"title": m.title, "head": m.is_head, "primary": m.is_primary, "staff": staff_data(m.staff)}
+            MemberOut(title=m.title, head=m.is_head, primary=m.is_primary, staff=staff_out(m.staff))
             for m in members
         ],
     }
@@ -167,7 +102,7 @@ def staff_list(request, filters: Query[StaffFilters]):
         department_id=filters.department,
         limit=filters.limit,
     )
-    return {"results": [staff_data(p) for p in result.staff], "more": result.more}
+    return {"results": [staff_out(p) for p in result.staff], "more": result.more}
 
 
 @router.get("/staff/{username}.vcf", summary="A person as a vCard")
@@ -178,4 +113,4 @@ def staff_vcf(request, username: str):
 
 @router.get("/staff/{username}", response=StaffOut, summary="A person")
 def staff_detail(request, username: str):
-    return staff_data(actions.access_staff(request.auth, username))
+    return staff_out(actions.access_staff(request.auth, username))

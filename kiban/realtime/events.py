@@ -92,20 +92,6 @@ class PresenceChanged(BaseEvent):
     presence: dict[str, Any]
 
 
-class NotificationCreated(BaseEvent):
-    type: Literal["notification.created"] = "notification.created"
-    notification: dict[str, Any]
-
-
-class NotificationRead(BaseEvent):
-    """The reader's own devices learn that notifications were read (one, all, or a conversation's): the
-    bell's badge shows `unread`, the person's unread count after the change."""
-
-    type: Literal["notification.read"] = "notification.read"
-    ids: list[int] | None = None  # the ones marked read; None when "all of them" or a whole group
-    unread: int
-
-
 class CredentialsChanged(BaseEvent):
     """To the hub, not to pages: these people's credentials changed (a token revoked, a sign-out, retirement).
     Each process re-checks their sockets at once and closes those whose token or session is gone (4401)."""

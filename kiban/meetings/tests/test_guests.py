@@ -50,7 +50,7 @@ def test_guest_waits_in_the_lobby_until_admitted_then_enters_and_signals(api_as,
     assert knocked.status_code == 302
     lobby_to, lobby = events.of_type("meeting.lobby")[0]
     assert lobby_to == [clerk.pk]  # the organiser (also the only one in the room)
-    assert [(w["name"], w["organization"]) for w in lobby.waiting] == [("山田 太郎", "隣市 情報政策課")]
+    assert [(w.name, w.organization) for w in lobby.waiting] == [("山田 太郎", "隣市 情報政策課")]
     # Waiting: the room page is shown, but entering is refused until admitted.
     assert guest.get(f"/meet/g/{token}/status").json() == {"status": "waiting"}
     early = guest.post(f"/meet/g/{token}/join", "{}", content_type="application/json")

@@ -49,7 +49,7 @@ def test_entering_tells_the_room_and_the_invitees(clerk, section_head):
         events.of_type("meeting.state")[0],
     )
     assert roster_to == [clerk.pk]
-    assert [p["peer"] for p in roster.participants] == [first.peer]
+    assert [p.peer for p in roster.participants] == [first.peer]
     assert state_to == sorted([clerk.pk, section_head.pk])
     assert (state.live, state.count, state.event) == (True, 1, None)
     started = Notification.objects.get(recipient=section_head, kind="meetings.started")
@@ -69,7 +69,7 @@ def test_leaving_is_announced_and_recorded(api_as, clerk, section_head):
         response = post(api_as(section_head), f"/api/v1/meetings/{meeting.pk}/leave", {"peer": mine.peer})
     assert response.status_code == 204
     roster = events.of_type("meeting.roster")[0][1]
-    assert [p["name"] for p in roster.participants] == ["佐藤 花子"]
+    assert [p.name for p in roster.participants] == ["佐藤 花子"]
     mine.refresh_from_db()
     assert mine.left_at is not None
     # Leaving twice, or with someone else's peer, changes nothing.
@@ -150,7 +150,7 @@ def test_heartbeat_keeps_a_peer_and_a_silent_one_is_swept(api_as, clerk, section
     silent.refresh_from_db()
     assert silent.left_at == past
     roster = events.of_type("meeting.roster")[0][1]
-    assert [p["name"] for p in roster.participants] == ["佐藤 花子"]
+    assert [p.name for p in roster.participants] == ["佐藤 花子"]
     # The swept page learns it must enter again.
     answer = post(api_as(section_head), f"/api/v1/meetings/{meeting.pk}/heartbeat", {"peer": silent.peer})
     assert answer.status_code == 404
@@ -173,8 +173,9 @@ def test_mute_hand_and_screen_flags_reach_the_room(api_as, clerk, section_head):
     assert response.json()["audio_muted"] is True
     roster_to, roster = events.of_type("meeting.roster")[0]
     assert roster_to == sorted([clerk.pk, section_head.pk])
-    me = next(p for p in roster.participants if p["peer"] == mine.peer)
-    assert (me["audio_muted"], me["hand_raised"], me["video_muted"]) == (True, True, False)
+    me = next(p for p in roster.participants if p.peer == mine.peer)
+    assert (me.audio_muted, me.hand_raised, me.video_muted) == (True, True, False)
+    assert response.json() == me.model_dump(mode="json")  # one participant schema: API answer = roster entry
     # Someone else's peer is not theirs to mute.
     other = Participant.objects.get(staff=clerk)
     refused = api_as(section_head).patch(
@@ -200,8 +201,8 @@ def test_meeting_chat_goes_to_the_room_only(api_as, clerk, section_head, other_c
     assert response.status_code == 201
     to, event = events.of_type("meeting.chat")[0]
     assert to == sorted([clerk.pk, section_head.pk])  # other_clerk is invited but not in the room
-    assert event.line["body"] == "資料を共有します"
-    assert event.line["name"] == "佐藤 花子"
+    assert event.line.body == "資料を共有します"
+    assert event.line.name == "佐藤 花子"
     empty = post(api_as(clerk), f"/api/v1/meetings/{meeting.pk}/chat", {"peer": mine.peer, "body": "  "})
     assert empty.status_code == 400
     assert "body" in empty.json()["detail"]

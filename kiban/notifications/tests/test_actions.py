@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 
 from kiban.notifications import actions
 from kiban.notifications.models import Notification
@@ -35,7 +36,7 @@ def test_notify_stores_one_per_recipient_and_announces_each_to_its_recipient_onl
     ((sent_to, event),) = events
     assert sent_to == sorted([clerk.pk, other_clerk.pk])
     mine = Notification.objects.get(recipient=clerk)
-    assert event.notification == {
+    assert event.model_dump(mode="json")["notification"] == {
         "id": None,  # shared by everyone it went to; the client links to `url`
         "kind": "chat.mention",
         "title": "髙橋 一郎さんがあなたをメンションしました",
@@ -44,7 +45,7 @@ def test_notify_stores_one_per_recipient_and_announces_each_to_its_recipient_onl
         "actor": "100001",
         "group_key": "conversation:12",
         "seq": 3,
-        "created_at": mine.created_at.isoformat(),
+        "created_at": timezone.localtime(mine.created_at).isoformat(),
         "read_at": None,
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from kiban.notifications.models import Notification, NotificationPreference
 from kiban.notifications.tests.factories import NotificationFactory
@@ -54,7 +55,7 @@ def test_marking_one_read_returns_it_read(as_clerk, clerk):
     assert response.json()["id"] == n.pk
     assert response.json()["title"] == "会議の招待"
     n.refresh_from_db()
-    assert response.json()["read_at"] == n.read_at.isoformat()
+    assert response.json()["read_at"] == timezone.localtime(n.read_at).isoformat()  # Asia/Tokyo, as read
 
 
 def test_marking_anothers_notification_read_is_404_and_changes_nothing(as_clerk, other_clerk):

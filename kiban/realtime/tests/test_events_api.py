@@ -14,11 +14,12 @@ from django.utils import timezone
 
 from kiban.realtime import publish
 from kiban.realtime.delivery import store
-from kiban.realtime.events import ConversationRead, NotificationCreated
+from kiban.realtime.events import ConversationRead
 from kiban.realtime.jobs import EVENT_RETENTION, prune_events
 from kiban.realtime.models import Event, EventRecipient
 from kiban.realtime.queries import CATCH_UP_LIMIT
 from kiban.realtime.testing import capture_events
+from kiban.realtime.tests.probe import Probe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,7 +41,7 @@ def publish_some(people) -> list[int]:
     with capture_events():
         publish([ann.pk, ben.pk], ConversationRead(conversation=1, seq=1))
         publish([ben.pk], ConversationRead(conversation=2, seq=5))
-        publish([ann.pk], NotificationCreated(notification={"id": 9}))
+        publish([ann.pk], Probe(notification={"id": 9}))
     return list(Event.objects.order_by("id").values_list("id", flat=True))
 
 
@@ -49,7 +50,7 @@ def test_a_person_gets_only_their_own_events_after_the_id(people):
     answer = client_for(people["ann"]).get("/api/v1/realtime/events", {"after": first - 1}).json()
     assert answer["events"] == [
         {"id": first, "type": "conversation.read", "conversation": 1, "seq": 1},
-        {"id": third, "type": "notification.created", "notification": {"id": 9}},
+        {"id": third, "type": "test.probe", "notification": {"id": 9}},
     ]
     assert answer["truncated"] is False and settled_at(answer["last_id"], third)
     answer = client_for(people["ben"]).get("/api/v1/realtime/events", {"after": first}).json()

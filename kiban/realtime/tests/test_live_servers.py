@@ -14,7 +14,7 @@ from websockets.asyncio.client import connect
 
 from kiban.accounts.actions import do_create_token
 from kiban.realtime import publish
-from kiban.realtime.events import NotificationCreated
+from kiban.realtime.tests.probe import Probe
 from kiban.realtime.tests.servers import serve_processes, thread_server
 
 needs_pg_and_redis = pytest.mark.skipif(
@@ -123,7 +123,7 @@ def test_an_event_published_in_one_process_reaches_sockets_on_every_process(peop
             assert event["message"]["id"] == posted["id"]
             assert event["message"]["seq"] == 1
         # From a process that serves no socket (as `kiban worker` does): through Redis too.
-        await in_thread(publish_now, [ben.pk, cho.pk], NotificationCreated(notification={"id": 42}))
+        await in_thread(publish_now, [ben.pk, cho.pk], Probe(notification={"id": 42}))
         assert (await next_event(ben_b))["notification"] == {"id": 42}
         # cho's first event is this one: nothing of ann and ben's conversation reached cho.
         assert (await next_event(cho_a))["notification"] == {"id": 42}
@@ -272,8 +272,8 @@ def test_a_long_poll_returns_as_soon_as_the_caller_has_an_event(people, tokens):
         )
         time.sleep(1)  # let the request start waiting (an event before that is found by its first look)
         assert not waiting.done()
-        publish_now([ben.pk], NotificationCreated(notification={"id": 1}))  # not ann's: she keeps waiting
-        publish_now([ann.pk], NotificationCreated(notification={"id": 2}))
+        publish_now([ben.pk], Probe(notification={"id": 1}))  # not ann's: she keeps waiting
+        publish_now([ann.pk], Probe(notification={"id": 2}))
         answer = waiting.result(timeout=15)  # well before the 25 s wait ends
         assert [e["notification"] for e in answer["events"]] == [{"id": 2}]
         assert answer["truncated"] is False

@@ -13,11 +13,12 @@ from django.test import Client
 from kiban.accounts.actions import do_create_token
 from kiban.accounts.tests.factories import PASSWORD
 from kiban.realtime import hub, publish
-from kiban.realtime.events import ConversationRead, NotificationCreated
+from kiban.realtime.events import ConversationRead
 from kiban.realtime.models import Event, Seen
 from kiban.realtime.queries import max_event_id
 from kiban.realtime.routing import websocket_application
 from kiban.realtime.testing import capture_events
+from kiban.realtime.tests.probe import Probe
 
 ORIGIN = (b"origin", b"http://localhost")
 
@@ -171,12 +172,12 @@ def test_event_reaches_every_device_of_recipients_and_no_one_else(people):
             "cho": (await open_socket(bearer(cho_token)))[0],
         }
         await sync_to_async(publish_committed)([ann.pk, ben.pk], ConversationRead(conversation=5, seq=9))
-        await sync_to_async(publish_committed)([cho.pk, ann.pk], NotificationCreated(notification={"id": 3}))
+        await sync_to_async(publish_committed)([cho.pk, ann.pk], Probe(notification={"id": 3}))
         one, two = await sync_to_async(
             lambda: list(Event.objects.order_by("id").values_list("id", flat=True))
         )()
         read = {"id": one, "type": "conversation.read", "conversation": 5, "seq": 9}
-        notification = {"id": two, "type": "notification.created", "notification": {"id": 3}}
+        notification = {"id": two, "type": "test.probe", "notification": {"id": 3}}
         for name in ("ann_phone", "ann_pc"):
             assert await sockets[name].receive_json_from() == read
             assert await sockets[name].receive_json_from() == notification
