@@ -8,7 +8,9 @@ from kiban.core.schemas import OutSchema, Timestamp
 
 
 class NotificationOut(OutSchema):
-    id: int | None = Field(description="null in one event shared by many recipients (the client follows `url`)")
+    id: int | None = Field(
+        description="null in one event shared by many recipients (the client follows `url`)"
+    )
     kind: str = Field(
         description="e.g. chat.mention, chat.dm, chat.reply, calendar.reminder, booking.approval"
     )
