@@ -166,7 +166,7 @@ def test_many_recipients_get_one_bulk_insert_and_one_event():
     assert Notification.objects.filter(kind="chat.mention").count() == 30
     ((sent_to, event),) = events.of_type("notification.created")
     assert sorted(sent_to) == sorted(p.pk for p in people)
-    assert event.notification["id"] is None and event.notification["title"] == "お知らせ"
+    assert event.notification.id is None and event.notification.title == "お知らせ"
     inserts = [
         q for q in ctx.captured_queries if q["sql"].startswith('INSERT INTO "notifications_notification"')
     ]
