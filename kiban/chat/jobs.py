@@ -27,3 +27,33 @@ def prune_orphan_uploads() -> int:
         store.release([attachment.blob_id] if attachment.blob_id else [])
         removed += 1
     return removed
+
+
+@job(retries=10, backoff=5.0, max_backoff=300.0)
+def store_wide_mentions(message_id: int, skipped: list[int]) -> int:
+    """The @channel mention rows of a message to a large channel: one per member except `skipped` (the author
+    and those mentioned by name), in one INSERT … SELECT. Enqueued in the posting transaction; safe to run
+    again (existing rows are kept)."""
+    from django.db import connection
+
+    from kiban.chat.models import Member, Mention, Message
+
+    message = (
+        Message.objects.filter(pk=message_id, deleted_at__isnull=True).only("conversation_id", "seq").first()
+    )
+    if message is None:
+        return 0
+    where = " AND staff_id NOT IN (" + ",".join(["%s"] * len(skipped)) + ")" if skipped else ""
+    verb, tail = (
+        ("INSERT", " ON CONFLICT DO NOTHING")
+        if connection.vendor == "postgresql"
+        else ("INSERT OR IGNORE", "")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{verb} INTO {Mention._meta.db_table} (message_id, staff_id, conversation_id, seq, kind) "  # noqa: S608
+            f"SELECT %s, staff_id, %s, %s, %s FROM {Member._meta.db_table} WHERE conversation_id = %s{where}{tail}",
+            [message_id, message.conversation_id, message.seq, Mention.Kind.CHANNEL.value, message.conversation_id,
+             *skipped],
+        )  # fmt: skip
+        return cursor.rowcount

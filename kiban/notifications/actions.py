@@ -6,6 +6,7 @@ this module stores, announces after commit, and keeps read state.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -75,7 +76,10 @@ def notify(
     if len(ids) > INLINE_MAX:
         from kiban.notifications.jobs import create_notifications
 
-        create_notifications.enqueue(ids, actor_username=getattr(actor, "username", None), **fields)
+        # The ids as one JSON string: the queue normalises arguments value by value.
+        create_notifications.enqueue(
+            json.dumps(ids, separators=(",", ":")), actor_username=getattr(actor, "username", None), **fields
+        )
         return []
     return create_many(ids, actor_username=getattr(actor, "username", None), **fields)
 

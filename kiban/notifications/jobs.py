@@ -19,9 +19,11 @@ def send_email_digests() -> dict[str, int]:
 
 
 @job(retries=10, backoff=5.0, max_backoff=300.0)
-def create_notifications(ids: list[int], **fields) -> int:
+def create_notifications(ids: list[int] | str, **fields) -> int:
     """A large audience's notifications, written right after the commit that enqueued this job (the job row
     is part of that transaction: nothing is lost if the process dies in between)."""
+    import json
+
     from kiban.notifications.actions import create_many
 
-    return len(create_many(ids, **fields))
+    return len(create_many(json.loads(ids) if isinstance(ids, str) else ids, **fields))

@@ -94,6 +94,9 @@ def test_events_arrive_once_and_a_reconnect_replays_what_was_missed(browser, ser
         drop_sockets()
         published(person.pk, 4)
         wait_for(page, "window.realtimeLog", [1, 2, 3, "resync"], timeout=40)
+        wait_for(page, "window.realtimeLive.status", "live", timeout=40)
+        published(person.pk, 5)  # live again: the page is settled before it closes
+        wait_for(page, "window.realtimeLog", [1, 2, 3, "resync", 5])
         assert page.csp.violations == []
     finally:
         page.context.close()

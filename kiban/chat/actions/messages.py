@@ -30,7 +30,7 @@ from kiban.realtime.events import (
 MAX_ATTACHMENTS = 10
 MAX_EMOJI = 32
 EXCERPT = 120
-# @channel to more members than this: the mention rows are written by one INSERT … SELECT.
+# @channel to more members than this: the mention rows are written by a job (one INSERT … SELECT).
 WIDE_MENTIONS = 200
 
 
@@ -65,10 +65,11 @@ def _clean_body(body: str | None, *, allow_empty: bool) -> str:
 
 
 def _resolve_mentions(
-    body: str, conv: Conversation
+    body: str, conv: Conversation, *, expand: bool = True
 ) -> tuple[dict[str, markdown.MentionTarget], dict[int, str]]:
     """Mentions written in `body` resolved against the conversation's members (only members can read the
-    message, so only they can be mentioned). Returns the renderer's map and {staff_id: kind}."""
+    message, so only they can be mentioned). Returns the renderer's map and {staff_id: kind}. With
+    `expand=False`, @channel/@here are left to the caller (`_expand_everyone`, over the members it read)."""
     words = markdown.mention_tokens(body)
     if not words:
         return {}, {}
@@ -77,6 +78,8 @@ def _resolve_mentions(
         rows = list(
             members.values_list("staff_id", "staff__username", "staff__family_name", "staff__given_name")
         )
+    elif not expand:
+        rows = []  # only @channel/@here, expanded by the caller
     else:
         # Only @channel/@here: the member ids are enough (no names of 5,000 people to index).
         rows = [(staff_id, None, "", "") for staff_id in members.values_list("staff_id", flat=True)]
@@ -103,17 +106,26 @@ def _resolve_mentions(
         elif word.lower() in markdown.ALL_MENTIONS and conv.kind != Conversation.Kind.DM:
             mapping[word] = markdown.MentionTarget(everyone="here" if word.lower() == "here" else "channel")
             everyone = "here" if word.lower() == "here" and everyone != "channel" else "channel"
-    if everyone:
-        targets = [staff_id for staff_id, *_rest in rows]
-        if everyone == "here":
-            # @here is for the people connected right now (Slack's meaning), @channel for everyone.
-            from kiban.realtime.presence import connected
-
-            online = connected(targets)
-            targets = [staff_id for staff_id in targets if staff_id in online]
-        for staff_id in targets:
-            kinds.setdefault(staff_id, everyone)
+    if everyone and expand:
+        _expand_everyone(kinds, everyone, [staff_id for staff_id, *_rest in rows])
     return mapping, kinds
+
+
+def _everyone(mapping: dict[str, markdown.MentionTarget]) -> str:
+    kinds = {target.everyone for target in mapping.values() if target.everyone}
+    return "channel" if "channel" in kinds else "here" if kinds else ""
+
+
+def _expand_everyone(kinds: dict[int, str], everyone: str, member_ids: list[int]) -> None:
+    targets = member_ids
+    if everyone == "here":
+        # @here is for the people connected right now (Slack's meaning), @channel for everyone.
+        from kiban.realtime.presence import connected
+
+        online = connected(targets)
+        targets = [staff_id for staff_id in targets if staff_id in online]
+    for staff_id in targets:
+        kinds.setdefault(staff_id, everyone)
 
 
 def _next_seq(conv_id: int, now) -> int:
@@ -175,9 +187,7 @@ def do_post_message(
         )
         if len(attachments) != len(attachment_ids) or author is None:
             raise field_error("attachments", _("この会話にアップロードした未使用の添付を指定してください。"))
-    mapping, mention_kinds = _resolve_mentions(body, conv)
-    if author is not None:
-        mention_kinds.pop(author.pk, None)  # no unread mention from oneself
+    mapping, mention_kinds = _resolve_mentions(body, conv, expand=False)
     html = markdown.render(body, mapping)
     now = timezone.now()
     with transaction.atomic():
@@ -185,8 +195,12 @@ def do_post_message(
         # Read after taking the conversation's lock (the seq UPDATE), which membership changes take too
         # (`conversations._lock_conversation`): a member removed before this post never receives it, live
         # or by catch-up, and one added after it is not told of it.
-        rows = Member.objects.filter(conversation=conv).values_list("staff_id", "muted")
-        recipients = [_Recipient(*row) for row in rows]
+        with connection.cursor() as cursor:  # plain tuples: 5,000 members without a converter per row
+            cursor.execute(
+                f"SELECT staff_id, muted FROM {Member._meta.db_table} WHERE conversation_id = %s",  # noqa: S608
+                [conv.pk],
+            )
+            recipients = [_Recipient(staff_id, bool(muted)) for staff_id, muted in cursor.fetchall()]
         message = Message.objects.create(
             conversation=conv, seq=seq, author=author, bot_name=bot_name, body=body, html=html,
             thread_root=root, created_at=now,
@@ -198,6 +212,11 @@ def do_post_message(
         # Only members can be mentioned; the members are those read under the lock.
         member_set = {r.staff_id for r in recipients}
         mention_kinds = {sid: k for sid, k in mention_kinds.items() if sid in member_set}
+        everyone = _everyone(mapping)
+        if everyone:
+            _expand_everyone(mention_kinds, everyone, [r.staff_id for r in recipients])
+        if author is not None:
+            mention_kinds.pop(author.pk, None)  # no unread mention from oneself
         _store_mentions(message, conv, mention_kinds, member_set)
         if author is not None:
             Member.objects.filter(conversation=conv, staff=author, last_read_seq__lt=seq).update(
@@ -223,20 +242,17 @@ def do_post_message(
 def _store_mentions(
     message: Message, conv: Conversation, kinds: dict[int, str], member_set: set[int]
 ) -> None:
-    """Mention rows (unread mention counts). An @channel to a large channel is one INSERT … SELECT over the
-    members, so a post to 5,000 people costs the same number of queries as one to 10."""
+    """Mention rows (unread mention counts). An @channel to a large channel: one INSERT … SELECT over the
+    members by a job right after commit, so a post to 5,000 people costs the poster what one to 10 does."""
     wide = [sid for sid, k in kinds.items() if k == Mention.Kind.CHANNEL]
     rest = kinds
     if len(wide) > WIDE_MENTIONS:
+        from kiban.chat.jobs import store_wide_mentions
+
         rest = {sid: k for sid, k in kinds.items() if k != Mention.Kind.CHANNEL}
-        skipped = list(member_set - set(wide))  # the author and the people mentioned by name
-        where = " AND staff_id NOT IN (" + ",".join(["%s"] * len(skipped)) + ")" if skipped else ""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {Mention._meta.db_table} (message_id, staff_id, conversation_id, seq, kind) "  # noqa: S608
-                f"SELECT %s, staff_id, %s, %s, %s FROM {Member._meta.db_table} WHERE conversation_id = %s{where}",
-                [message.pk, conv.pk, message.seq, Mention.Kind.CHANNEL.value, conv.pk, *skipped],
-            )
+        # The author and the people mentioned by name are not @channel rows. The job's row is part of this
+        # transaction (the outbox): the rows follow within a second, and nothing is lost if the process dies.
+        store_wide_mentions.enqueue(message.pk, sorted(member_set - set(wide)))
     if rest:
         Mention.objects.bulk_create(
             [
