@@ -175,8 +175,10 @@ def _staff_or_400(username: str, field: str):
     return person
 
 
-def _load(booking_id: int) -> Booking:
-    return Booking.objects.select_related("resource", "booked_by", "driver").get(pk=booking_id)
+def _load(booking_id: int, viewer) -> Booking:
+    """The booking after a change, as `viewer` may read it (a manager reads a private event's purpose as 予定あり)."""
+    bookings = queries.with_purpose_hidden(Booking.objects, viewer)
+    return bookings.select_related("resource", "booked_by", "driver", "decided_by").get(pk=booking_id)
 
 
 # --- Resources ------------------------------------------------------------------------------------------
@@ -317,7 +319,7 @@ def booking_update(request, booking_id: int, payload: BookingPatch):
         booking = actions.do_update_booking(request.auth, booking, **changes)
     except actions.BookingConflict as exc:
         return _conflict(exc)
-    return booking_out(_load(booking.pk))
+    return booking_out(_load(booking.pk, request.auth))
 
 
 @router.delete("/bookings/{booking_id}", response={204: None}, summary="Cancel a booking")
@@ -336,7 +338,7 @@ def booking_decision(request, booking_id: int, payload: DecisionIn):
     if booking is None:
         raise Http404
     actions.do_decide_booking(request.auth, booking, action=payload.action, comment=payload.comment)
-    return booking_out(_load(booking.pk))
+    return booking_out(_load(booking.pk, request.auth))
 
 
 # --- Cars -----------------------------------------------------------------------------------------------
@@ -380,7 +382,7 @@ def key_handover(request, booking_id: int, payload: KeyHandoverIn):
         fleet.do_hand_over_key(request.auth, booking, odometer_start=payload.odometer_start)
     except fleet.KeyHandoverRefused as exc:
         return Status(409, {"detail": str(exc)})
-    return booking_out(_load(booking.pk))
+    return booking_out(_load(booking.pk, request.auth))
 
 
 @router.post("/bookings/{booking_id}/return", response=BookingOut, summary="Record the car's return")
@@ -390,7 +392,7 @@ def car_return(request, booking_id: int, payload: ReturnIn):
         request.auth, booking, odometer_end=payload.odometer_end, odometer_start=payload.odometer_start,
         fuel_added=payload.fuel_added, notes=payload.notes,
     )  # fmt: skip
-    return booking_out(_load(booking.pk))
+    return booking_out(_load(booking.pk, request.auth))
 
 
 def _licence_dict(licence: DriverLicence) -> dict:

@@ -724,3 +724,25 @@ def test_a_new_group_chat_says_it_has_no_messages_yet(browser, asgi_server, cler
         )
     finally:
         page.context.close()
+
+
+def test_a_webhook_post_arrives_live_with_a_bot_badge_on_a_phone(browser, asgi_server, clerk, section_head):
+    from kiban.chat import actions
+    from kiban.chat.tests.factories import make_channel
+
+    channel = make_channel(clerk, section_head, name="防災")
+    hook, _token = actions.do_create_webhook(
+        clerk, actions.access_conversation(clerk, channel.pk), "気象警報"
+    )
+    page = _page(browser, asgi_server, PHONE, phone=True)
+    try:
+        sign_in(page, clerk.username, PASSWORD)
+        page.goto(f"/chat/c/{channel.pk}/")
+        _wait_ready(page)
+        actions.do_post_via_webhook(hook, "大雨警報が発表されました", "監視サーバ")
+        message = page.locator(".chat-pane .msg", has_text="大雨警報が発表されました")
+        expect(message.locator(".msg-author")).to_have_text("監視サーバ")
+        expect(message.locator(".msg-bot")).to_have_text("ボット")
+        assert page.csp.violations == []
+    finally:
+        page.context.close()

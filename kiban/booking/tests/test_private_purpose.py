@@ -93,3 +93,18 @@ def test_a_rooms_manager_reads_busy_in_the_booking_and_the_resources_list(clerk,
     assert "予定あり" in page
     # The booker's own view is unchanged.
     assert _as(clerk).get(f"/api/v1/bookings/{booking.pk}").json()["purpose"] == SECRET
+
+
+def test_a_manager_deciding_a_private_events_booking_reads_busy_in_the_answer(clerk, section_head, it_admin):
+    room, day, booking = _private_event_with_room(clerk, section_head)
+    Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.PENDING)
+    approvals = _as(it_admin).get("/booking/approvals").content.decode()
+    assert "第3会議室" in approvals
+    assert SECRET not in approvals
+    assert "予定あり" in approvals
+    response = _as(it_admin).post(
+        f"/api/v1/bookings/{booking.pk}/decision", {"action": "approve", "comment": ""},
+        content_type="application/json",
+    )  # fmt: skip
+    assert response.status_code == 200, response.content
+    assert response.json()["purpose"] == "予定あり"
