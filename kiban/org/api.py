@@ -17,6 +17,10 @@ router = Router(tags=["organisation"])
 class StaffDepartmentOut(Schema):
     id: int
     name: str
+    label: str = Field(
+        description="The name as people should read it: with its parent in brackets where another department "
+        "has the same name (工務課（東部土木事務所）)"
+    )
     title: str
     primary: bool
 
@@ -90,7 +94,13 @@ def staff_data(person) -> dict:
         "mobile": person.mobile,
         "title": person.title,
         "departments": [
-            {"id": m.department_id, "name": m.department.name, "title": m.title, "primary": m.is_primary}
+            {
+                "id": m.department_id,
+                "name": m.department.name,
+                "label": getattr(m, "department_label", "") or m.department.name,
+                "title": m.title,
+                "primary": m.is_primary,
+            }
             for m in person.posts
         ],
     }
