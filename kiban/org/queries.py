@@ -39,6 +39,20 @@ def department_labels(departments: Iterable[Department]) -> dict[int, str]:
     return {pk: department_label(name, parent_name, shared) for pk, name, parent_name, shared in rows}
 
 
+def labelled_departments() -> list[Department]:
+    """Active departments in display order, each with `label` (`department_label`): for the lists people
+    choose a department from (survey and inquiry audiences, file shares). One query."""
+    departments = list(
+        Department.objects.filter(is_active=True)
+        .select_related("parent")
+        .annotate(shared_name=name_is_shared())
+        .order_by("order", "code")
+    )
+    for d in departments:
+        d.label = department_label(d.name, d.parent.name if d.parent else None, d.shared_name)
+    return departments
+
+
 def attach_posts(people: Iterable[Staff]) -> list[Staff]:
     """Set `person.posts`: their memberships with departments, primary (本務) first, in one query. Each
     membership also has `department_label` (`department_label`).
