@@ -93,10 +93,10 @@ def folder(request, folder_id: int):
 
 def _share_targets(user) -> dict:
     from kiban.chat.models import Conversation
-    from kiban.org.models import Department
+    from kiban.org import queries as org_queries
 
     return {
-        "departments": Department.objects.filter(is_active=True).order_by("order", "code"),
+        "departments": org_queries.labelled_departments(),
         "conversations": Conversation.objects.filter(members__staff=user, archived_at__isnull=True)
         .exclude(kind="dm")
         .order_by("name")[:200],

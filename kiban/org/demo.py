@@ -20,7 +20,7 @@ from django.db import transaction
 from kiban.accounts.models import Staff
 from kiban.core import modules
 from kiban.core.audit import record
-from kiban.org.demo_departments import TREE
+from kiban.org.demo_departments import BRANCH_OF, TREE
 from kiban.org.demo_names import FEMALE_NAMES, MALE_NAMES, SECOND_VARIANTS, SURNAMES, VARIANT_SURNAMES
 from kiban.org.importer import rank_for_title
 from kiban.org.importer_parse import derive_romaji
@@ -89,6 +89,14 @@ def _build_departments() -> tuple[list[Unit], list[Unit], list[Unit]]:
                 section.children.append(team)
                 teams.append(team)
     Department.objects.bulk_create([u.department for u in tops])
+    by_code = {u.department.code: u.department for u in tops}
+    if any(d.pk is None for d in by_code.values()):
+        for code, pk in Department.objects.filter(code__in=by_code).values_list("code", "id"):
+            by_code[code].pk = pk
+    branches = [by_code[code] for code in BRANCH_OF]
+    for branch in branches:
+        branch.parent = by_code[BRANCH_OF[branch.code]]
+    Department.objects.bulk_update(branches, ["parent"])
     for top in tops:
         for section in top.children:
             section.department.parent = top.department
@@ -116,10 +124,15 @@ def _positions(
     positions += [Position(top, "次長", False) for top in tops if top.department.name.endswith("部")]
     positions = positions[:n]
     titles, weights = zip(*STAFF_TITLES, strict=True)
+    team_head_rank = rank_for_title("係長")
     while len(positions) < n:
         section = rng.choice(sections)
         unit = rng.choice(section.children) if section.children and rng.random() < 0.7 else section
-        positions.append(Position(unit, rng.choices(titles, weights)[0], False))
+        title = rng.choices(titles, weights)[0]
+        if unit is not section and rank_for_title(title) <= team_head_rank:
+            # A 係 is headed by its 係長: a 課長補佐 or 主幹 (who ranks above) works in the 課 itself.
+            unit = section
+        positions.append(Position(unit, title, False))
     return positions
 
 

@@ -2,6 +2,8 @@
 
 Codes are hierarchical (部局 2 digits, 課 2, 係 2) as HR systems number them. Each top-level unit has its
 head's title (部長, 局長, 所長 …) and its building, whose digit starts every extension inside it.
+Branch offices (出先機関: 土木事務所, 保健所, 県税事務所) are listed like top-level units but sit inside the 部
+that governs them (BRANCH_OF), as in a real organisation chart.
 """
 
 from __future__ import annotations
@@ -35,3 +37,10 @@ TREE = [
     ("330000", "西部保健所", "所長", "7", [("衛生課", [])]),
     ("410000", "中央県税事務所", "所長", "8", [("課税課", [])]),
 ]  # fmt: skip
+
+# Branch office code → the code of its 部.
+BRANCH_OF = {
+    "220000": "090000", "320000": "090000",  # 土木事務所 → 土木部
+    "230000": "060000", "330000": "060000",  # 保健所 → 厚生部
+    "410000": "020000",  # 県税事務所 → 総務部
+}  # fmt: skip

@@ -5,14 +5,57 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from kiban.accounts.models import Staff
 from kiban.org.models import Department, Membership
 
 
+def name_is_shared(department_field: str = "pk"):
+    """An expression: another active department bears the same name as the one at `department_field`
+    (a path to a department id from the queried model)."""
+    name_field = "name" if department_field == "pk" else department_field.removesuffix("_id") + "__name"
+    return Exists(
+        Department.objects.filter(is_active=True, name=OuterRef(name_field)).exclude(
+            pk=OuterRef(department_field)
+        )
+    )
+
+
+def department_label(name: str, parent_name: str | None, shared: bool) -> str:
+    """How a person reads a department: its name, and its parent in brackets where another department has
+    the same name (工務課（東部土木事務所） beside 工務課（西部土木事務所）)."""
+    return f"{name}（{parent_name}）" if shared and parent_name else name
+
+
+def department_labels(departments: Iterable[Department]) -> dict[int, str]:
+    """`department_label` of each department (one query)."""
+    ids = [d.pk for d in departments]
+    rows = (
+        Department.objects.filter(pk__in=ids)
+        .annotate(shared=name_is_shared())
+        .values_list("pk", "name", "parent__name", "shared")
+    )
+    return {pk: department_label(name, parent_name, shared) for pk, name, parent_name, shared in rows}
+
+
+def labelled_departments() -> list[Department]:
+    """Active departments in display order, each with `label` (`department_label`): for the lists people
+    choose a department from (survey and inquiry audiences, file shares). One query."""
+    departments = list(
+        Department.objects.filter(is_active=True)
+        .select_related("parent")
+        .annotate(shared_name=name_is_shared())
+        .order_by("order", "code")
+    )
+    for d in departments:
+        d.label = department_label(d.name, d.parent.name if d.parent else None, d.shared_name)
+    return departments
+
+
 def attach_posts(people: Iterable[Staff]) -> list[Staff]:
-    """Set `person.posts`: their memberships with departments, primary (本務) first, in one query.
+    """Set `person.posts`: their memberships with departments, primary (本務) first, in one query. Each
+    membership also has `department_label` (`department_label`).
 
     A plain list rather than prefetch_related: Django's prefetch clones a queryset per person, which
     cost more than the search itself for a page of 50 results."""
@@ -21,9 +64,14 @@ def attach_posts(people: Iterable[Staff]) -> list[Staff]:
     if by_id:
         for m in (
             Membership.objects.filter(staff_id__in=by_id)
-            .select_related("department")
+            .select_related("department__parent")
+            .annotate(shared_name=name_is_shared("department_id"))
             .order_by("-is_primary", "department__order", "department__code")
         ):
+            parent = m.department.parent
+            m.department_label = department_label(
+                m.department.name, parent.name if parent else None, m.shared_name
+            )
             by_id[m.staff_id].append(m)
     for person in people:
         person.posts = by_id[person.pk]

@@ -12,6 +12,10 @@ from kiban.org import queries
 class StaffDepartmentOut(OutSchema):
     id: int
     name: str
+    label: str = Field(
+        description="The name as people should read it: with its parent in brackets where another department "
+        "has the same name (工務課（東部土木事務所）)"
+    )
     title: str
     primary: bool
 
@@ -63,7 +67,11 @@ def staff_out(person) -> StaffOut:
         title=person.title,
         departments=[
             StaffDepartmentOut(
-                id=m.department_id, name=m.department.name, title=m.title, primary=m.is_primary
+                id=m.department_id,
+                name=m.department.name,
+                label=getattr(m, "department_label", "") or m.department.name,
+                title=m.title,
+                primary=m.is_primary,
             )
             for m in person.posts
         ],

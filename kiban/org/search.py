@@ -478,6 +478,7 @@ class PostHit:
     title: str
     is_primary: bool
     is_head: bool
+    department_label: str = ""
 
     @property
     def department_id(self) -> int:
@@ -525,17 +526,23 @@ def load_hits(ids: list[int]) -> list[StaffHit]:
     """The people with these ids, in this order, with their posts (primary first): two queries."""
     from kiban.accounts.models import Staff
     from kiban.org.models import Membership
+    from kiban.org.queries import department_label, name_is_shared
 
     by_id = {row[0]: StaffHit(*row) for row in Staff.objects.filter(pk__in=ids).values_list(*_HIT_FIELDS)}
     if by_id:
         rows = (
             Membership.objects.filter(staff_id__in=by_id)
+            .annotate(shared_name=name_is_shared("department_id"))
             .order_by("-is_primary", "department__order", "department__code")
-            .values_list("staff_id", "department_id", "department__name", "title", "is_primary", "is_head")
-        )
-        for staff_id, dept_id, dept_name, title, is_primary, is_head in rows:
+            .values_list(
+                "staff_id", "department_id", "department__name", "department__parent__name", "shared_name",
+                "title", "is_primary", "is_head",
+            )
+        )  # fmt: skip
+        for staff_id, dept_id, dept_name, parent_name, shared, title, is_primary, is_head in rows:
+            label = department_label(dept_name, parent_name, shared)
             by_id[staff_id].posts.append(
-                PostHit(DepartmentRef(dept_id, dept_name), title, is_primary, is_head)
+                PostHit(DepartmentRef(dept_id, dept_name), title, is_primary, is_head, label)
             )
     return [by_id[i] for i in ids if i in by_id]
 

@@ -33,7 +33,7 @@ def index(request):
 
 @login_required
 def new(request):
-    from kiban.org.models import Department
+    from kiban.org import queries as org_queries
 
     rows = forms.question_rows(request.POST if request.method == "POST" else {})
     errors: list[str] = []
@@ -60,7 +60,7 @@ def new(request):
             return redirect("surveys:results", survey.pk)
     return render(request, "surveys/new.html", {
         "rows": rows, "kinds": Question.Kind.choices, "errors": errors, "data": request.POST,
-        "departments": Department.objects.filter(is_active=True).order_by("order", "code"),
+        "departments": org_queries.labelled_departments(),
     })  # fmt: skip
 
 

@@ -34,7 +34,7 @@ def index(request):
 
 @login_required
 def new(request):
-    from kiban.org.models import Department
+    from kiban.org import queries as org_queries
 
     errors: list[str] = []
     if request.method == "POST":
@@ -53,7 +53,7 @@ def new(request):
             return redirect("surveys:inquiry", inquiry.pk)
     return render(request, "surveys/inquiry_new.html", {
         "errors": errors, "data": request.POST,
-        "departments": Department.objects.filter(is_active=True).order_by("order", "code"),
+        "departments": org_queries.labelled_departments(),
     })  # fmt: skip
 
 

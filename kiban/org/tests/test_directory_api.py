@@ -41,7 +41,15 @@ def test_me_is_the_signed_in_person(as_clerk, org_tree):
     assert response.status_code == 200
     assert response.json() == {
         **CLERK,
-        "departments": [{"id": org_tree["jinji"].pk, "name": "人事課", "title": "主事", "primary": True}],
+        "departments": [
+            {
+                "id": org_tree["jinji"].pk,
+                "name": "人事課",
+                "label": "人事課",
+                "title": "主事",
+                "primary": True,
+            }
+        ],
     }
 
 
@@ -50,8 +58,14 @@ def test_staff_detail_lists_primary_then_concurrent_posts(as_clerk, section_head
     response = as_clerk.get("/api/v1/staff/100001")
     assert response.status_code == 200
     assert response.json()["departments"] == [
-        {"id": org_tree["jinji"].pk, "name": "人事課", "title": "課長", "primary": True},
-        {"id": org_tree["joho"].pk, "name": "情報システム課", "title": "兼務課長補佐", "primary": False},
+        {"id": org_tree["jinji"].pk, "name": "人事課", "label": "人事課", "title": "課長", "primary": True},
+        {
+            "id": org_tree["joho"].pk,
+            "name": "情報システム課",
+            "label": "情報システム課",
+            "title": "兼務課長補佐",
+            "primary": False,
+        },
     ]
 
 

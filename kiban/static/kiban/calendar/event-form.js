@@ -133,7 +133,7 @@ function setUpPicker() {
       button.textContent = `${person.family_name} ${person.given_name}`;
       const detail = document.createElement("span");
       detail.className = "muted small";
-      detail.textContent = ` ${dept ? dept.name : ""} ${person.title || ""} (${person.username})`;
+      detail.textContent = ` ${dept ? dept.label || dept.name : ""} ${person.title || ""} (${person.username})`;
       button.append(detail);
       button.addEventListener("click", () => {
         addPerson(person);

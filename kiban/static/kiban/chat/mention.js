@@ -77,7 +77,7 @@ export class MentionCompleter {
           },
           el("span", { text: `${person.family_name} ${person.given_name}` }),
           el("span", { class: "muted", text: `${person.family_name_kana} ${person.given_name_kana}` }),
-          el("span", { class: "muted", text: (person.departments[0] || {}).name || "" }),
+          el("span", { class: "muted", text: (person.departments[0] || {}).label || (person.departments[0] || {}).name || "" }),
         ),
       ),
     );

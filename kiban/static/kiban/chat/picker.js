@@ -43,7 +43,8 @@ function setUp(picker) {
       if (mine !== seq) return;
       resultsList.replaceChildren(
         ...(data.results || []).slice(0, 10).map((person) => {
-          const dept = (person.departments[0] || {}).name || "";
+          const post = person.departments[0] || {};
+          const dept = post.label || post.name || "";
           const button = el("button", { type: "button", "data-username": person.username },
             `${person.family_name} ${person.given_name}（${person.family_name_kana} ${person.given_name_kana}）${dept ? ` ${dept}` : ""}`);
           button.addEventListener("click", () => choose(person));
