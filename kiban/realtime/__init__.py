@@ -1,9 +1,9 @@
 """Live events to connected clients: `publish(user_ids, event)`.
 
     from kiban.realtime import publish
-    from kiban.realtime.events import MessageCreated
+    from kiban.chat.events import MessageCreated
 
-    publish(member_ids, MessageCreated(message=message_dict(message)))
+    publish(member_ids, MessageCreated(message=message_out(message)))
 
 Design (docs/ARCHITECTURE.md, "Realtime"): after the transaction commits, the event is stored once in
 `realtime.Event` (which gives it its increasing `id`, used by clients to catch up after a disconnect through
