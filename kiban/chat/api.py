@@ -21,7 +21,8 @@ from kiban.chat.attachments import (
     thumbnail_content_type,
 )
 from kiban.chat.models import Conversation, Message, MessageEdit
-from kiban.chat.serializers import attachment_dict, conversation_dict, message_dict, team_dict
+from kiban.chat.schemas import AttachmentOut, MessageOut, ReactionOut
+from kiban.chat.serializers import attachment_out, conversation_dict, message_out, team_dict
 from kiban.core.permissions import is_it_admin
 from kiban.org.models import Department
 
@@ -66,44 +67,6 @@ class ConversationIn(Schema):
 class ConversationPatch(Schema):
     name: str | None = Field(None, max_length=100)
     topic: str | None = Field(None, max_length=100)
-
-
-class ReactionOut(Schema):
-    emoji: str
-    count: int
-    users: list[str]
-
-
-class AttachmentOut(Schema):
-    id: int
-    name: str
-    content_type: str = Field(description="Detected from the content, not the name.")
-    size: int
-    width: int | None
-    height: int | None
-    url: str
-    thumbnail_url: str
-
-
-class MessageOut(Schema):
-    id: int
-    conversation: int
-    seq: int = Field(description="1, 2, 3 … per conversation, without gaps.")
-    author: str | None = Field(description="Username; null for a bot (see `bot_name`).")
-    author_name: str
-    bot_name: str
-    body: str = Field(description="As written (empty when deleted).")
-    html: str = Field(description="Sanitised rendering of the Markdown subset.")
-    thread_root: int | None
-    reply_count: int
-    last_reply_at: str | None
-    created_at: str
-    edited_at: str | None
-    deleted: bool
-    pinned: bool
-    reactions: list[ReactionOut]
-    attachments: list[AttachmentOut]
-    mentions: list[str]
 
 
 class MessageIn(Schema):
@@ -348,7 +311,7 @@ def mark_read(request: HttpRequest, conversation_id: int, payload: ReadIn):
 @router.get("/conversations/{int:conversation_id}/pins", response=list[MessageOut])
 def pins(request: HttpRequest, conversation_id: int):
     conv = actions.access_conversation(request.user, conversation_id)
-    return [message_dict(m) for m in queries.pinned_messages(conv)]
+    return [message_out(m) for m in queries.pinned_messages(conv)]
 
 
 # --- Messages --------------------------------------------------------------------------------------------
@@ -366,7 +329,7 @@ def list_messages(request: HttpRequest, conversation_id: int, filters: Query[Mes
         conv, after=filters.after, before=filters.before, limit=filters.limit, thread=thread,
         roots_only=filters.roots_only,
     )  # fmt: skip
-    return [message_dict(m) for m in page]
+    return [message_out(m) for m in page]
 
 
 @router.post("/conversations/{int:conversation_id}/messages", response={201: MessageOut})
@@ -381,14 +344,14 @@ def post_message(request: HttpRequest, conversation_id: int, payload: MessageIn)
     )
     return Status(
         201,
-        message_dict(
+        message_out(
             message, reactions=[], attachments=list(message.attachments.all()) if payload.attachments else []
         ),
     )
 
 
-def _message_out(message_id: int) -> dict:
-    return message_dict(queries.messages_with_details(Message.objects.filter(pk=message_id)).get())
+def _message_out(message_id: int) -> MessageOut:
+    return message_out(queries.messages_with_details(Message.objects.filter(pk=message_id)).get())
 
 
 @router.get("/messages/{int:message_id}", response=MessageOut)
@@ -418,7 +381,7 @@ def thread(request: HttpRequest, message_id: int, after: int | None = None, limi
     message = actions.access_message(request.user, message_id)
     root = message if message.thread_root_id is None else Message.objects.get(pk=message.thread_root_id)
     page = queries.message_page(message.conversation, thread=root, after=after or 0, limit=limit)
-    return [message_dict(m) for m in page]
+    return [message_out(m) for m in page]
 
 
 @router.get(
@@ -438,7 +401,7 @@ def edits(request: HttpRequest, message_id: int):
 
 
 def _reaction_result(message: Message, emoji: str, reacted: bool) -> dict:
-    return {"emoji": emoji, "reacted": reacted, "reactions": _message_out(message.pk)["reactions"]}
+    return {"emoji": emoji, "reacted": reacted, "reactions": _message_out(message.pk).reactions}
 
 
 @router.post(
@@ -487,7 +450,7 @@ def upload(request: HttpRequest, conversation_id: int, file: File[UploadedFile])
         raise HttpError(
             413, f"file: {exc.limit // (1024 * 1024)} MB を超えるファイルは添付できません。"
         ) from exc
-    return Status(201, attachment_dict(attachment))
+    return Status(201, attachment_out(attachment))
 
 
 def _file_response(field, content_type: str, filename: str, inline: bool) -> FileResponse:

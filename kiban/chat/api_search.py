@@ -8,8 +8,8 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from kiban.chat import search
-from kiban.chat.api import MessageOut
-from kiban.chat.serializers import conversation_url, message_dict
+from kiban.chat.schemas import MessageOut
+from kiban.chat.serializers import conversation_url, message_out
 
 router = Router(tags=["chat"])
 
@@ -70,7 +70,7 @@ def search_messages(request, filters: Query[MessageSearchFilters]):
         conv = conversations[message.conversation_id]
         results.append(
             {
-                **message_dict(message),
+                **dict(message_out(message)),
                 "conversation_name": titles[conv.pk],
                 "conversation_kind": conv.kind,
                 "conversation_url": conversation_url(conv),

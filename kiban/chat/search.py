@@ -402,7 +402,7 @@ def _pg_index(q: _Query, terms: list[str]) -> list[int]:
 
 
 def load_messages(ids: list[int]) -> list[Message]:
-    """The messages with these ids, in this order, with what `message_dict` reads (a few queries)."""
+    """The messages with these ids, in this order, with what `message_out` reads (a few queries)."""
     rows = (
         Message.objects.filter(pk__in=ids)
         .select_related("author", "conversation")

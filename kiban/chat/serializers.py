@@ -1,6 +1,7 @@
-"""The chat objects of CONTRACT.md as plain dicts: the API returns them and realtime events carry them whole.
+"""Builds the chat schemas (`kiban.chat.schemas`, the one definition of each object) from the models; the
+conversation and team objects are still dicts here (`conversation_dict`, `team_dict`).
 
-`message_dict` reads reactions, attachments and mentions from the message's (prefetched) relations unless
+`message_out` reads reactions, attachments and mentions from the message's (prefetched) relations unless
 the caller passes them; use `queries.messages_with_details` to load a page of messages in a fixed number of
 queries.
 """
@@ -13,72 +14,72 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 
 from kiban.chat.models import Attachment, Conversation, Member, Message, Reaction
+from kiban.chat.queries import unread_mentions
+from kiban.chat.schemas import AttachmentOut, MessageOut, ReactionOut
 
 
-def attachment_dict(attachment: Attachment) -> dict[str, Any]:
+def attachment_out(attachment: Attachment) -> AttachmentOut:
     removed = attachment.removed_at is not None
-    return {
-        "id": attachment.pk,
-        "name": attachment.name,
-        "content_type": attachment.content_type,
-        "size": attachment.size,
-        "width": attachment.width,
-        "height": attachment.height,
-        "url": "" if removed else f"/api/v1/attachments/{attachment.pk}",
-        "thumbnail_url": f"/api/v1/attachments/{attachment.pk}/thumbnail"
+    return AttachmentOut(
+        id=attachment.pk,
+        name=attachment.name,
+        content_type=attachment.content_type,
+        size=attachment.size,
+        width=attachment.width,
+        height=attachment.height,
+        url="" if removed else f"/api/v1/attachments/{attachment.pk}",
+        thumbnail_url=f"/api/v1/attachments/{attachment.pk}/thumbnail"
         if attachment.thumbnail and not removed
         else "",
-    }
+    )
 
 
-def reactions_summary(reactions: Iterable[Reaction]) -> list[dict[str, Any]]:
+def reactions_out(reactions: Iterable[Reaction]) -> list[ReactionOut]:
     """[{emoji, count, users}] in the order each emoji was first used. Reactions need `staff` loaded."""
-    summary: dict[str, dict[str, Any]] = {}
+    users: dict[str, list[str]] = {}
     for reaction in sorted(reactions, key=lambda r: r.pk):
-        entry = summary.setdefault(reaction.emoji, {"emoji": reaction.emoji, "count": 0, "users": []})
-        entry["count"] += 1
-        entry["users"].append(reaction.staff.username)
-    return list(summary.values())
+        users.setdefault(reaction.emoji, []).append(reaction.staff.username)
+    return [ReactionOut(emoji=emoji, count=len(names), users=names) for emoji, names in users.items()]
 
 
-def message_dict(
+def message_out(
     message: Message,
     *,
-    reactions: list[dict[str, Any]] | None = None,
+    reactions: list[ReactionOut] | None = None,
     attachments: list[Attachment] | None = None,
     mentions: list[str] | None = None,
-) -> dict[str, Any]:
+) -> MessageOut:
     """The message object. `message.author` should be loaded (select_related) to avoid a query."""
     deleted = message.deleted_at is not None
     author = message.author if message.author_id else None
     if deleted:
         reactions, attachments, mentions = [], [], []
     if reactions is None:
-        reactions = reactions_summary(message.reactions.all())
+        reactions = reactions_out(message.reactions.all())
     if attachments is None:
         attachments = list(message.attachments.all())
     if mentions is None:
         mentions = [m.staff.username for m in message.mention_rows.all() if m.kind == "direct"]
-    return {
-        "id": message.pk,
-        "conversation": message.conversation_id,
-        "seq": message.seq,
-        "author": author.username if author else None,
-        "author_name": author.full_name if author else message.bot_name,
-        "bot_name": message.bot_name,
-        "body": "" if deleted else message.body,
-        "html": "" if deleted else message.html,
-        "thread_root": message.thread_root_id,
-        "reply_count": message.reply_count,
-        "last_reply_at": message.last_reply_at.isoformat() if message.last_reply_at else None,
-        "created_at": message.created_at.isoformat(),
-        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
-        "deleted": deleted,
-        "pinned": message.pinned_at is not None,
-        "reactions": reactions,
-        "attachments": [attachment_dict(a) for a in attachments],
-        "mentions": mentions,
-    }
+    return MessageOut(
+        id=message.pk,
+        conversation=message.conversation_id,
+        seq=message.seq,
+        author=author.username if author else None,
+        author_name=author.full_name if author else message.bot_name,
+        bot_name=message.bot_name,
+        body="" if deleted else message.body,
+        html="" if deleted else message.html,
+        thread_root=message.thread_root_id,
+        reply_count=message.reply_count,
+        last_reply_at=message.last_reply_at,
+        created_at=message.created_at,
+        edited_at=message.edited_at,
+        deleted=deleted,
+        pinned=message.pinned_at is not None,
+        reactions=reactions,
+        attachments=[attachment_out(a) for a in attachments],
+        mentions=mentions,
+    )
 
 
 def conversation_title(
@@ -112,8 +113,6 @@ def conversation_dict(
         member = next((m for m in members if m.staff_id == user_id), None)
     last_read = member.last_read_seq if member else 0
     if mentions is None:
-        from kiban.chat.queries import unread_mentions
-
         mentions = unread_mentions(for_user, conv, last_read) if member else 0
     names = [(m.staff_id, m.staff.full_name or m.staff.username) for m in members]
     return {

@@ -29,7 +29,8 @@ from kiban.chat import search as chat_search
 from kiban.chat.actions.conversations import dm_key
 from kiban.chat.attachments import max_upload_bytes
 from kiban.chat.models import Conversation, Member, Message, Team
-from kiban.chat.serializers import conversation_dict, conversation_title, message_dict
+from kiban.chat.serializers import conversation_dict, conversation_title, message_out
+from kiban.core.schemas import dump
 from kiban.core.wareki import wareki
 
 PAGE = 50
@@ -103,7 +104,7 @@ def _message_rows(page) -> list[dict]:
     rows = []
     previous = None
     for message in page:
-        data = message_dict(message)
+        data = dump(message_out(message))
         data["time_label"] = _time_label(message.created_at)
         day = timezone.localtime(message.created_at).date()
         data["day_label"] = _day_label(day) if day != previous else ""

@@ -1,9 +1,9 @@
 """Live events to connected clients: `publish(user_ids, event)`.
 
     from kiban.realtime import publish
-    from kiban.realtime.events import MessageCreated
+    from kiban.chat.events import MessageCreated
 
-    publish(member_ids, MessageCreated(message=message_dict(message)))
+    publish(member_ids, MessageCreated(message=message_out(message)))
 
 Design (docs/ARCHITECTURE.md, "Realtime"): the event is stored once in `realtime.Event`, in the caller's
 transaction, with its recipients indexed for catch-up (`GET /api/v1/realtime/events?after=ID`; a large audience's

@@ -1,18 +1,23 @@
-"""The live events Kiban sends to connected clients (CONTRACT.md, "WebSocket").
+"""The base of the live events Kiban sends to connected clients (CONTRACT.md, "WebSocket"), and the
+platform's own types that no module owns yet.
 
-One Pydantic model per event type: a `type` literal plus the payload. Objects travel whole, as the dicts the
-owning app's serializer produces (`kiban.chat.serializers.message_dict(...)`, …), so a client never needs a
-second request to show what an event announces. `extra="forbid"` makes a misspelt field fail in the action
-that builds the event (in its tests), not silently in a browser.
+One Pydantic model per event type: a `type` literal plus the payload. Each module declares its types in
+`<app>/events.py` (`kiban.realtime.catalogue` finds them) with the payload typed by the module's object
+schema (`kiban.chat.events.MessageCreated.message` is the `MessageOut` the API returns), so a client never
+needs a second request and never meets a second shape. `extra="forbid"` makes a misspelt field fail in the
+action that builds the event (in its tests), not silently in a browser.
 
-To add a type: append a model here (small targeted edit), with a `type` literal in the "noun.verb" form.
+The conversation events below still carry dicts (`kiban.chat.serializers.conversation_dict`): they move to
+`kiban/chat/events.py` with a schema once their new shape (no member lists) has landed.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from kiban.core.schemas import OutSchema, Timestamp
 
 
 class BaseEvent(BaseModel):
@@ -21,39 +26,6 @@ class BaseEvent(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: str
-
-
-class MessageCreated(BaseEvent):
-    type: Literal["message.created"] = "message.created"
-    message: dict[str, Any]
-
-
-class MessageUpdated(BaseEvent):
-    type: Literal["message.updated"] = "message.updated"
-    message: dict[str, Any]
-
-
-class MessageDeleted(BaseEvent):
-    """The message as it is after deletion (a tombstone: same id, conversation and seq)."""
-
-    type: Literal["message.deleted"] = "message.deleted"
-    message: dict[str, Any]
-
-
-class ReactionAdded(BaseEvent):
-    type: Literal["reaction.added"] = "reaction.added"
-    message_id: int
-    conversation: int
-    emoji: str
-    username: str
-
-
-class ReactionRemoved(BaseEvent):
-    type: Literal["reaction.removed"] = "reaction.removed"
-    message_id: int
-    conversation: int
-    emoji: str
-    username: str
 
 
 class ConversationCreated(BaseEvent):
@@ -87,9 +59,20 @@ class ConversationRead(BaseEvent):
     seq: int
 
 
+class PresenceOut(OutSchema):
+    """A person's presence (CONTRACT.md, "presence"), as `GET /api/v1/presence` will return it."""
+
+    username: str
+    status: str = Field(description="available, meeting, out, trip, leave, remote or gone")
+    destination: str
+    until: Timestamp | None
+    note: str
+    source: str = Field(description="manual, calendar or auto")
+
+
 class PresenceChanged(BaseEvent):
     type: Literal["presence.changed"] = "presence.changed"
-    presence: dict[str, Any]
+    presence: PresenceOut
 
 
 class CredentialsChanged(BaseEvent):

@@ -15,17 +15,18 @@ from django.utils.translation import gettext as _
 from kiban.blobs import store
 from kiban.chat import markdown
 from kiban.chat.actions.common import MAX_BODY, field_error
-from kiban.chat.models import Attachment, Conversation, Member, Mention, Message, MessageEdit, Reaction
-from kiban.chat.serializers import conversation_url, message_dict
-from kiban.core import audit
-from kiban.realtime import publish
-from kiban.realtime.events import (
+from kiban.chat.events import (
     MessageCreated,
     MessageDeleted,
     MessageUpdated,
     ReactionAdded,
     ReactionRemoved,
 )
+from kiban.chat.models import Attachment, Conversation, Member, Mention, Message, MessageEdit, Reaction
+from kiban.chat.schemas import MessageOut
+from kiban.chat.serializers import conversation_url, message_out, reactions_out
+from kiban.core import audit
+from kiban.realtime import publish
 
 MAX_ATTACHMENTS = 10
 MAX_EMOJI = 32
@@ -224,7 +225,7 @@ def do_post_message(
             )
         conv.last_seq = seq
         conv.last_message_at = now
-        data = message_dict(
+        data = message_out(
             message,
             reactions=[],
             attachments=attachments,
@@ -234,7 +235,7 @@ def do_post_message(
         publish(member_ids, MessageCreated(message=data))
         if root is not None:
             # The root's reply count and time changed: clients showing it need not count for themselves.
-            publish(member_ids, MessageUpdated(message=_fresh_dict(root)))
+            publish(member_ids, MessageUpdated(message=_fresh_out(root)))
         _notify(message, conv, author, recipients, mention_kinds, root)
     return message
 
@@ -322,10 +323,10 @@ def _members_of(conv_id: int) -> list[int]:
     return list(Member.objects.filter(conversation_id=conv_id).values_list("staff_id", flat=True))
 
 
-def _fresh_dict(message: Message) -> dict:
+def _fresh_out(message: Message) -> MessageOut:
     from kiban.chat.queries import messages_with_details
 
-    return message_dict(messages_with_details(Message.objects.filter(pk=message.pk)).get())
+    return message_out(messages_with_details(Message.objects.filter(pk=message.pk)).get())
 
 
 def do_edit_message(user, message: Message, body: str) -> Message:
@@ -353,7 +354,7 @@ def do_edit_message(user, message: Message, body: str) -> Message:
             [Mention(message=message, staff_id=sid, conversation_id=message.conversation_id, seq=message.seq, kind=k)
              for sid, k in mention_kinds.items()]
         )  # fmt: skip
-        publish(_members_of(message.conversation_id), MessageUpdated(message=_fresh_dict(message)))
+        publish(_members_of(message.conversation_id), MessageUpdated(message=_fresh_out(message)))
     return message
 
 
@@ -390,7 +391,7 @@ def do_delete_message(user, message: Message) -> Message:
             audit.record("chat.message.delete", actor=user, target=message, author_id=message.author_id)
         publish(
             _members_of(message.conversation_id),
-            MessageDeleted(message=message_dict(message, reactions=[], attachments=[], mentions=[])),
+            MessageDeleted(message=message_out(message, reactions=[], attachments=[], mentions=[])),
         )
         # The text goes from everywhere it was copied: the notifications quoting it, the stored events.
         from kiban.notifications.actions import scrub_notifications
@@ -425,6 +426,9 @@ def do_react(user, message: Message, emoji: str, *, add: bool | None = None) -> 
     if message.deleted_at is not None:
         raise field_error("message", _("削除されたメッセージです。"))
     with transaction.atomic():
+        # One reaction change per message at a time: the `reactions` list each event carries is then read
+        # in commit order, so the last event a client gets is the message's current list.
+        list(Message.objects.select_for_update().filter(pk=message.pk).values_list("pk"))
         existing = Reaction.objects.filter(message=message, staff=user, emoji=emoji)
         if add is None:
             add = not existing.exists()
@@ -434,22 +438,19 @@ def do_react(user, message: Message, emoji: str, *, add: bool | None = None) -> 
                     Reaction.objects.create(message=message, staff=user, emoji=emoji)
             except IntegrityError:
                 return True
-            event = ReactionAdded(
-                message_id=message.pk,
-                conversation=message.conversation_id,
-                emoji=emoji,
-                username=user.username,
-            )
+            event_type = ReactionAdded
         else:
             deleted, _rows = existing.delete()
             if not deleted:
                 return False
-            event = ReactionRemoved(
-                message_id=message.pk,
-                conversation=message.conversation_id,
-                emoji=emoji,
-                username=user.username,
-            )
+            event_type = ReactionRemoved
+        event = event_type(
+            message_id=message.pk,
+            conversation=message.conversation_id,
+            emoji=emoji,
+            username=user.username,
+            reactions=reactions_out(message.reactions.select_related("staff")),
+        )
         publish(_members_of(message.conversation_id), event)
     return add
 
@@ -464,5 +465,5 @@ def do_pin_message(user, message: Message, pinned: bool = True) -> Message:
         message.pinned_at = timezone.now() if pinned else None
         message.pinned_by = user if pinned else None
         message.save(update_fields=["pinned_at", "pinned_by"])
-        publish(_members_of(message.conversation_id), MessageUpdated(message=_fresh_dict(message)))
+        publish(_members_of(message.conversation_id), MessageUpdated(message=_fresh_out(message)))
     return message

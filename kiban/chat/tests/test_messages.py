@@ -31,9 +31,9 @@ def test_post_stores_seq_html_and_announces_to_exactly_the_members(clerk, sectio
     [(user_ids, event)] = events
     assert event.type == "message.created"
     assert user_ids == sorted([clerk.pk, section_head.pk])
-    assert event.message["seq"] == 1
-    assert event.message["author"] == "100002"
-    assert event.message["conversation"] == conv.pk
+    assert event.message.seq == 1
+    assert event.message.author == "100002"
+    assert event.message.conversation == conv.pk
 
 
 def test_author_has_read_their_own_message(clerk, section_head):
@@ -202,7 +202,7 @@ def test_edit_keeps_history_and_marks_edited(clerk, section_head):
     assert message.edited_at is not None
     assert list(MessageEdit.objects.values_list("body", "editor__username")) == [("会議は10時", "100002")]
     [(user_ids, event)] = events
-    assert (event.type, event.message["edited_at"] is not None) == ("message.updated", True)
+    assert (event.type, event.message.edited_at is not None) == ("message.updated", True)
     assert user_ids == sorted([clerk.pk, section_head.pk])
 
 
@@ -226,7 +226,7 @@ def test_delete_leaves_a_tombstone(clerk, section_head):
     assert (Mention.objects.count(), Reaction.objects.count()) == (0, 0)
     [(user_ids, event)] = events
     assert event.type == "message.deleted"
-    assert (event.message["deleted"], event.message["body"], event.message["seq"]) == (True, "", 1)
+    assert (event.message.deleted, event.message.body, event.message.seq) == (True, "", 1)
 
 
 def test_owner_may_delete_others_messages_but_members_may_not(clerk, section_head, other_clerk):
@@ -271,7 +271,7 @@ def test_pin_and_unpin(clerk, section_head):
         actions.do_pin_message(section_head, actions.access_message(section_head, message.pk), True)
         actions.do_pin_message(section_head, actions.access_message(section_head, message.pk), True)
     assert events.types() == ["message.updated"]
-    assert events[0][1].message["pinned"] is True
+    assert events[0][1].message.pinned is True
     actions.do_pin_message(clerk, actions.access_message(clerk, message.pk), False)
     assert Message.objects.get(pk=message.pk).pinned_at is None
 
@@ -282,11 +282,11 @@ def test_reply_announces_the_message_and_the_roots_new_count(clerk, section_head
     with capture_events() as events:
         reply = post(section_head, conv, "賛成", thread_root_id=root.pk)
     messages = [e for _ids, e in events if e.type.startswith("message.")]
-    assert [(e.type, e.message["id"]) for e in messages] == [
+    assert [(e.type, e.message.id) for e in messages] == [
         ("message.created", reply.pk),
         ("message.updated", root.pk),
     ]
-    assert messages[1].message["reply_count"] == 1
+    assert messages[1].message.reply_count == 1
     assert events.types().count("notification.created") == 1  # the root's author hears of the reply
 
 

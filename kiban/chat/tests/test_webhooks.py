@@ -53,7 +53,7 @@ def test_post_creates_a_bot_message_announced_to_members(client, clerk, section_
     assert message.html == "<p><strong>大雨警報</strong> 発表</p>"
     [(user_ids, event)] = events
     assert user_ids == sorted([clerk.pk, section_head.pk])
-    assert (event.message["author"], event.message["author_name"]) == (None, "気象警報")
+    assert (event.message.author, event.message.author_name) == (None, "気象警報")
 
 
 def test_username_overrides_the_bot_name(client, channel, token):

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from kiban.realtime.events import BaseEvent
 
 
 class Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     id: int
 
 

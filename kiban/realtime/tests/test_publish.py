@@ -6,9 +6,10 @@ import pytest
 from django.db import transaction
 
 from kiban.realtime import publish
-from kiban.realtime.events import ConversationRead, MessageCreated
+from kiban.realtime.events import ConversationRead
 from kiban.realtime.models import Event
 from kiban.realtime.testing import capture_events
+from kiban.realtime.tests.probe import Probe
 
 
 def test_publish_is_recorded_after_the_test_transaction_would_commit(people):
@@ -37,17 +38,17 @@ def test_publish_with_real_commits_stores_one_row_per_event(people):
     ann, ben, cho = people["ann"], people["ben"], people["cho"]
     with capture_events() as events:
         with transaction.atomic():
-            publish([ann.pk, ben.pk, cho.pk], MessageCreated(message={"id": 1, "conversation": 2, "seq": 1}))
+            publish([ann.pk, ben.pk, cho.pk], Probe(notification={"id": 1}))
             assert events == []  # not before the commit
         with pytest.raises(ValueError), transaction.atomic():
-            publish([ann.pk], MessageCreated(message={"id": 2}))
+            publish([ann.pk], Probe(notification={"id": 2}))
             raise ValueError
-    assert events.types() == ["message.created"]
+    assert events.types() == ["test.probe"]
     rows = list(Event.objects.values_list("recipients", "payload"))
     assert rows == [
         (
             [ann.pk, ben.pk, cho.pk],
-            '{"type":"message.created","message":{"id":1,"conversation":2,"seq":1}}',
+            '{"type":"test.probe","notification":{"id":1}}',
         )
     ]
 

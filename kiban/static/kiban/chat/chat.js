@@ -142,10 +142,10 @@ async function connectRealtime({ list, timeline, conversationId, setStatus }) {
   stream.addEventListener("message.updated", onChange);
   stream.addEventListener("message.deleted", onChange);
   stream.addEventListener("reaction.added", (event) => {
-    if (mine(event.detail.conversation)) timeline.reaction(event.detail, true);
+    if (mine(event.detail.conversation)) timeline.reaction(event.detail);
   });
   stream.addEventListener("reaction.removed", (event) => {
-    if (mine(event.detail.conversation)) timeline.reaction(event.detail, false);
+    if (mine(event.detail.conversation)) timeline.reaction(event.detail);
   });
   stream.addEventListener("conversation.read", (event) => {
     // Read on another of this person's devices.
@@ -211,7 +211,7 @@ function bindMessageActions(root, { timeline, thread, me, conversationId }) {
         await toggleReaction(timeline, id, reactionButton.dataset.emoji, reactionButton.classList.contains("is-mine"));
       } else if (pick) {
         pick.closest(".emoji-picker").remove();
-        const has = (msg?.reactions || []).some((r) => r.emoji === pick.dataset.pick && (r.users || []).includes(me));
+        const has = (msg?.reactions || []).some((r) => r.emoji === pick.dataset.pick && r.users.includes(me));
         await toggleReaction(timeline, id, pick.dataset.pick, has);
       } else if (actionButton) {
         await runAction(actionButton.dataset.action, { msgNode, msg, id, timeline, thread, conversationId });

@@ -11,12 +11,9 @@ export function authorName(msg, names) {
   return msg.author || t("bot");
 }
 
-// Reactions arrive as [{emoji, users: [...]}] or [{emoji, count, me}].
+// Reactions have one shape everywhere (kiban/chat/schemas.py ReactionOut): [{emoji, count, users}].
 export function reactionList(msg, me) {
-  return (msg.reactions || []).map((r) => {
-    const users = r.users || r.usernames || [];
-    return { emoji: r.emoji, count: r.count ?? users.length, mine: r.me ?? users.includes(me), users };
-  });
+  return (msg.reactions || []).map((r) => ({ ...r, mine: r.users.includes(me) }));
 }
 
 function attachmentNode(att) {

@@ -210,23 +210,9 @@ export class Timeline extends EventTarget {
     this.dispatchEvent(new CustomEvent("updated", { detail: this.byId.get(msg.id) }));
   }
 
-  reaction(event, added) {
-    const msg = this.byId.get(event.message_id);
-    if (!msg) return;
-    const reactions = (msg.reactions || []).map((r) => ({ ...r, users: [...(r.users || [])] }));
-    let r = reactions.find((x) => x.emoji === event.emoji);
-    if (!r) {
-      r = { emoji: event.emoji, users: [] };
-      reactions.push(r);
-    }
-    const has = r.users.includes(event.username);
-    if (added && !has) r.users.push(event.username);
-    if (!added && has) r.users = r.users.filter((u) => u !== event.username);
-    r.count = r.users.length;
-    delete r.me;
-    msg.reactions = reactions.filter((x) => x.users.length);
-    this.redraw(msg);
-    this.dispatchEvent(new CustomEvent("updated", { detail: msg }));
+  // reaction.added / reaction.removed carry the message's reactions after the change, in the one shape.
+  reaction(event) {
+    this.update({ id: event.message_id, reactions: event.reactions });
   }
 
   newestSeq() {
