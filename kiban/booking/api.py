@@ -20,6 +20,7 @@ from pydantic import Field
 from kiban.booking import actions, exports, fleet, queries, rules
 from kiban.booking.models import Booking, DriverLicence, Resource
 from kiban.booking.serializers import alcohol_check_dict, booking_dict, booking_dicts, local, resource_dict
+from kiban.core import paging
 
 router = Router(tags=["booking"])
 
@@ -239,12 +240,16 @@ def _load(booking_id: int) -> Booking:
 # --- Resources ------------------------------------------------------------------------------------------
 
 
-@router.get("/resources", response=list[ResourceOut], summary="Meeting rooms, official cars and equipment")
-def resource_list(request, kind: Literal["room", "car", "equipment"] | None = None):
+@router.get(
+    "/resources", response=paging.Page[ResourceOut], summary="Meeting rooms, official cars and equipment"
+)
+def resource_list(
+    request, page: Query[paging.PageQuery], kind: Literal["room", "car", "equipment"] | None = None
+):
     qs = Resource.objects.filter(active=True)
     if kind:
         qs = qs.filter(kind=kind)
-    return [resource_dict(r) for r in qs]
+    return paging.page(qs, page, resource_dict)
 
 
 @router.get("/resources/{resource_id}", response=ResourceOut, summary="A resource")
@@ -325,10 +330,10 @@ def booking_create(request, payload: BookingIn):
     return Status(201, {**dicts[0], "occurrences": dicts})
 
 
-@router.get("/bookings", response=list[BookingOut], summary="Bookings: mine, or a managed resource's")
-def booking_list(request, filters: Query[BookingFilters]):
+@router.get("/bookings", response=paging.Page[BookingOut], summary="Bookings: mine, or a managed resource's")
+def booking_list(request, filters: Query[BookingFilters], page: Query[paging.PageQuery]):
     """Mine (as booker or driver). With `resource` and `mine=false`, all bookings of that resource when
-    the person manages it (owning section, IT administrators). At most 500, by start."""
+    the person manages it (owning section, IT administrators). By start, a page at a time."""
     start, end = _window(filters.start, filters.end)
     user = request.auth
     qs = Booking.objects.select_related("resource", "booked_by", "driver")
@@ -345,7 +350,8 @@ def booking_list(request, filters: Query[BookingFilters]):
         qs = qs.filter(end__gt=start)
     if end is not None:
         qs = qs.filter(start__lt=end)
-    return booking_dicts(list(qs.order_by("start", "id")[:500]))
+    result = paging.page(qs.order_by("start", "id"), page)
+    return {**result, "results": booking_dicts(result["results"])}
 
 
 @router.get("/bookings/{booking_id}", response=BookingOut, summary="A booking")
@@ -496,10 +502,10 @@ def _log(request, filters: LogFilters):
     return queries.alcohol_log(scope, start=start, end=end, driver_id=driver_id)
 
 
-@router.get("/fleet/alcohol-checks", response=list[AlcoholCheckOut], summary="The alcohol-check log")
-def fleet_log(request, filters: Query[LogFilters]):
+@router.get("/fleet/alcohol-checks", response=paging.Page[AlcoholCheckOut], summary="The alcohol-check log")
+def fleet_log(request, filters: Query[LogFilters], page: Query[paging.PageQuery]):
     """Fleet managers (安全運転管理者): the checks of the cars in their scope, `from`–`to` inclusive."""
-    return [alcohol_check_dict(c) for c in _log(request, filters)]
+    return paging.page(_log(request, filters), page, alcohol_check_dict)
 
 
 @router.get("/fleet/alcohol-checks.csv", summary="The alcohol-check log as CSV (UTF-8 with BOM, for Excel)")

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kiban.booking import queries as booking_queries
 from kiban.calendar.models import Attendee, Event
 from kiban.calendar.queries import Occurrence
 
@@ -18,8 +19,6 @@ def when(moment: dt.datetime | None) -> str | None:
 
 
 def _related(event_ids: list[int]) -> tuple[dict[int, list[dict]], dict[int, list[int]]]:
-    from kiban.booking.models import Booking
-
     attendees: dict[int, list[dict]] = {pk: [] for pk in event_ids}
     resources: dict[int, list[int]] = {pk: [] for pk in event_ids}
     if event_ids:
@@ -29,15 +28,13 @@ def _related(event_ids: list[int]) -> tuple[dict[int, list[dict]], dict[int, lis
             .values_list("event_id", "staff__username", "status")
         ):
             attendees[event_id].append({"username": username, "status": status})
-        for event_id, resource_id in (
-            Booking.objects.filter(event_id__in=event_ids, status__in=Booking.HOLDING)
-            .order_by()
-            .values_list("event_id", "resource_id")
-            .distinct()
-        ):
-            if resource_id not in resources[event_id]:
-                resources[event_id].append(resource_id)
+        for event_id, held in booking_queries.resources_held(event_ids).items():
+            resources[event_id] = held
     return attendees, resources
+
+
+def _dates(values: list[str]) -> list[str]:
+    return [when(dt.datetime.fromisoformat(x.replace("Z", "+00:00"))) for x in values]
 
 
 def reduced_dict(event_id: int, start, end, all_day: bool, occurrence_start=None) -> dict:
@@ -55,17 +52,22 @@ def reduced_dict(event_id: int, start, end, all_day: bool, occurrence_start=None
 
 
 def full_dict(
-    event: Event, *, attendees: list[dict], resources: list[int], description: str | None = None
+    event: Event,
+    *,
+    attendees: list[dict],
+    resources: list[int],
+    description: str | None = None,
+    series_dates: bool = True,
 ) -> dict:
-    return {
+    data = {
         "id": event.pk,
         "title": event.title,
         "start": when(event.start),
         "end": when(event.end),
         "all_day": event.all_day,
         "rrule": event.rrule or None,
-        "exdates": [when(dt.datetime.fromisoformat(x.replace("Z", "+00:00"))) for x in event.exdates],
-        "rdates": [when(dt.datetime.fromisoformat(x.replace("Z", "+00:00"))) for x in event.rdates],
+        "exdates": _dates(event.exdates) if series_dates else None,
+        "rdates": _dates(event.rdates) if series_dates else None,
         "location": event.location,
         "description": event.description if description is None else description,
         "visibility": event.visibility,
@@ -77,6 +79,9 @@ def full_dict(
         "uid": event.uid,
         "meeting_url": event.meeting_url or None,
     }
+    if not series_dates:
+        del data["exdates"], data["rdates"]
+    return data
 
 
 def event_dict(event: Event, viewer, *, can_see: bool) -> dict:
@@ -99,11 +104,18 @@ def event_dict(event: Event, viewer, *, can_see: bool) -> dict:
     return data
 
 
-def occurrence_dicts(occurrences: Iterable[Occurrence]) -> list[dict]:
-    """Expanded occurrences: the event object with this occurrence's start/end and `occurrence_start`."""
+def related_of(occurrences: Iterable[Occurrence]) -> tuple[dict[int, list[dict]], dict[int, list[int]]]:
+    """Attendees and resources of every visible event among `occurrences`, in two queries: a page that
+    serializes many lists (a group schedule's cells) asks once and passes the result to each."""
+    return _related(sorted({o.event.pk for o in occurrences if not o.reduced}))
+
+
+def occurrence_dicts(occurrences: Iterable[Occurrence], related=None) -> list[dict]:
+    """Expanded occurrences: the event object with this occurrence's start/end and `occurrence_start`.
+    The series' `exdates`/`rdates` are not repeated in each occurrence (a series with hundreds of RDATEs
+    would multiply the response by them): `GET /api/v1/events/{id}` has them."""
     occurrences = list(occurrences)
-    visible_ids = sorted({o.event.pk for o in occurrences if not o.reduced})
-    attendees, resources = _related(visible_ids)
+    attendees, resources = related if related is not None else related_of(occurrences)
     result = []
     for occ in occurrences:
         if occ.reduced:
@@ -114,6 +126,7 @@ def occurrence_dicts(occurrences: Iterable[Occurrence]) -> list[dict]:
             attendees=attendees[occ.event.pk],
             resources=resources[occ.event.pk],
             description=occ.description,
+            series_dates=False,
         )
         data.update(
             title=occ.title,
