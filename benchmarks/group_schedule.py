@@ -59,7 +59,7 @@ def generate(staff_ids: list[int], sections: dict[int, list[int]], per_week: int
 
     from kiban.calendar import fields
     from kiban.calendar.models import Attendee, Event, EventException
-    from kiban.calendar.recurrence import TOKYO
+    from kiban.core.recurrence import TOKYO
 
     rng = random.Random(42)
     first = today - dt.timedelta(days=365)
@@ -219,7 +219,7 @@ def run(args) -> None:
     from kiban.accounts.models import Staff
     from kiban.calendar.models import Attendee, Event
     from kiban.calendar.queries import events_for, freebusy, group_schedule
-    from kiban.calendar.recurrence import TOKYO
+    from kiban.core.recurrence import TOKYO
     from kiban.org.models import Department, Membership
 
     started = time.perf_counter()

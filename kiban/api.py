@@ -6,13 +6,14 @@ from __future__ import annotations
 from importlib import import_module
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from kiban.accounts.auth import api_auth
-from kiban.core import modules
+from kiban.core import busy, modules
 from kiban.core.apidocs import VendoredSwagger
 
 api = NinjaAPI(
@@ -71,6 +72,15 @@ def on_unauthenticated(request, exc):
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(OperationalError)
+def on_database_error(request, exc: OperationalError):
+    """A busy database (SQLite locked, PostgreSQL lock timeout or serialization failure) is 503 with
+    Retry-After; any other database error stays a server error."""
+    if busy.is_busy(exc):
+        return busy.busy_response(request)
+    raise exc
 
 
 _load_routers()

@@ -110,6 +110,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "kiban.core.busy.BusyDatabaseMiddleware",  # "database is locked", lock timeouts → 503 with Retry-After
     "django.middleware.security.SecurityMiddleware",
     "kiban.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -13,6 +13,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -259,6 +260,38 @@ def do_revoke_device_session(user, session_id: int, request=None) -> DeviceSessi
         session_ip=device_session.ip,
     )
     return device_session
+
+
+# --- Retirement -----------------------------------------------------------------------------------------
+
+
+def do_retire_staff(staff_ids: list[int], *, at: dt.datetime, actor=None, actor_username: str = "") -> int:
+    """Retire these people (the bulk variant for the HR import and any future writer: SCIM, the admin):
+    `is_active` off and `retired_at` set in one UPDATE, every browser session and API token ended, one audit
+    entry per person. Runs inside the caller's transaction (the import's); returns how many were retired."""
+    if not staff_ids:
+        return 0
+    with transaction.atomic():
+        retired = list(Staff.objects.filter(pk__in=staff_ids, is_active=True).values_list("pk", "username"))
+        Staff.objects.filter(pk__in=[pk for pk, _u in retired]).update(is_active=False, retired_at=at)
+        revoke_access([pk for pk, _u in retired])
+        for pk, username in retired:
+            record(
+                "accounts.retired", actor=actor, actor_username=actor_username, target_type="accounts.staff",
+                target_id=str(pk), target_repr=username,
+            )  # fmt: skip
+    return len(retired)
+
+
+def revoke_access(staff_ids: list[int]) -> None:
+    """Sign these people out everywhere: browser sessions (with their device records) and API tokens."""
+    session_keys = list(
+        DeviceSession.objects.filter(user_id__in=staff_ids).values_list("session_key", flat=True)
+    )
+    Session.objects.filter(session_key__in=session_keys).delete()
+    DeviceSession.objects.filter(user_id__in=staff_ids).delete()
+    ApiToken.objects.filter(user_id__in=staff_ids).delete()
+    revocation.announce(staff_ids)  # their open sockets close now
 
 
 # --- API tokens ----------------------------------------------------------------------------------------

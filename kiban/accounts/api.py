@@ -6,12 +6,13 @@ import datetime as dt
 
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from kiban.accounts import actions, queries
 from kiban.accounts.devices import describe_user_agent
 from kiban.accounts.ratelimit import LoginBlocked
+from kiban.core import paging
 
 router = Router(tags=["auth"])
 
@@ -91,9 +92,9 @@ def create_token(request, payload: TokenRequest):
     return Status(201, {"token": raw, "id": token.pk, "label": token.label})
 
 
-@router.get("/tokens", response=list[TokenOut], summary="The caller's API tokens")
-def list_tokens(request):
-    return list(queries.tokens_of(request.auth))
+@router.get("/tokens", response=paging.Page[TokenOut], summary="The caller's API tokens")
+def list_tokens(request, page: Query[paging.PageQuery]):
+    return paging.page(queries.tokens_of(request.auth), page)
 
 
 @router.delete("/tokens/{token_id}", response={204: None, 404: ErrorOut}, summary="Revoke an API token")
@@ -102,11 +103,13 @@ def revoke_token(request, token_id: int):
     return HttpResponse(status=204)
 
 
-@router.get("/sessions", response=list[SessionOut], summary="The caller's signed-in browsers")
-def list_sessions(request):
+@router.get("/sessions", response=paging.Page[SessionOut], summary="The caller's signed-in browsers")
+def list_sessions(request, page: Query[paging.PageQuery]):
     current_key = request.session.session_key if hasattr(request, "session") else None
-    return [
-        {
+    return paging.page(
+        queries.live_device_sessions(request.auth),
+        page,
+        lambda s: {
             "id": s.pk,
             "device": describe_user_agent(s.user_agent),
             "user_agent": s.user_agent,
@@ -114,9 +117,8 @@ def list_sessions(request):
             "created_at": s.created_at,
             "last_seen_at": s.last_seen_at,
             "current": s.session_key == current_key,
-        }
-        for s in queries.live_device_sessions(request.auth)
-    ]
+        },
+    )
 
 
 @router.delete("/sessions/{session_id}", response={204: None, 404: ErrorOut}, summary="Sign a browser out")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import OperationalError
 from django.utils import timezone
+
+from kiban.core import busy
 
 TOUCH_EVERY = dt.timedelta(minutes=5)
 # When this browser's device row was last refreshed, kept in its own session: between refreshes a request
@@ -28,6 +31,13 @@ class DeviceSessionMiddleware:
             return response
         from kiban.accounts.actions import touch_device_session
 
-        touch_device_session(request, user, session.session_key, TOUCH_EVERY, now)
+        try:
+            touch_device_session(request, user, session.session_key, TOUCH_EVERY, now)
+        except OperationalError as exc:
+            # Bookkeeping only: a busy database (another writer holds the lock) must not turn a request
+            # that succeeded, or was answered 503 already, into an error. The next request refreshes it.
+            if not busy.is_busy(exc):
+                raise
+            return response
         session[SEEN_KEY] = now.timestamp()
         return response

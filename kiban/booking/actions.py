@@ -42,8 +42,9 @@ from django.utils.translation import gettext as _
 from kiban.booking import queries, rules
 from kiban.booking.models import Booking, DriverLicence, Resource
 from kiban.booking.queries import MAX_BOOKING_SPAN
-from kiban.core import audit
+from kiban.core import audit, recurrence
 from kiban.core.wareki import wareki
+from kiban.org import queries as org_queries
 
 log = logging.getLogger(__name__)
 
@@ -481,14 +482,8 @@ def _notify(recipient_ids: list[int], **kwargs) -> None:
 def _notify_approvers(resource: Resource, booked_by, ranges: list[Range], *, request_key: str = "") -> None:
     if resource.department_id is None:
         return
-    from kiban.org.models import Membership
-
-    ids = list(
-        Membership.objects.filter(department_id=resource.department_id, staff__is_active=True)
-        .exclude(staff=booked_by)
-        .values_list("staff_id", flat=True)
-        .distinct()
-    )
+    # The owning section's members (本務 and 兼務) approve; never the booker themself.
+    ids = [i for i in org_queries.member_ids(resource.department_id) if i != booked_by.pk]
     if not ids:
         return
     _notify(
@@ -516,36 +511,21 @@ def _notify_booker(booking: Booking, decider) -> None:
 
 
 def expand_rrule(rrule: str, start: dt.datetime, end: dt.datetime) -> list[Range]:
-    """Occurrences of a standalone recurring booking (RFC 5545 RRULE, wall-clock time in Asia/Tokyo).
-    At most MAX_OCCURRENCES, within two years of the first."""
-    from dateutil.rrule import rrulestr
-
-    text = (rrule or "").strip()
-    if text.upper().startswith("RRULE:"):
-        text = text[6:]
-    if not text or len(text) > 500:
-        raise ValidationError({"rrule": _("繰り返しの指定が正しくありません。")})
+    """Occurrences of a standalone recurring booking (RFC 5545 RRULE, wall-clock time in Asia/Tokyo), by the
+    installation's one recurrence engine (`kiban.core.recurrence`, the calendar's). At most MAX_OCCURRENCES,
+    within two years of the first."""
     if end <= start:
         raise ValidationError({"end": _("終了は開始より後にしてください。")})
-    # Wall-clock recurrence in Asia/Tokyo (no DST, so aware arithmetic is wall-clock arithmetic). An aware
-    # DTSTART lets UNTIL be given in UTC (…Z), as calendar programs write it.
-    local_start = timezone.localtime(start)
     try:
-        rule = rrulestr(text, dtstart=local_start)
-    except (ValueError, TypeError, OverflowError):
+        return recurrence.expand_ranges(
+            rrule or "", start, end, horizon=dt.timedelta(days=731), limit=MAX_OCCURRENCES
+        )
+    except recurrence.TooManyOccurrences:
+        raise ValidationError({"rrule": _("繰り返しは%(n)d回までです。") % {"n": MAX_OCCURRENCES}}) from None
+    except recurrence.NoOccurrences:
+        raise ValidationError({"rrule": _("該当する日がありません。")}) from None
+    except recurrence.TooDense:
+        message = _("繰り返しは1日%(n)d回までです。") % {"n": recurrence.MAX_PER_DAY}
+        raise ValidationError({"rrule": message}) from None
+    except recurrence.RecurrenceError:
         raise ValidationError({"rrule": _("繰り返しの指定が正しくありません。")}) from None
-    limit = local_start + dt.timedelta(days=731)
-    duration = end - start
-    out: list[Range] = []
-    try:
-        for occurrence in rule:
-            if occurrence > limit:
-                break
-            if len(out) >= MAX_OCCURRENCES:
-                raise ValidationError({"rrule": _("繰り返しは%(n)d回までです。") % {"n": MAX_OCCURRENCES}})
-            out.append((occurrence, occurrence + duration))
-    except (ValueError, TypeError, OverflowError):
-        raise ValidationError({"rrule": _("繰り返しの指定が正しくありません。")}) from None
-    if not out:
-        raise ValidationError({"rrule": _("該当する日がありません。")})
-    return out

@@ -21,6 +21,7 @@ from kiban.booking import actions, exports, fleet, queries, rules
 from kiban.booking.models import Booking, DriverLicence, Resource
 from kiban.booking.schemas import AlcoholCheckOut, BookingCreated, BookingOut, ResourceOut
 from kiban.booking.serializers import alcohol_check_out, booking_out, bookings_out, local, resource_out
+from kiban.core import paging
 
 router = Router(tags=["booking"])
 
@@ -184,12 +185,16 @@ def _load(booking_id: int, viewer) -> Booking:
 # --- Resources ------------------------------------------------------------------------------------------
 
 
-@router.get("/resources", response=list[ResourceOut], summary="Meeting rooms, official cars and equipment")
-def resource_list(request, kind: Literal["room", "car", "equipment"] | None = None):
+@router.get(
+    "/resources", response=paging.Page[ResourceOut], summary="Meeting rooms, official cars and equipment"
+)
+def resource_list(
+    request, page: Query[paging.PageQuery], kind: Literal["room", "car", "equipment"] | None = None
+):
     qs = Resource.objects.filter(active=True)
     if kind:
         qs = qs.filter(kind=kind)
-    return [resource_out(r) for r in qs]
+    return paging.page(qs, page, resource_out)
 
 
 @router.get("/resources/{resource_id}", response=ResourceOut, summary="A resource")
@@ -272,10 +277,10 @@ def booking_create(request, payload: BookingIn):
     return Status(201, BookingCreated(**dict(made[0]), occurrences=made))
 
 
-@router.get("/bookings", response=list[BookingOut], summary="Bookings: mine, or a managed resource's")
-def booking_list(request, filters: Query[BookingFilters]):
+@router.get("/bookings", response=paging.Page[BookingOut], summary="Bookings: mine, or a managed resource's")
+def booking_list(request, filters: Query[BookingFilters], page: Query[paging.PageQuery]):
     """Mine (as booker or driver). With `resource` and `mine=false`, all bookings of that resource when
-    the person manages it (owning section, IT administrators). At most 500, by start."""
+    the person manages it (owning section, IT administrators). By start, a page at a time."""
     start, end = _window(filters.start, filters.end)
     user = request.auth
     qs = queries.with_purpose_hidden(Booking.objects, user).select_related("resource", "booked_by", "driver")
@@ -292,7 +297,8 @@ def booking_list(request, filters: Query[BookingFilters]):
         qs = qs.filter(end__gt=start)
     if end is not None:
         qs = qs.filter(start__lt=end)
-    return bookings_out(list(qs.order_by("start", "id")[:500]))
+    result = paging.page(qs.order_by("start", "id"), page)
+    return {**result, "results": bookings_out(result["results"])}
 
 
 @router.get("/bookings/{booking_id}", response=BookingOut, summary="A booking")
@@ -443,10 +449,10 @@ def _log(request, filters: LogFilters):
     return queries.alcohol_log(scope, start=start, end=end, driver_id=driver_id)
 
 
-@router.get("/fleet/alcohol-checks", response=list[AlcoholCheckOut], summary="The alcohol-check log")
-def fleet_log(request, filters: Query[LogFilters]):
+@router.get("/fleet/alcohol-checks", response=paging.Page[AlcoholCheckOut], summary="The alcohol-check log")
+def fleet_log(request, filters: Query[LogFilters], page: Query[paging.PageQuery]):
     """Fleet managers (安全運転管理者): the checks of the cars in their scope, `from`–`to` inclusive."""
-    return [alcohol_check_out(c) for c in _log(request, filters)]
+    return paging.page(_log(request, filters), page, alcohol_check_out)
 
 
 @router.get("/fleet/alcohol-checks.csv", summary="The alcohol-check log as CSV (UTF-8 with BOM, for Excel)")

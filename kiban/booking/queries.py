@@ -261,3 +261,56 @@ def resource_filter_q(resource_filter):
         return (f"booking__resource__{key}", value)
 
     return reroot(resource_filter) if resource_filter is not None else Q()
+
+
+# --- What the calendar asks (it reaches booking only through here and booking.actions) -------------------
+
+
+def event_bookings(event_id: int) -> list[Booking]:
+    """The bookings an event holds (confirmed or pending), with their resources, by resource name and start."""
+    return list(
+        Booking.objects.filter(event_id=event_id, status__in=Booking.HOLDING)
+        .select_related("resource")
+        .order_by("resource__name", "start")
+    )
+
+
+def event_booking_ids(event_id: int) -> list[int]:
+    return list(
+        Booking.objects.filter(event_id=event_id, status__in=Booking.HOLDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def resources_held(event_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Resource ids each event holds (confirmed or pending), in one query; events without any are absent."""
+    held: dict[int, list[int]] = {}
+    for event_id, resource_id in (
+        Booking.objects.filter(event_id__in=list(event_ids), status__in=Booking.HOLDING)
+        .order_by("resource_id")
+        .values_list("event_id", "resource_id")
+        .distinct()
+    ):
+        held.setdefault(event_id, [])
+        if resource_id not in held[event_id]:
+            held[event_id].append(resource_id)
+    return held
+
+
+def resource_exists(resource_id: int) -> bool:
+    return Resource.objects.filter(pk=resource_id).exists()
+
+
+def bookable_with_events() -> list[Resource]:
+    """Meeting rooms and equipment an event can hold (cars are booked on the booking pages: they need a
+    driver and a destination)."""
+    return list(
+        Resource.objects.filter(active=True, kind__in=[Resource.Kind.ROOM, Resource.Kind.EQUIPMENT]).order_by(
+            "-kind", "sort_order", "name", "id"
+        )
+    )
+
+
+def first_come_rooms() -> list[Resource]:
+    return list(Resource.objects.filter(kind="room", policy="first_come", active=True).order_by("sort_order"))

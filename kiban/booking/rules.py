@@ -14,22 +14,18 @@ from django.db.models import Q
 
 from kiban.booking.models import Booking, FleetManager, Resource
 from kiban.core.permissions import is_it_admin
+from kiban.org import queries as org_queries
 
 
 def manages_resource(user, resource: Resource) -> bool:
     if is_it_admin(user):
         return True
-    if resource.department_id is None or not user.is_authenticated:
-        return False
-    from kiban.org.models import Membership
-
-    return Membership.objects.filter(staff=user, department_id=resource.department_id).exists()
+    return org_queries.is_member_of(user, resource.department_id)
 
 
 def managed_department_ids(user) -> set[int]:
-    from kiban.org.models import Membership
-
-    return set(Membership.objects.filter(staff=user).values_list("department_id", flat=True))
+    """The sections whose resources the person manages: every section they belong to (本務 and 兼務)."""
+    return org_queries.section_ids_of(user)
 
 
 def fleet_scope(user) -> tuple[bool, set[int]]:

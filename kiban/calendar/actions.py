@@ -20,12 +20,16 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kiban.calendar import fields, imip, online, recurrence
+from kiban.booking import queries as booking_queries
+from kiban.calendar import fields, ics, imip, online
 from kiban.calendar.models import Attendee, Event, EventException, FeedToken, Reminder
 from kiban.calendar.queries import expand, is_rule_start
-from kiban.core import audit, site
+from kiban.core import audit, recurrence, site
 
 SCOPES = ("this", "following", "all")
+# Series written per transaction by an import: each chunk holds the database's write lock briefly, so a chat
+# post or a booking made meanwhile waits milliseconds, not the whole import.
+IMPORT_CHUNK = 100
 # Rooms are booked for the occurrences of a never-ending series this far ahead (and at most 366 of them).
 BOOKING_HORIZON = dt.timedelta(days=365)
 BOOKING_MAX = 366
@@ -87,15 +91,7 @@ def booking_ranges(event: Event) -> list[tuple[dt.datetime, dt.datetime]]:
 
 
 def event_resource_ids(event: Event) -> list[int]:
-    from kiban.booking.models import Booking
-
-    return sorted(
-        set(
-            Booking.objects.filter(event_id=event.pk, status__in=Booking.HOLDING).values_list(
-                "resource_id", flat=True
-            )
-        )
-    )
+    return sorted(booking_queries.resources_held([event.pk]).get(event.pk, []))
 
 
 def _sync_bookings(event: Event, resource_ids: list[int] | None = None) -> None:
@@ -270,6 +266,80 @@ def do_create_event(user, data: dict, *, uid: str = "", notify_attendees: bool =
             _notify_invited(event, attendees, user)
             imip.send_request(event, attendees)
     return event
+
+
+# --- Import -----------------------------------------------------------------------------------------------
+
+
+def do_import_ics(user, data: bytes | str) -> ics.ImportReport:
+    """Import an .ics file into `user`'s calendar. The whole file is read and checked first (IcsError: nothing
+    written); then its series are written IMPORT_CHUNK at a time, each chunk its own transaction. Idempotent by
+    UID, so an import interrupted between chunks completes when the file is imported again. An updated series
+    goes through the same steps as an edit: its rooms move with it, reminders are recomputed, attendees' windows
+    follow."""
+    parsed, report = ics.parse_ics(data)
+    series = ics.group_series(parsed, report)
+    for begin in range(0, len(series), IMPORT_CHUNK):
+        with transaction.atomic():
+            for item, changed in series[begin : begin + IMPORT_CHUNK]:
+                _import_series(user, item, changed, report)
+    with transaction.atomic():
+        audit.record(
+            "calendar.import", actor=user, target=user, created=report.created, updated=report.updated,
+            skipped=len(report.skipped),
+        )  # fmt: skip
+    return report
+
+
+def _import_series(user, item, changed: list, report: ics.ImportReport) -> None:
+    """Create or replace the series `item` (by UID) with its overrides `changed`. Runs inside the caller's
+    transaction; the organiser's row is locked so two imports of one UID do not both create it."""
+    values = dict(item.values)
+    if not values["rrule"] and not values["rdates"]:
+        values["exdates"] = []
+    exdates = set(values["exdates"])
+    exceptions = []
+    for override in changed:
+        if override.cancelled:
+            exdates.add(recurrence.iso(override.recurrence_id))
+            continue
+        v = override.values
+        exceptions.append(
+            EventException(
+                recurrence_id=override.recurrence_id, title=v["title"], description=v["description"],
+                location=v["location"], all_day=v["all_day"], start=v["start"], end=v["end"],
+            )
+        )  # fmt: skip
+    values["exdates"] = sorted(exdates)
+    event = Event.objects.select_for_update().filter(organizer=user, uid=item.uid).first()
+    created = event is None
+    if created:
+        event = Event(organizer=user, uid=item.uid)
+    times_changed = created or any(
+        values[name] != getattr(event, name)
+        for name in ("start", "end", "rrule", "exdates", "rdates", "all_day")
+    )
+    for name, value in values.items():
+        setattr(event, name, value)
+    event.updated_at = timezone.now()
+    fields.refresh_window(event, [x.end for x in exceptions])
+    event.save()
+    if not created:
+        times_changed = (
+            times_changed or EventException.objects.filter(event=event).exists() or bool(exceptions)
+        )
+        EventException.objects.filter(event=event).delete()
+    for x in exceptions:
+        x.event = event
+    EventException.objects.bulk_create(exceptions)
+    if created:
+        report.created += 1
+        return
+    report.updated += 1
+    _save_window(event)
+    if times_changed:
+        _sync_bookings(event)
+    refresh_reminders(event)
 
 
 # --- Update -----------------------------------------------------------------------------------------------

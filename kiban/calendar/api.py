@@ -14,6 +14,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import Field, StrictBool
 
+from kiban.booking import queries as booking_queries
 from kiban.booking.actions import BookingConflict
 from kiban.calendar import actions, fields, ics, queries, serializers
 from kiban.calendar.schemas import EventOut, OccurrenceOut, PrivateEventOut, PrivateOccurrenceOut
@@ -206,6 +207,7 @@ def group_schedule(request, filters: Query[GroupQuery]):
         today = dt.datetime.now(tz=queries.TOKYO).date()
         start = today - dt.timedelta(days=today.weekday())
     schedule = queries.group_schedule(department, start, filters.days, request.auth)
+    related = serializers.related_of(o for row in schedule.rows for day in row.days for o in day)
     return {
         "department": {"id": department.pk, "name": department.name},
         "start": start.isoformat(),
@@ -217,7 +219,7 @@ def group_schedule(request, filters: Query[GroupQuery]):
                 "username": row.staff.username,
                 "name": row.staff.get_full_name(),
                 "title": row.title,
-                "days": [dump_all(serializers.occurrences_out(day)) for day in row.days],
+                "days": [dump_all(serializers.occurrences_out(day, related)) for day in row.days],
                 "bookings": [
                     [{"start": serializers.when(b.start), "end": serializers.when(b.end)} for b in day]
                     for day in row.bookings
@@ -273,11 +275,8 @@ class FindQuery(FreeBusyQuery):
 def find_times(request, filters: Query[FindQuery]):
     people = _people(filters.users)
     start, end = _window(filters.start, filters.end)
-    if filters.resource is not None:
-        from kiban.booking.models import Resource
-
-        if not Resource.objects.filter(pk=filters.resource).exists():
-            raise fields.error("resource", _("該当する施設がありません。"))
+    if filters.resource is not None and not booking_queries.resource_exists(filters.resource):
+        raise fields.error("resource", _("該当する施設がありません。"))
     slots = queries.find_meeting_times(
         [p.pk for p in people],
         dt.timedelta(minutes=filters.duration),
@@ -320,7 +319,9 @@ def import_calendar(request, file: File[UploadedFile]):
     if file.size and file.size > MAX_IMPORT_BYTES:
         raise HttpError(413, _("ファイルが大きすぎます (10MBまで)。"))
     try:
-        report = ics.import_ics(request.auth, file.read())
+        report = actions.do_import_ics(request.auth, file.read())
+    except ics.IcsTooLarge as exc:
+        raise HttpError(413, f"file: {exc}") from None
     except ics.IcsError as exc:
         raise fields.error("file", str(exc)) from None
     return {"created": report.created, "updated": report.updated, "skipped": report.skipped}

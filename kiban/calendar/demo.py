@@ -17,7 +17,7 @@ from django.db import transaction
 
 from kiban.calendar import fields
 from kiban.calendar.models import Attendee, Event
-from kiban.calendar.recurrence import TOKYO
+from kiban.core.recurrence import TOKYO
 
 SEED = 20261126
 PERSONAL_CAP = 3000
@@ -166,12 +166,10 @@ def load_demo(say: Callable[[str], None]) -> dict:
 def _book_rooms(meetings: list[Event]) -> int:
     """Hold a meeting room for some weekly meetings, through the booking module (first free room)."""
     from kiban.booking import actions as booking
-    from kiban.booking.models import Resource
+    from kiban.booking import queries as booking_queries
     from kiban.calendar.actions import booking_ranges
 
-    rooms = list(
-        Resource.objects.filter(kind="room", policy="first_come", active=True).order_by("sort_order")
-    )
+    rooms = booking_queries.first_come_rooms()
     booked = 0
     for meeting in meetings:
         ranges = booking_ranges(meeting)

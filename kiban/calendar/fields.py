@@ -8,12 +8,13 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from kiban.calendar import recurrence
 from kiban.calendar.models import MAX_SHORT_SPAN, Attendee, Event
+from kiban.core import recurrence
 
 TOKYO = recurrence.TOKYO
 MAX_REMINDER_MINUTES = 60 * 24 * 28
 MAX_LIST = 500
+MAX_DATES = recurrence.MAX_DATES
 
 
 def error(field: str, message: str) -> ValidationError:
@@ -74,8 +75,10 @@ def clean_times(start_value, end_value, all_day: bool) -> tuple[dt.datetime, dt.
 def clean_instants(values, field: str) -> list[str]:
     if values is None:
         return []
-    if not isinstance(values, list | tuple) or len(values) > MAX_LIST:
+    if not isinstance(values, list | tuple):
         raise error(field, _("日時のリストで指定してください。"))
+    if len(values) > MAX_DATES:
+        raise error(field, _("%(n)d件までにしてください。") % {"n": MAX_DATES})
     return sorted({recurrence.iso(parse_when(v, field)[0]) for v in values})
 
 
@@ -84,6 +87,12 @@ def clean_rrule(value) -> str | None:
         raise error("rrule", _("文字列で指定してください。"))
     try:
         return recurrence.normalize_rrule(value)
+    except recurrence.TooDense:
+        raise error(
+            "rrule",
+            _("繰り返しは1日%(n)d回までです (BYHOUR・BYMINUTE・BYSECOND を減らしてください)。")
+            % {"n": recurrence.MAX_PER_DAY},
+        ) from None
     except recurrence.RecurrenceError as exc:
         raise error("rrule", _("繰り返しの指定が正しくありません: %(why)s") % {"why": exc}) from None
 

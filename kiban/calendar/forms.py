@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from kiban.accounts.models import Staff
 from kiban.calendar import online
 from kiban.calendar.models import Event
-from kiban.calendar.recurrence import RecurrenceError, normalize_rrule
+from kiban.core.recurrence import MAX_PER_DAY, RecurrenceError, TooDense, normalize_rrule
 
 WEEKDAYS = [
     ("MO", _("月")),
@@ -219,6 +219,9 @@ class EventForm(forms.Form):
                 return None
             try:
                 return normalize_rrule(text)
+            except TooDense:
+                self.add_error("rrule_text", _("繰り返しは1日%(n)d回までです。") % {"n": MAX_PER_DAY})
+                return None
             except RecurrenceError as error:
                 self.add_error("rrule_text", _("RRULEが正しくありません: %(why)s") % {"why": error})
                 return None

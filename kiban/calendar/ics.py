@@ -4,7 +4,9 @@ files from other programs (Google Calendar, Outlook/Exchange, the old groupware)
 Import converts every time to UTC, keeps an imported series' own zone for its wall-clock recurrence
 (`Event.tzid`), maps Windows zone names (Outlook's "Tokyo Standard Time") to IANA ones, and is idempotent by
 UID: importing the same file again updates instead of duplicating. What cannot be imported is skipped with
-a reason and the line of its BEGIN.
+a reason and the line of its BEGIN; what could harm the server (a rule denser than hourly, more than
+MAX_DATES RDATEs/EXDATEs, a SEQUENCE out of range, more than MAX_IMPORT_EVENTS events) refuses the whole file.
+This module only reads files; the import's writes are `kiban.calendar.actions.do_import_ics`.
 """
 
 from __future__ import annotations
@@ -16,13 +18,12 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
-from kiban.calendar import fields, recurrence
-from kiban.calendar.models import Attendee, Event, EventException
+from kiban.calendar.models import Attendee, Event
+from kiban.core import recurrence
 
 TOKYO = recurrence.TOKYO
 PRODID = "-//Kiban//Kiban Calendar//JA"
@@ -148,8 +149,23 @@ def build_calendar(events: Iterable[Event], *, method: str | None = None, name: 
 # --- Import -----------------------------------------------------------------------------------------------
 
 
+# Events (VEVENTs, overrides included) in one imported file: a migration of years of one person's
+# schedule is a few thousand; more is refused (413) instead of holding the server for minutes.
+MAX_IMPORT_EVENTS = 5000
+# SEQUENCE is stored in a 32-bit column.
+MAX_SEQUENCE = 2**31 - 1
+
+
 class IcsError(ValueError):
     """The file cannot be read at all (nothing was imported)."""
+
+
+class IcsTooLarge(IcsError):
+    """The file has more events than an import takes (nothing was imported)."""
+
+
+class _Refused(ValueError):
+    """A property that refuses the whole file (not only its event): the message names the property."""
 
 
 @dataclass
@@ -238,6 +254,8 @@ def _date_list(component, name: str, default_zone: ZoneInfo) -> list[str]:
         return []
     if not isinstance(values, list):
         values = [values]
+    if sum(len(item.dts) for item in values) > recurrence.MAX_DATES:
+        raise _Refused(_("%(name)s は%(n)d件までです") % {"name": name.upper(), "n": recurrence.MAX_DATES})
     result = []
     for item in values:
         for entry in item.dts:
@@ -246,6 +264,17 @@ def _date_list(component, name: str, default_zone: ZoneInfo) -> list[str]:
                 value = value[0]
             result.append(recurrence.iso(_instant(value, default_zone)[0]))
     return sorted(set(result))
+
+
+def _sequence(component) -> int:
+    value = component.get("sequence", 0) or 0
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise _Refused(_("SEQUENCE は整数で指定してください")) from None
+    if not 0 <= number <= MAX_SEQUENCE:
+        raise _Refused(_("SEQUENCE は0〜%(max)dの整数で指定してください") % {"max": MAX_SEQUENCE})
+    return number
 
 
 def _text(component, name: str, limit: int) -> str:
@@ -284,6 +313,8 @@ def _parse_vevent(component, line: int, default_zone: ZoneInfo, default_tzid: st
     if rrules is not None:
         try:
             rrule = recurrence.normalize_rrule(rrules.to_ical().decode())
+        except recurrence.TooDense:
+            raise _Refused(_("RRULE: 繰り返しは1日%(n)d回までです") % {"n": recurrence.MAX_PER_DAY}) from None
         except recurrence.RecurrenceError as exc:
             raise ValueError(_("対応していない RRULE です: %(why)s") % {"why": exc}) from None
     tzid = "Asia/Tokyo"
@@ -306,7 +337,7 @@ def _parse_vevent(component, line: int, default_zone: ZoneInfo, default_tzid: st
         "visibility": Event.Visibility.PRIVATE
         if klass in ("PRIVATE", "CONFIDENTIAL")
         else Event.Visibility.PUBLIC,
-        "sequence": int(component.get("sequence", 0) or 0),
+        "sequence": _sequence(component),
     }
     recurrence_id = None
     if "RECURRENCE-ID" in component:
@@ -322,6 +353,13 @@ def parse_ics(data: bytes | str) -> tuple[list[_Parsed], ImportReport]:
     report = ImportReport()
     if "BEGIN:VCALENDAR" not in text.upper():
         raise IcsError(_("iCalendar ファイルではありません (BEGIN:VCALENDAR がありません)"))
+    # Counted on the text before icalendar builds its objects for every event.
+    count = sum(1 for line in text.splitlines() if line.strip().upper() == "BEGIN:VEVENT")
+    if count > MAX_IMPORT_EVENTS:
+        raise IcsTooLarge(
+            _("予定が多すぎます (%(count)d件)。1ファイル%(max)d件までに分けてください")
+            % {"count": count, "max": MAX_IMPORT_EVENTS}
+        )
     try:
         calendars = icalendar.Calendar.from_ical(text, multiple=True)
     except (ValueError, KeyError, IndexError, TypeError) as exc:
@@ -348,6 +386,8 @@ def parse_ics(data: bytes | str) -> tuple[list[_Parsed], ImportReport]:
                 continue
             try:
                 item = _parse_vevent(component, line, default_zone, default_tzid or "Asia/Tokyo")
+            except _Refused as exc:
+                raise IcsError(_("%(line)s行目: %(why)s") % {"line": line, "why": exc}) from None
             except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
                 report.skip(line, uid, str(exc) or type(exc).__name__)
                 continue
@@ -357,10 +397,9 @@ def parse_ics(data: bytes | str) -> tuple[list[_Parsed], ImportReport]:
     return parsed, report
 
 
-def import_ics(user, data: bytes | str) -> ImportReport:
-    """Import a file into `user`'s calendar, all or nothing for what is importable (one transaction).
-    Raises IcsError for an unreadable file (nothing changed)."""
-    parsed, report = parse_ics(data)
+def group_series(parsed: list[_Parsed], report: ImportReport) -> list[tuple[_Parsed, list[_Parsed]]]:
+    """(series, its overrides) to write, in file order; duplicates and cancelled series go to the report.
+    A changed occurrence without its series (Outlook exports single instances so) becomes a single event."""
     masters: dict[str, _Parsed] = {}
     overrides: dict[str, list[_Parsed]] = {}
     for item in parsed:
@@ -371,66 +410,19 @@ def import_ics(user, data: bytes | str) -> ImportReport:
             masters[item.uid] = item
         else:
             overrides.setdefault(item.uid, []).append(item)
-    with transaction.atomic():
-        for uid, item in masters.items():
-            if item.cancelled:
-                report.skip(item.line, uid, _("取り消された予定です"))
-                continue
-            _store(user, item, overrides.pop(uid, []), report)
-        for uid, items in overrides.items():
-            # A changed occurrence without its series (Outlook exports single instances so): a single event.
-            for item in items:
-                if item.cancelled:
-                    report.skip(item.line, uid, _("取り消された回です"))
-                    continue
-                item.values["rrule"] = None
-                item.values["exdates"] = item.values["rdates"] = []
-                alone = _Parsed(item.line, f"{uid}#{recurrence.iso(item.recurrence_id)}"[:255], item.values)
-                _store(user, alone, [], report)
-    return report
-
-
-def _store(user, item: _Parsed, changed: list[_Parsed], report: ImportReport) -> None:
-    values = dict(item.values)
-    if not values["rrule"] and not values["rdates"]:
-        values["exdates"] = []
-    exdates = set(values["exdates"])
-    exceptions = []
-    for override in changed:
-        if override.cancelled:
-            exdates.add(recurrence.iso(override.recurrence_id))
+    result: list[tuple[_Parsed, list[_Parsed]]] = []
+    for uid, item in masters.items():
+        if item.cancelled:
+            report.skip(item.line, uid, _("取り消された予定です"))
             continue
-        v = override.values
-        exceptions.append(
-            EventException(
-                recurrence_id=override.recurrence_id,
-                title=v["title"],
-                description=v["description"],
-                location=v["location"],
-                all_day=v["all_day"],
-                start=v["start"],
-                end=v["end"],
-            )
-        )
-    values["exdates"] = sorted(exdates)
-    event = Event.objects.filter(organizer=user, uid=item.uid).first()
-    created = event is None
-    if created:
-        event = Event(organizer=user, uid=item.uid)
-    for name, value in values.items():
-        setattr(event, name, value)
-    event.updated_at = timezone.now()
-    fields.refresh_window(event, [x.end for x in exceptions])
-    event.save()
-    if not created:
-        EventException.objects.filter(event=event).delete()
-    for x in exceptions:
-        x.event = event
-    EventException.objects.bulk_create(exceptions)
-    if created:
-        report.created += 1
-    else:
-        report.updated += 1
-        Attendee.objects.filter(event=event).update(
-            start=event.start, series_end=event.series_end, long_running=event.long_running
-        )
+        result.append((item, overrides.pop(uid, [])))
+    for uid, items in overrides.items():
+        for item in items:
+            if item.cancelled:
+                report.skip(item.line, uid, _("取り消された回です"))
+                continue
+            item.values["rrule"] = None
+            item.values["exdates"] = item.values["rdates"] = []
+            alone = _Parsed(item.line, f"{uid}#{recurrence.iso(item.recurrence_id)}"[:255], item.values)
+            result.append((alone, []))
+    return result

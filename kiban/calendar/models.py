@@ -1,7 +1,7 @@
 """The calendar (スケジュール): events, their recurrence exceptions, attendees, reminders and the feed tokens.
 
 Times are stored in UTC (aware datetimes). Recurrence is wall-clock recurrence in Asia/Tokyo (no DST), so a
-series is expanded in local time and converted back (kiban.calendar.recurrence). An all-day event starts at
+series is expanded in local time and converted back (kiban.core.recurrence). An all-day event starts at
 00:00 Asia/Tokyo of its first day and ends at 00:00 of the day after its last day (exclusive end, as iCalendar).
 
 Window queries (kiban.calendar.queries) split events in two groups so that both use a bounded index range:

@@ -31,8 +31,8 @@ from django.db.models import F, Q
 from django.db.models.base import ModelState
 from django.utils.translation import gettext as _
 
-from kiban.calendar import recurrence
 from kiban.calendar.models import MAX_SHORT_SPAN, Attendee, CalendarPolicy, Event, EventException
+from kiban.core import recurrence
 from kiban.core.wareki import holiday_name
 
 TOKYO = recurrence.TOKYO

@@ -41,8 +41,6 @@ class EventFields(OutSchema):
     end: Timestamp
     all_day: bool
     rrule: str | None = Field(description="RFC 5545 RRULE value, or null")
-    exdates: list[Timestamp]
-    rdates: list[Timestamp]
     location: str
     description: str
     visibility: str = Field(description="`public` or `private`")
@@ -65,8 +63,12 @@ class ExceptionOut(OutSchema):
 
 
 class EventOut(EventFields):
-    """A series (or a single event) as stored, with its changed and cancelled occurrences."""
+    """A series (or a single event) as stored, with its changed and cancelled occurrences. Only the series
+    carries its `exdates`/`rdates`: an occurrence does not repeat them (a series with hundreds of RDATEs
+    would multiply a week's response by them)."""
 
+    exdates: list[Timestamp]
+    rdates: list[Timestamp]
     exceptions: list[ExceptionOut]
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kiban.booking.models import Booking
+from kiban.booking import queries as booking_queries
 from kiban.calendar.models import Attendee, Event
 from kiban.calendar.queries import Occurrence
 from kiban.calendar.schemas import (
@@ -41,14 +41,8 @@ def _related(event_ids: list[int]) -> tuple[dict[int, list[AttendeeOut]], dict[i
             .values_list("event_id", "staff__username", "status")
         ):
             attendees[event_id].append(AttendeeOut(username=username, status=status))
-        for event_id, resource_id in (
-            Booking.objects.filter(event_id__in=event_ids, status__in=Booking.HOLDING)
-            .order_by()
-            .values_list("event_id", "resource_id")
-            .distinct()
-        ):
-            if resource_id not in resources[event_id]:
-                resources[event_id].append(resource_id)
+        for event_id, held in booking_queries.resources_held(event_ids).items():
+            resources[event_id] = held
     return attendees, resources
 
 
@@ -71,8 +65,6 @@ def _fields(event: Event, *, attendees: list[AttendeeOut], resources: list[int])
         "end": event.end,
         "all_day": event.all_day,
         "rrule": event.rrule or None,
-        "exdates": [_stamp(x) for x in event.exdates],
-        "rdates": [_stamp(x) for x in event.rdates],
         "location": event.location,
         "description": event.description,
         "visibility": event.visibility,
@@ -103,17 +95,28 @@ def event_out(event: Event, viewer, *, can_see: bool) -> EventOut | PrivateEvent
         for x in event.exceptions.order_by("recurrence_id")
     ]
     return EventOut(
-        **_fields(event, attendees=attendees[event.pk], resources=resources[event.pk]), exceptions=exceptions
+        **_fields(event, attendees=attendees[event.pk], resources=resources[event.pk]),
+        exdates=[_stamp(x) for x in event.exdates],
+        rdates=[_stamp(x) for x in event.rdates],
+        exceptions=exceptions,
     )
 
 
-def occurrences_out(
+def related_of(
     occurrences: Iterable[Occurrence],
+) -> tuple[dict[int, list[AttendeeOut]], dict[int, list[int]]]:
+    """Attendees and resources of every visible event among `occurrences`, in two queries: a page that
+    serializes many lists (a group schedule's cells) asks once and passes the result to each."""
+    return _related(sorted({o.event.pk for o in occurrences if not o.reduced}))
+
+
+def occurrences_out(
+    occurrences: Iterable[Occurrence], related=None
 ) -> list[OccurrenceOut | PrivateOccurrenceOut | PrivateEventOut]:
-    """Expanded occurrences: the event object with this occurrence's start/end and `occurrence_start`."""
+    """Expanded occurrences: the event object with this occurrence's start/end and `occurrence_start`.
+    The series' `exdates`/`rdates` are not repeated in each occurrence: `GET /api/v1/events/{id}` has them."""
     occurrences = list(occurrences)
-    visible_ids = sorted({o.event.pk for o in occurrences if not o.reduced})
-    attendees, resources = _related(visible_ids)
+    attendees, resources = related if related is not None else related_of(occurrences)
     result: list[OccurrenceOut | PrivateOccurrenceOut | PrivateEventOut] = []
     for occ in occurrences:
         if occ.reduced:

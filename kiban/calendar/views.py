@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
+from kiban.booking import queries as booking_queries
 from kiban.calendar import grid, online, queries
 from kiban.core.wareki import nendo, nendo_range, wareki, wareki_year
 from kiban.org import actions as org_actions
@@ -264,13 +265,7 @@ _ERROR_FIELDS = {
 def _bookable(user) -> list:
     """Meeting rooms and equipment an event can hold (cars are booked on the booking pages: they need a
     driver and a destination)."""
-    from kiban.booking.models import Resource
-
-    return list(
-        Resource.objects.filter(active=True, kind__in=[Resource.Kind.ROOM, Resource.Kind.EQUIPMENT]).order_by(
-            "-kind", "sort_order", "name", "id"
-        )
-    )
+    return booking_queries.bookable_with_events()
 
 
 def _event_data(form, *, occurrence_only: bool = False) -> dict:
@@ -374,14 +369,7 @@ def _form_context(request, form, *, event=None, occurrence_key="", conflicts=(),
     next_url = _next_url(request)
     own_bookings = ""
     if event is not None:
-        from kiban.booking.models import Booking
-
-        own_bookings = " ".join(
-            str(pk)
-            for pk in Booking.objects.filter(event=event, status__in=Booking.HOLDING).values_list(
-                "pk", flat=True
-            )
-        )
+        own_bookings = " ".join(str(pk) for pk in booking_queries.event_booking_ids(event.pk))
     return {
         "own_booking_ids": own_bookings,
         "next_url": next_url,
@@ -579,7 +567,6 @@ def _repeat_label(event) -> str:
 
 @login_required
 def event_detail(request, event_id: int):
-    from kiban.booking.models import Booking
     from kiban.calendar.forms import REMINDER_CHOICES, SCOPE_CHOICES
     from kiban.calendar.models import Attendee, Reminder
 
@@ -590,13 +577,9 @@ def event_detail(request, event_id: int):
     counts = dict.fromkeys(("accepted", "declined", "tentative", "needs_action"), 0)
     for a in attendees:
         counts[a.status.replace("-", "_")] += 1
-    bookings = list(
-        Booking.objects.filter(event=event, status__in=Booking.HOLDING)
-        .select_related("resource")
-        .order_by("resource__name", "start")
-    )
+    bookings = booking_queries.event_bookings(event.pk)
     # One line per resource: a series holds a booking per occurrence.
-    seen: dict[int, Booking] = {}
+    seen: dict = {}
     for booking in bookings:
         if occ.occurrence_start is None or booking.start == occ.start:
             seen.setdefault(booking.resource_id, booking)
@@ -751,7 +734,7 @@ def calendar_settings(request):
                 status = 400
             else:
                 try:
-                    context["report"] = ics.import_ics(request.user, upload.read())
+                    context["report"] = actions.do_import_ics(request.user, upload.read())
                 except ics.IcsError as error:
                     context["import_error"] = _("file: 読み込めませんでした: %(why)s") % {"why": error}
                     status = 400

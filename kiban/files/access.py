@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from kiban.files.models import File, Folder, Permission, Scope, Share
+from kiban.org import queries as org_queries
 
 MAX_DEPTH = 32
 _RANK = {None: 0, Permission.READ: 1, Permission.WRITE: 2}
@@ -42,10 +43,7 @@ class Viewer:
 
 
 def department_ids_of(user) -> frozenset[int]:
-    # TODO(platform): org.queries "a person's sections with 兼務" once it lands on main.
-    from kiban.org.models import Membership
-
-    return frozenset(Membership.objects.filter(staff_id=user.pk).values_list("department_id", flat=True))
+    return frozenset(org_queries.section_ids_of(user))
 
 
 def viewer_of(user) -> Viewer:

@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
+from kiban.core import paging
 from kiban.meetings import actions, guests, queries, signalling
 from kiban.meetings.access import access_meeting
 from kiban.meetings.models import Guest, Meeting
@@ -153,31 +154,22 @@ def post_chat(request, meeting_id: int, payload: ChatIn):
     return Status(201, chat_line_out(line, participant.name))
 
 
-class PageQuery(Schema):
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
-
-
 @router.get("/meetings/{meeting_id}/attendance", summary="Who was in the room, when, how long (organiser)")
-def attendance(request, meeting_id: int, page: Query[PageQuery]):
+def attendance(request, meeting_id: int, page: Query[paging.PageQuery]):
     meeting = access_meeting(request.auth, meeting_id)
     if meeting.organizer_id != request.auth.pk:
         raise Http404
-    rows = queries.attendance(meeting)
-    window = rows[page.offset : page.offset + page.limit]
-    return {
-        "results": [
-            {
-                "name": row.name,
-                "guest": row.guest,
-                "joined_at": when(row.joined_at),
-                "left_at": when(row.left_at),
-                "seconds": row.seconds,
-            }
-            for row in window
-        ],
-        "more": len(rows) > page.offset + page.limit,
-    }
+    return paging.page(
+        queries.attendance(meeting),
+        page,
+        lambda row: {
+            "name": row.name,
+            "guest": row.guest,
+            "joined_at": when(row.joined_at),
+            "left_at": when(row.left_at),
+            "seconds": row.seconds,
+        },
+    )
 
 
 class GuestLinkIn(Schema):

@@ -8,6 +8,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
+from kiban.core import paging
 from kiban.org import actions, queries, search, vcard
 from kiban.org.models import Department
 from kiban.org.schemas import (
@@ -41,7 +42,8 @@ class DepartmentDetailOut(Schema):
 class StaffFilters(Schema):
     q: str = Field("", max_length=200, description="Space-separated terms, all must match.")
     department: int | None = Field(None, ge=1, description="Only members of this department (id).")
-    limit: int = Field(search.DEFAULT_LIMIT, ge=1, le=search.MAX_LIMIT)
+    limit: int = Field(search.DEFAULT_LIMIT, ge=1, le=paging.MAX_LIMIT)
+    offset: int = Field(0, ge=0, description="People to skip (page through the directory: offset + limit).")
     include_retired: bool = Field(False, description="IT administrators only.")
 
 
@@ -101,6 +103,7 @@ def staff_list(request, filters: Query[StaffFilters]):
         include_retired=filters.include_retired,
         department_id=filters.department,
         limit=filters.limit,
+        offset=filters.offset,
     )
     return {"results": [staff_out(p) for p in result.staff], "more": result.more}
 

@@ -23,13 +23,12 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kiban.accounts import revocation
-from kiban.accounts.models import ApiToken, DeviceSession, Staff
+from kiban.accounts import actions as accounts_actions
+from kiban.accounts.models import Staff
 from kiban.core.audit import record
 from kiban.org.importer_parse import (
     DEPARTMENTS,
@@ -520,7 +519,7 @@ def apply_plan(
         if plan.kind == DEPARTMENTS:
             _apply_departments(plan)
         else:
-            _apply_staff(plan)
+            _apply_staff(plan, actor=actor, actor_username=actor_username)
         counts = plan.counts()
         record(
             "org.import.apply",
@@ -563,7 +562,7 @@ def _apply_departments(plan: ImportPlan) -> None:
         Department.objects.filter(id__in=retired[start : start + BATCH]).update(is_active=False)
 
 
-def _apply_staff(plan: ImportPlan) -> None:
+def _apply_staff(plan: ImportPlan, *, actor=None, actor_username: str = "") -> None:
     from kiban.org.search import reindex_staff
 
     now = timezone.now()
@@ -608,9 +607,11 @@ def _apply_staff(plan: ImportPlan) -> None:
 
     retired = [staff_id for staff_id, _u, _n in plan.staff_retire]
     for start in range(0, len(retired), BATCH):
-        chunk = retired[start : start + BATCH]
-        Staff.objects.filter(id__in=chunk).update(is_active=False, retired_at=now)
-        revoke_access(chunk)
+        # Through the accounts action, so a retirement by import ends sessions and tokens and is audited
+        # per person exactly like any other.
+        accounts_actions.do_retire_staff(
+            retired[start : start + BATCH], at=now, actor=actor, actor_username=actor_username
+        )
 
     reindex_staff(list(ids.values()) + [staff_id for staff_id, _p, _c in plan.staff_update])
 
@@ -638,17 +639,6 @@ def _ids_by_username(usernames: list[str]) -> dict[str, int]:
             Staff.objects.filter(username__in=usernames[start : start + BATCH]).values_list("username", "id")
         )
     return ids
-
-
-def revoke_access(staff_ids: list[int]) -> None:
-    """Sign these people out everywhere: browser sessions (with their device records) and API tokens."""
-    session_keys = list(
-        DeviceSession.objects.filter(user_id__in=staff_ids).values_list("session_key", flat=True)
-    )
-    Session.objects.filter(session_key__in=session_keys).delete()
-    DeviceSession.objects.filter(user_id__in=staff_ids).delete()
-    ApiToken.objects.filter(user_id__in=staff_ids).delete()
-    revocation.announce(staff_ids)  # their open sockets close now
 
 
 # --- One call for the command ------------------------------------------------------------------------------

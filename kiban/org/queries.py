@@ -134,3 +134,93 @@ def department_ancestors(department: Department) -> list[Department]:
 
 def sub_departments(department: Department) -> list[Department]:
     return list(department.children.filter(is_active=True).order_by("order", "code"))
+
+
+# --- Organisation questions (one place: booking rules, workflow routes, safety and bulletin audiences) -----
+
+
+def sections_of(person, *, include_inactive: bool = False) -> list[Membership]:
+    """The person's posts: the primary section (本務) first, then each 兼務, with their departments."""
+    memberships = Membership.objects.filter(staff=person).select_related("department")
+    if not include_inactive:
+        memberships = memberships.filter(department__is_active=True)
+    return list(memberships.order_by("-is_primary", "department__order", "department__code"))
+
+
+def section_ids_of(person) -> set[int]:
+    """Ids of every section the person belongs to (本務 and 兼務)."""
+    return set(Membership.objects.filter(staff=person).values_list("department_id", flat=True))
+
+
+def is_member_of(person, department_id: int | None) -> bool:
+    """Whether the person belongs to that section (本務 or 兼務); not to its sub-sections."""
+    if department_id is None or not getattr(person, "is_authenticated", False):
+        return False
+    return Membership.objects.filter(staff=person, department_id=department_id).exists()
+
+
+def member_ids(department_id: int, *, include_retired: bool = False) -> list[int]:
+    """Staff ids of the section's members (本務 and 兼務), each once, in 職員録 order."""
+    memberships = Membership.objects.filter(department_id=department_id)
+    if not include_retired:
+        memberships = memberships.filter(staff__is_active=True)
+    return list(
+        dict.fromkeys(
+            memberships.order_by("-is_head", "rank", "staff__sort_key", "staff__username").values_list(
+                "staff_id", flat=True
+            )
+        )
+    )
+
+
+def heads_of(department: Department | int) -> list[Staff]:
+    """The section's head(s) (所属長), active only; a 兼務 head counts (an acting head, 事務取扱)."""
+    department_id = department if isinstance(department, int) else department.pk
+    return list(
+        Staff.objects.filter(
+            is_active=True, memberships__department_id=department_id, memberships__is_head=True
+        ).order_by("memberships__rank", "sort_key", "username")
+    )
+
+
+def head_chain(department: Department) -> list[tuple[Department, list[Staff]]]:
+    """From the section upward to the top level: each department with its heads (empty where a level has
+    none), in two queries — the departments above, then every head among them."""
+    chain = [department, *reversed(department_ancestors(department))]
+    heads: dict[int, list[Staff]] = {d.pk: [] for d in chain}
+    for membership in (
+        Membership.objects.filter(department_id__in=heads, is_head=True, staff__is_active=True)
+        .select_related("staff")
+        .order_by("rank", "staff__sort_key", "staff__username")
+    ):
+        heads[membership.department_id].append(membership.staff)
+    return [(d, heads[d.pk]) for d in chain]
+
+
+def subtree_ids(department: Department | int | Iterable[int], *, include_inactive: bool = False) -> set[int]:
+    """The department(s) and every department below, at any depth (one query: the table is small)."""
+    if isinstance(department, Department):
+        roots = [department.pk]
+    elif isinstance(department, int):
+        roots = [department]
+    else:
+        roots = list(department)
+    rows = Department.objects.all() if include_inactive else Department.objects.filter(is_active=True)
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in rows.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    found, todo = set(roots), list(roots)
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def subtree_member_ids(department: Department | int, *, include_retired: bool = False) -> set[int]:
+    """Staff ids of everyone in the department or below it (本務 or 兼務), each once."""
+    memberships = Membership.objects.filter(department_id__in=subtree_ids(department))
+    if not include_retired:
+        memberships = memberships.filter(staff__is_active=True)
+    return set(memberships.values_list("staff_id", flat=True))

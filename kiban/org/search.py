@@ -325,11 +325,11 @@ def _vendor() -> str:
     return "postgresql" if connection.vendor == "postgresql" else "sqlite"
 
 
-def _select_ids(where: list[str], params: list, limit: int) -> list[int]:
+def _select_ids(where: list[str], params: list, limit: int, offset: int = 0) -> list[int]:
     # Only constant fragments are joined into the SQL; every value is a parameter.
-    sql = _fenced(_vendor(), "s.id, s.sort_key, s.username", " AND ".join(where))
+    sql = _fenced(_vendor(), "s.id, s.sort_key, s.username", " AND ".join(where), "%s OFFSET %s")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, limit])
+        cursor.execute(sql, [*params, limit, offset])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -383,8 +383,11 @@ def search_staff_ids(
     include_retired: bool = False,
     department_id: int | None = None,
     limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
 ) -> tuple[list[int], bool]:
-    """Ids of matching staff, best first, at most `limit`, and whether there were more.
+    """Ids of matching staff, best first, at most `limit` after skipping `offset`, and whether there were
+    more. Listing everyone (no terms) pages in SQL (LIMIT/OFFSET on the 五十音 index), so the last page of
+    100,000 people costs one indexed query; a search ranks the rows up to its page (searches are short).
 
     Order: people whose name, reading, romaji, email or extension starts with the first term, then the
     others; each group in 五十音 order.
@@ -404,14 +407,16 @@ def search_staff_ids(
     """
     terms = parse_terms(query)
     limit = max(1, min(limit, MAX_LIMIT))
+    offset = max(0, offset)
     # With several terms, one may name a department (`さいとう 総務`): a single term stays a name search.
     departments = department_terms(terms) if len(terms) > 1 else {}
     where, params = _filters(
         terms, include_retired=include_retired, department_id=department_id, departments=departments
     )
     if not terms:
-        ids = _select_ids(where or ["1 = 1"], params, limit + 1)
+        ids = _select_ids(where or ["1 = 1"], params, limit + 1, offset)
         return ids[:limit], len(ids) > limit
+    limit = offset + limit  # rank everything up to the page, then cut the page out
 
     vendor = _vendor()
     first = terms[0]
@@ -422,13 +427,13 @@ def search_staff_ids(
         # The common case — one name, reading, romaji, extension or address — answered in two steps.
         ids = _prefix_ids(vendor, first, limit + 1)
         if len(ids) > limit or not indexed:
-            return ids[:limit], len(ids) > limit
+            return ids[offset:limit], len(ids) > limit
         condition, condition_params = _contains_condition(vendor, indexed)
         exclude = [f"s.id NOT IN ({', '.join(['%s'] * len(ids))})"] if ids else []
         ids += _select_ids(
             [condition, *exclude, *where], [*condition_params, *ids, *params], limit + 1 - len(ids)
         )
-        return ids[:limit], len(ids) > limit
+        return ids[offset:limit], len(ids) > limit
 
     # Several terms (or a filter): the bigram index narrows to few rows, ranked in one query: a prefix
     # match of the first term first, then 五十音.
@@ -457,7 +462,7 @@ def search_staff_ids(
     with connection.cursor() as cursor:
         cursor.execute(sql, [*condition_params, *params, prefix, prefix, prefix, limit + 1])
         ids = [row[0] for row in cursor.fetchall()]
-    return ids[:limit], len(ids) > limit
+    return ids[offset:limit], len(ids) > limit
 
 
 @dataclass(frozen=True)
@@ -553,9 +558,10 @@ def search_staff(
     include_retired: bool = False,
     department_id: int | None = None,
     limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
 ) -> SearchResult:
     """Matching staff (`StaffHit`) with their posts (three or four queries in all)."""
     ids, more = search_staff_ids(
-        query, include_retired=include_retired, department_id=department_id, limit=limit
+        query, include_retired=include_retired, department_id=department_id, limit=limit, offset=offset
     )
     return SearchResult(staff=load_hits(ids), more=more)

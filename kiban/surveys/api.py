@@ -9,15 +9,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
+from kiban.core import paging
 from kiban.surveys import actions, results
 from kiban.surveys.models import Recipient, Survey
 
 router = Router(tags=["surveys"])
-LIMIT_MAX = 200
 
 
 class SurveyIn(Schema):
@@ -131,22 +131,15 @@ def _errors(view):
     response=SurveyPage,
     summary="Surveys asking the caller (box=answer) or created by them (box=mine)",
 )
-def list_surveys(request: HttpRequest, box: str = "answer", limit: int = 50, offset: int = 0):
-    # TODO(platform): the shared paging helper once it lands on main.
-    if not 1 <= limit <= LIMIT_MAX or offset < 0:
-        raise HttpError(400, f"limit: 1〜{LIMIT_MAX}、offset: 0 以上で指定してください。")
+def list_surveys(request: HttpRequest, page: Query[paging.PageQuery], box: str = "answer"):
     if box == "mine":
         surveys = Survey.objects.filter(author=request.user)
     elif box == "answer":
         surveys = Survey.objects.filter(recipients__staff_id=request.user.pk)
     else:
         raise HttpError(400, "box: answer または mine です。")
-    page = list(
-        surveys.select_related("author")
-        .prefetch_related("questions")
-        .order_by("-created_at", "-pk")[offset : offset + limit + 1]
-    )
-    return {"results": [survey_dict(s, request.user) for s in page[:limit]], "more": len(page) > limit}
+    rows = surveys.select_related("author").prefetch_related("questions").order_by("-created_at", "-pk")
+    return paging.page(rows, page, lambda s: survey_dict(s, request.user))
 
 
 @router.post("/surveys", response={201: SurveyOut}, summary="Create a survey")

@@ -13,13 +13,14 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from ninja import File as FileParam
-from ninja import Form, Router, Schema, Status
+from ninja import Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import Field
 
 from kiban.blobs import store
 from kiban.blobs.serve import blob_response
+from kiban.core import paging
 from kiban.surveys import inquiries
 from kiban.surveys.models import Inquiry, InquiryFile, InquiryTarget
 
@@ -107,30 +108,20 @@ def _errors(view):
 
 
 @router.get("/inquiries", response=dict, summary="box=inbox (to the caller's sections) or box=sent")
-def list_inquiries(request: HttpRequest, box: str = "inbox", limit: int = 50, offset: int = 0):
-    # TODO(platform): the shared paging helper once it lands on main.
-    if not 1 <= limit <= 200 or offset < 0:
-        raise HttpError(400, "limit: 1〜200、offset: 0 以上で指定してください。")
+def list_inquiries(request: HttpRequest, page: Query[paging.PageQuery], box: str = "inbox"):
     if box == "sent":
-        rows = list(
-            Inquiry.objects.filter(sender=request.user).select_related("sender", "sender_department")
-            .order_by("-created_at")[offset : offset + limit + 1]
-        )  # fmt: skip
-        results = []
-        for inquiry in rows[:limit]:
+        rows = Inquiry.objects.filter(sender=request.user).select_related("sender", "sender_department")
+
+        def sent(inquiry):
             targets = list(
                 inquiry.targets.select_related("department", "answered_by").order_by("department__order")
             )
-            results.append(inquiry_dict(inquiry, targets, request.user))
-        return {"results": results, "more": len(rows) > limit}
+            return inquiry_dict(inquiry, targets, request.user)
+
+        return paging.page(rows.order_by("-created_at", "-pk"), page, sent)
     if box != "inbox":
         raise HttpError(400, "box: inbox または sent です。")
-    grouped = inquiries.inbox(request.user)
-    page = grouped[offset : offset + limit]
-    return {
-        "results": [inquiry_dict(i, t, request.user) for i, t in page],
-        "more": len(grouped) > offset + limit,
-    }
+    return paging.page(inquiries.inbox(request.user), page, lambda pair: inquiry_dict(*pair, request.user))
 
 
 @router.post("/inquiries", response={201: dict}, summary="Send an inquiry to sections")

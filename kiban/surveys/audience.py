@@ -6,26 +6,15 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from kiban.org import queries as org_queries
+
 
 def field_error(field: str, message: str) -> ValidationError:
     return ValidationError({field: [message]})
 
 
 def subtree_ids(department_ids: list[int]) -> set[int]:
-    # TODO(platform): org.queries "a department's subtree" (engineer "writes") once it lands on main.
-    from kiban.org.models import Department
-
-    found, frontier = set(department_ids), list(department_ids)
-    while frontier:
-        frontier = [
-            pk
-            for pk in Department.objects.filter(parent_id__in=frontier, is_active=True).values_list(
-                "pk", flat=True
-            )
-            if pk not in found
-        ]
-        found.update(frontier)
-    return found
+    return org_queries.subtree_ids(department_ids)
 
 
 def resolve(audience: dict) -> tuple[dict, list[int]]:

@@ -23,6 +23,7 @@ from kiban.blobs import store
 from kiban.blobs.names import clean_name
 from kiban.core import audit
 from kiban.core.jobs import enqueue_on_commit
+from kiban.org import queries as org_queries
 from kiban.surveys.audience import field_error
 from kiban.surveys.models import Inquiry, InquiryFile, InquiryTarget
 
@@ -35,10 +36,7 @@ class AlreadyAnswered(Exception):
 
 
 def my_sections(user) -> set[int]:
-    # TODO(platform): org.queries "a person's sections with 兼務" once it lands on main.
-    from kiban.org.models import Membership
-
-    return set(Membership.objects.filter(staff_id=user.pk).values_list("department_id", flat=True))
+    return org_queries.section_ids_of(user)
 
 
 def access_inquiry(user, inquiry_id: int) -> tuple[Inquiry, list[InquiryTarget]]:

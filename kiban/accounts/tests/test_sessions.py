@@ -58,7 +58,7 @@ def test_sessions_api_lists_and_revokes_own_sessions_only(clerk, other_clerk):
     sign_in(pc, "100002", PASSWORD)
     sign_in(phone, "100002", PASSWORD)
     sign_in(theirs, "500001", PASSWORD)
-    listed = pc.get("/api/v1/auth/sessions").json()
+    listed = pc.get("/api/v1/auth/sessions").json()["results"]
     assert sorted((s["device"], s["current"]) for s in listed) == [
         ("Chrome / Android", False),
         ("Firefox / Windows", True),
@@ -97,7 +97,7 @@ def test_expired_sessions_are_not_listed(clerk):
     sign_in(pc, "100002", PASSWORD)
     sign_in(phone, "100002", PASSWORD)
     Session.objects.filter(session_key=phone.session.session_key).update(expire_date=timezone.now())
-    listed = pc.get("/api/v1/auth/sessions").json()
+    listed = pc.get("/api/v1/auth/sessions").json()["results"]
     assert [s["device"] for s in listed] == ["Firefox / Windows"]
 
 

@@ -44,7 +44,7 @@ def test_token_is_created_stored_hashed_and_works_as_bearer(clerk, client):
         "/api/v1/auth/tokens", **bearer(body["token"]), REMOTE_ADDR="192.0.2.71", HTTP_USER_AGENT="DAVx5/4.4"
     )
     assert response.status_code == 200
-    [listed] = response.json()
+    [listed] = response.json()["results"]
     assert set(listed) == {
         "id",
         "label",
@@ -104,7 +104,8 @@ def test_another_persons_token_is_404_and_not_listed(clerk, other_clerk, client)
     mine = create_token(client, "100002", "mine")
     theirs = create_token(client, "500001", "theirs")
     listed = client.get("/api/v1/auth/tokens", **bearer(mine["token"])).json()
-    assert [t["id"] for t in listed] == [mine["id"]]
+    assert [t["id"] for t in listed["results"]] == [mine["id"]]
+    assert listed["more"] is False
     response = client.delete(f"/api/v1/auth/tokens/{theirs['id']}", **bearer(mine["token"]))
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}

@@ -24,14 +24,15 @@ def test_resources_are_listed_by_kind_with_the_contract_fields(client, clerk, or
     response = client.get("/api/v1/resources?kind=room")
 
     assert response.status_code == 200
-    assert response.json() == [
+    assert response.json()["more"] is False
+    assert response.json()["results"] == [
         {
             "id": room.pk, "kind": "room", "name": "第1会議室", "location": "本庁舎3階", "capacity": 12,
             "policy": "first_come", "notes": "", "department": org_tree["soumu"].pk, "photo_url": None,
             "plate_number": None, "vehicle_type": None, "seats": None, "fuel_type": None,
         }
     ]  # fmt: skip
-    assert [r["name"] for r in client.get("/api/v1/resources?kind=car").json()] == ["公用車1号"]
+    assert [r["name"] for r in client.get("/api/v1/resources?kind=car").json()["results"]] == ["公用車1号"]
     assert client.get("/api/v1/resources?kind=boat").status_code == 400
 
 
@@ -225,7 +226,7 @@ def test_my_bookings_list_holds_mine_only(client, clerk, other_clerk):
     BookingFactory(booked_by=other_clerk)
     client.force_login(clerk)
 
-    assert [b["id"] for b in client.get("/api/v1/bookings?mine=1").json()] == [mine.pk]
+    assert [b["id"] for b in client.get("/api/v1/bookings?mine=1").json()["results"]] == [mine.pk]
 
 
 def test_api_requires_sign_in(client):
@@ -293,5 +294,5 @@ def test_the_owning_section_lists_all_bookings_of_its_resource(client, section_h
     client.force_login(StaffFactory(username="900002"))
     outsider = client.get(path).json()
 
-    assert [b["id"] for b in managed] == [theirs.pk]
-    assert outsider == []
+    assert [b["id"] for b in managed["results"]] == [theirs.pk]
+    assert outsider == {"results": [], "more": False}

@@ -256,7 +256,7 @@ def test_fleet_log_is_for_fleet_managers_and_exports_csv_for_excel(
     log = client.get(f"/api/v1/fleet/alcohol-checks?from={today}&to={today}")
     csv = client.get(f"/api/v1/fleet/alcohol-checks.csv?from={today}&to={today}")
 
-    assert [(c["kind"], c["driver"], c["checker"]) for c in log.json()] == [
+    assert [(c["kind"], c["driver"], c["checker"]) for c in log.json()["results"]] == [
         ("before", "500001", "100001"),
         ("after", "500001", "100001"),
     ]
@@ -292,7 +292,10 @@ def test_fleet_manager_of_one_department_sees_only_its_cars(
     today = timezone.localdate().isoformat()
     client.force_login(clerk)
 
-    assert client.get(f"/api/v1/fleet/alcohol-checks?from={today}&to={today}").json() == []
+    assert client.get(f"/api/v1/fleet/alcohol-checks?from={today}&to={today}").json() == {
+        "results": [],
+        "more": False,
+    }
 
 
 def aged_check(booking, checker, days: int) -> AlcoholCheck:

@@ -5,7 +5,7 @@ import uuid
 
 from kiban.calendar import fields
 from kiban.calendar.models import Attendee, Event
-from kiban.calendar.recurrence import TOKYO
+from kiban.core.recurrence import TOKYO
 
 
 def tokyo(*args) -> dt.datetime:

@@ -8,7 +8,7 @@ import pytest
 
 from kiban.calendar.models import Attendee, Event
 from kiban.calendar.queries import events_for
-from kiban.calendar.recurrence import TOKYO
+from kiban.core.recurrence import TOKYO
 from kiban.org.demo import load_demo
 
 pytestmark = pytest.mark.django_db

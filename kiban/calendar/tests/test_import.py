@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from kiban.calendar import ics
+from kiban.calendar import actions, ics
 from kiban.calendar.models import Event, EventException
 from kiban.calendar.queries import events_for
-from kiban.calendar.recurrence import TOKYO
+from kiban.core.recurrence import TOKYO
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def _titles_and_times(person, start, end):
 
 
 def test_google_calendar_export_is_imported_with_recurrence_exceptions_and_all_day(clerk):
-    report = ics.import_ics(clerk, GOOGLE.read_bytes())
+    report = actions.do_import_ics(clerk, GOOGLE.read_bytes())
     assert report.created == 4
     assert report.updated == 0
     assert report.skipped == [
@@ -59,7 +59,7 @@ def test_google_calendar_export_is_imported_with_recurrence_exceptions_and_all_d
 
 
 def test_series_in_a_zone_with_daylight_saving_keeps_its_wall_clock(clerk):
-    ics.import_ics(clerk, GOOGLE.read_bytes())
+    actions.do_import_ics(clerk, GOOGLE.read_bytes())
     got = _titles_and_times(
         clerk, dt.datetime(2026, 12, 1, tzinfo=TOKYO), dt.datetime(2026, 12, 20, tzinfo=TOKYO)
     )
@@ -72,7 +72,7 @@ def test_series_in_a_zone_with_daylight_saving_keeps_its_wall_clock(clerk):
 
 
 def test_outlook_export_with_windows_zone_names_is_imported(other_clerk):
-    report = ics.import_ics(other_clerk, OUTLOOK.read_bytes())
+    report = actions.do_import_ics(other_clerk, OUTLOOK.read_bytes())
     assert report.created == 3
     assert [(s["line"], s["uid"]) for s in report.skipped] == [(102, "bad-rrule-1")]
     assert report.skipped[0]["reason"].startswith("対応していない RRULE です")
@@ -93,21 +93,21 @@ def test_outlook_export_with_windows_zone_names_is_imported(other_clerk):
 
 
 def test_importing_the_same_file_again_updates_instead_of_duplicating(clerk):
-    ics.import_ics(clerk, GOOGLE.read_bytes())
-    again = ics.import_ics(clerk, GOOGLE.read_bytes())
+    actions.do_import_ics(clerk, GOOGLE.read_bytes())
+    again = actions.do_import_ics(clerk, GOOGLE.read_bytes())
     assert (again.created, again.updated) == (0, 4)
     assert Event.objects.filter(organizer=clerk).count() == 4
     assert EventException.objects.count() == 1
 
 
 def test_unreadable_file_changes_nothing(clerk):
-    ics.import_ics(clerk, GOOGLE.read_bytes())
+    actions.do_import_ics(clerk, GOOGLE.read_bytes())
     before = list(Event.objects.values_list("pk", "title", "start"))
     with pytest.raises(ics.IcsError):
-        ics.import_ics(clerk, b"this is not a calendar")
+        actions.do_import_ics(clerk, b"this is not a calendar")
     truncated = GOOGLE.read_bytes()[:3000] + "\r\nBEGIN:VEVENT\r\nSUMMARY:新しい予定".encode()
     with pytest.raises(ics.IcsError, match="BEGIN:VEVENT が閉じられていません"):
-        ics.import_ics(clerk, truncated)
+        actions.do_import_ics(clerk, truncated)
     assert list(Event.objects.values_list("pk", "title", "start")) == before
 
 

@@ -10,9 +10,10 @@ import icalendar
 import pytest
 import recurring_ical_events
 
-from kiban.calendar import ics, recurrence
+from kiban.calendar import ics
 from kiban.calendar.models import Event
 from kiban.calendar.queries import expand
+from kiban.core import recurrence
 
 NY = ZoneInfo("America/New_York")
 UTC = dt.UTC

@@ -194,6 +194,10 @@ def test_full_import_retires_absent_staff_and_revokes_their_sessions_and_tokens(
     assert "- 職員 100002 佐藤 花子: 退職" in out
     assert "! 職員 100009: ファイルにありませんが管理者アカウントのため退職にしません" in out
     assert Staff.objects.filter(username="100002").exists()  # retired, never deleted
+    # Retired through accounts.actions.do_retire_staff: audited per person like any other retirement.
+    assert list(
+        AuditEntry.objects.filter(action="accounts.retired").values_list("target_repr", flat=True)
+    ) == ["100002"]
 
 
 def test_full_department_import_retires_absent_departments_and_moves_parents(tmp_path, org_tree):

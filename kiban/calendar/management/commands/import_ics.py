@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from kiban.calendar.ics import IcsError, import_ics
+from kiban.calendar.actions import do_import_ics as import_ics
+from kiban.calendar.ics import IcsError
 
 
 def print_report(stdout, name: str, report) -> None:

@@ -4,6 +4,12 @@ The hot path (week grid, month view, free/busy) expands here instead of running 
 request: a parsed rule is cached, and a DAILY/WEEKLY rule without COUNT starts from a period near the window
 instead of from its first occurrence two years ago (dateutil iterates every occurrence from DTSTART).
 The tests check this expansion against the RFC's examples through recurring-ical-events.
+
+One engine for the whole installation: the calendar's events and booking's repeated reservations both expand
+here (it lives in core so that booking, below calendar, may use it). Rules are bounded so that no request can be
+made to build millions of occurrences: a rule yields at most MAX_PER_DAY occurrences on any day (refused when it
+could yield more), a series carries at most MAX_DATES RDATEs and EXDATEs, and one expansion of one series returns
+at most MAX_PER_WINDOW occurrences whatever the window.
 """
 
 from __future__ import annotations
@@ -23,10 +29,30 @@ UTC = dt.UTC
 _UNSUPPORTED_FREQ = {"SECONDLY", "MINUTELY"}
 # A series is computed to its end only this far; longer finite series count as never-ending for the index.
 _MAX_FINITE = 5000
+# The densest rule accepted is hourly: a rule that could yield more on one day (BYMINUTE/BYSECOND lists on
+# HOURLY, BYHOUR×BYMINUTE on DAILY, …) is refused; a week of the worst accepted series is 168 occurrences.
+MAX_PER_DAY = 24
+# RDATE and EXDATE entries of one series (API, form and import alike).
+MAX_DATES = 500
+# Occurrences of one series in one expansion (a 400-day window of an hourly series would be 9,600).
+MAX_PER_WINDOW = 1000
+_BY_LISTS = ("BYSECOND", "BYMINUTE", "BYHOUR")
 
 
 class RecurrenceError(ValueError):
     pass
+
+
+class TooManyOccurrences(RecurrenceError):
+    pass
+
+
+class NoOccurrences(RecurrenceError):
+    pass
+
+
+class TooDense(RecurrenceError):
+    """The rule could yield more than MAX_PER_DAY occurrences on one day."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -69,6 +95,9 @@ def normalize_rrule(text: str | None) -> str | None:
         raise RecurrenceError(f"FREQ={freq} is not supported")
     if "COUNT" in parts and "UNTIL" in parts:
         raise RecurrenceError("COUNT and UNTIL cannot both be given")
+    per_day = _most_per_day(parts)
+    if per_day > MAX_PER_DAY:
+        raise TooDense(f"at most {MAX_PER_DAY} occurrences a day ({per_day} asked)")
     canonical = ";".join(f"{k}={v}" for k, v in parts.items())
     try:
         probe = dt.datetime(2000, 1, 1)  # noqa: DTZ001 (dateutil expands naive wall-clock times)
@@ -76,6 +105,28 @@ def normalize_rrule(text: str | None) -> str | None:
     except (ValueError, TypeError, KeyError, IndexError) as exc:
         raise RecurrenceError(str(exc) or "invalid") from exc
     return canonical
+
+
+def _count(value: str | None) -> int:
+    if not value:
+        return 0
+    return len({item.strip() for item in value.split(",") if item.strip()})
+
+
+def _most_per_day(parts: dict[str, str]) -> int:
+    """An upper bound of the occurrences the rule can yield on one day: the product of its time-of-day
+    lists, with HOURLY's own hours when BYHOUR is absent (BYDAY, BYMONTHDAY … only choose days)."""
+    hours = _count(parts.get("BYHOUR"))
+    if not hours:
+        if parts.get("FREQ") == "HOURLY":
+            try:
+                interval = max(1, int(parts.get("INTERVAL", "1") or 1))
+            except ValueError:
+                interval = 1
+            hours = -(-24 // interval)
+        else:
+            hours = 1
+    return hours * max(1, _count(parts.get("BYMINUTE"))) * max(1, _count(parts.get("BYSECOND")))
 
 
 def _for_dateutil(text: str, dtstart_local: dt.datetime) -> str:
@@ -107,8 +158,8 @@ def _parts_cached(text: str) -> dict[str, str]:
 
 
 def _fast_forward(text: str, dtstart_local: dt.datetime, target_local: dt.datetime) -> dt.datetime:
-    """A later DTSTART that yields the same occurrences from `target_local` on: for DAILY/WEEKLY rules without
-    COUNT (whose occurrences depend only on the period grid), move by whole INTERVALs."""
+    """A later DTSTART that yields the same occurrences from `target_local` on: for HOURLY/DAILY/WEEKLY rules
+    without COUNT (whose occurrences depend only on the period grid), move by whole INTERVALs."""
     if target_local <= dtstart_local:
         return dtstart_local
     parts = _parts_cached(text)
@@ -120,6 +171,9 @@ def _fast_forward(text: str, dtstart_local: dt.datetime, target_local: dt.dateti
     elif parts["FREQ"] == "WEEKLY":
         step = dt.timedelta(weeks=interval)
         # The week grid starts at WKST; keeping DTSTART's weekday keeps the grid.
+    elif parts["FREQ"] == "HOURLY":
+        # Whole INTERVALs of hours keep the hour grid; BYHOUR/BYDAY … only filter it.
+        step = dt.timedelta(hours=interval)
     elif parts["FREQ"] in ("MONTHLY", "YEARLY"):
         return _fast_forward_months(parts, interval, dtstart_local, target_local)
     else:
@@ -177,10 +231,11 @@ def occurrence_starts(
     tzid: str = "Asia/Tokyo",
     rdates: Iterable[str] = (),
     exdates: Iterable[str] = (),
+    limit: int = MAX_PER_WINDOW,
 ) -> list[dt.datetime]:
     """Original starts (UTC) of the occurrences overlapping [window_start, window_end), EXDATEs removed and
-    RDATEs added (exceptions are applied by the caller). An occurrence of zero length overlaps when it starts
-    inside the window."""
+    RDATEs added (exceptions are applied by the caller), the first `limit` of them. An occurrence of zero
+    length overlaps when it starts inside the window."""
     result: set[dt.datetime] = set()
     if rrule:
         dtstart_local = to_local(start, tzid)
@@ -188,7 +243,10 @@ def occurrence_starts(
         hi_local = to_local(window_end, tzid)
         first = _fast_forward(rrule, dtstart_local, lo_local)
         rule = _rule(rrule, first, tzid)
-        for naive in rule.between(lo_local, hi_local, inc=True):
+        # Iterated lazily and stopped at the cap: `between` would build the whole window's list first.
+        for naive in rule.xafter(lo_local, count=limit, inc=True):
+            if naive > hi_local:
+                break
             result.add(from_local(naive, tzid))
         # RFC 5545: DTSTART always counts as the first occurrence, even when the rule would not produce it.
         if first == dtstart_local:
@@ -204,7 +262,25 @@ def occurrence_starts(
         if s not in excluded
         and s < window_end
         and (s + duration > window_start or (not duration and s >= window_start))
-    )
+    )[:limit]
+
+
+def expand_ranges(
+    rrule: str, start: dt.datetime, end: dt.datetime, *, horizon: dt.timedelta, limit: int
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """(start, end) of every occurrence of `rrule` from `start` within `horizon`, for callers that store each
+    occurrence (booking's repeated reservations). Raises RecurrenceError for a bad rule, one with more than
+    `limit` occurrences in the horizon, or one with none."""
+    canonical = normalize_rrule(rrule)
+    if canonical is None:
+        raise RecurrenceError("empty")
+    starts = occurrence_starts(canonical, start, end - start, start, start + horizon, limit=limit + 1)
+    if len(starts) > limit:
+        raise TooManyOccurrences(limit)
+    if not starts:
+        raise NoOccurrences("no occurrence")
+    duration = end - start
+    return [(s, s + duration) for s in starts]
 
 
 def series_end(
