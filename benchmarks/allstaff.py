@@ -214,7 +214,7 @@ async def measure(run: Run, args) -> dict:
     return results
 
 
-def settle(since: float, timeout: float = 30.0) -> float:
+def settle(since: float, timeout: float = 30.0, *, close: bool = True) -> float:
     """Wait until no event is pending and no job is due (the outbox is empty); seconds since `since`."""
     from django.db import connections
     from django.utils import timezone
@@ -233,7 +233,8 @@ def settle(since: float, timeout: float = 30.0) -> float:
         if not busy:
             break
         time.sleep(0.05)
-    connections.close_all()
+    if close:  # a worker thread of asyncio.to_thread: do not leave its connection behind
+        connections.close_all()
     return time.time() - since
 
 
@@ -253,7 +254,7 @@ def in_process(channels: dict, posts: int) -> dict:
                 started = time.perf_counter()
                 do_post_message(poster, conv, text)
                 times.append(time.perf_counter() - started)
-                settle(time.time())
+                settle(time.time(), close=False)  # keep this thread's connection: time posts, not connects
             out[f"{channel} {kind}"] = times
             print(f"request path only, {channel:5} {kind:8}: {summary(times)}", flush=True)
     return out
