@@ -4,6 +4,7 @@ catch-up). Real threads and real commits; run on both engines (KIBAN_DATABASE_UR
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -38,7 +39,8 @@ def _received(person, conv_id: int) -> bool:
     """Whether `person` was sent the channel's message live or can get it by catch-up."""
     message = Message.objects.get(conversation_id=conv_id)
     found, _last, _truncated = events_for(person.pk, 0)
-    return any(f'"id":{message.pk},' in body for _id, body in found)
+    events = [json.loads(body) for _id, body in found]
+    return any(e["type"] == "message.created" and e["message"]["id"] == message.pk for e in events)
 
 
 @pytest.mark.django_db(transaction=True)
