@@ -20,6 +20,12 @@ REPEAT_CHOICES = [
 ]
 
 
+# A person field: a combobox that searches by name, kana or romaji (kiban/static/kiban/people.js) writing the
+# usernames the server reads; without JavaScript the usernames are typed.
+PICK_ONE = forms.TextInput(attrs={"data-person-picker": "one", "autocomplete": "off"})
+PICK_MANY = forms.TextInput(attrs={"data-person-picker": "many", "autocomplete": "off"})
+
+
 def _staff(username: str, field: str):
     person = get_user_model().objects.filter(username=username.strip(), is_active=True).first()
     if person is None:
@@ -40,8 +46,8 @@ class BookingForm(forms.Form):
     repeat_count = forms.IntegerField(label=_("回数"), min_value=2, max_value=100, required=False, initial=4)
     # Cars only (the view drops these fields for other kinds).
     destination = forms.CharField(label=_("行先"), max_length=200, required=False)
-    driver = forms.CharField(label=_("運転者(職員番号)"), max_length=32, required=False)
-    passengers = forms.CharField(label=_("同乗者(職員番号、空白区切り)"), max_length=400, required=False)
+    driver = forms.CharField(label=_("運転者"), max_length=32, required=False, widget=PICK_ONE)
+    passengers = forms.CharField(label=_("同乗者"), max_length=400, required=False, widget=PICK_MANY)
 
     def __init__(self, *args, car: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,7 +110,7 @@ class ReturnForm(forms.Form):
 
 
 class LicenceForm(forms.Form):
-    username = forms.CharField(label=_("職員番号"), max_length=32)
+    username = forms.CharField(label=_("職員"), max_length=32, widget=PICK_ONE)
     expires_on = forms.DateField(label=_("有効期限"), widget=forms.DateInput(attrs={"type": "date"}))
     number_last4 = forms.RegexField(label=_("免許証番号(下4桁)"), regex=r"^\d{4}$", required=False)
 
@@ -115,4 +121,4 @@ class LicenceForm(forms.Form):
 class LogFilterForm(forms.Form):
     start = forms.DateField(label=_("開始日"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("終了日"), widget=forms.DateInput(attrs={"type": "date"}))
-    driver = forms.CharField(label=_("運転者(職員番号)"), max_length=32, required=False)
+    driver = forms.CharField(label=_("運転者"), max_length=32, required=False, widget=PICK_ONE)

@@ -38,3 +38,22 @@ document.addEventListener("keydown", (event) => {
     for (const menu of document.querySelectorAll("details.person-menu[open]")) menu.removeAttribute("open");
   }
 });
+
+// Wide tables become cards on a phone (kiban.css, `table.cards`): label each cell with its column's header
+// where the template did not, here and in fragments htmx swaps in.
+function labelCells(root) {
+  for (const table of root.querySelectorAll("table.cards")) {
+    const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    for (const row of table.querySelectorAll("tbody tr")) {
+      let column = 0;
+      for (const cell of row.children) {
+        if (!cell.hasAttribute("data-label") && !cell.hasAttribute("colspan") && heads[column]) {
+          cell.setAttribute("data-label", heads[column]);
+        }
+        column += cell.colSpan || 1;
+      }
+    }
+  }
+}
+labelCells(document);
+document.addEventListener("htmx:afterSwap", () => labelCells(document));

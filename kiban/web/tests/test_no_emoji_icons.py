@@ -9,9 +9,11 @@ from pathlib import Path
 import kiban
 
 ROOT = Path(kiban.__file__).parent
-# Emoji and pictographic dingbats (🔍 📎 📌 🗑 ✎ ✕ ✚ ☺ …), and the emoji variation selector. Arrows (← ↑) are
-# ordinary text in every Japanese font and stay allowed.
-PICTOGRAPH = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u231a\u231b\u23e9-\u23fa\ufe0f]")
+# Emoji, pictographic dingbats and enclosed letters (🔍 📎 📌 🗑 ✎ ✕ ✚ ☺ ⓘ …), and the emoji variation selector.
+# Arrows (← ↑) are ordinary text in every Japanese font and stay allowed.
+PICTOGRAPH = re.compile(
+    "[\U0001f000-\U0001faff\u2460-\u24ff\u2600-\u27bf\u2b00-\u2bff\u231a\u231b\u23e9-\u23fa\ufe0f]"
+)
 # The reaction palette: the emoji a person reacts with are content.
 ALLOWED = {("static/kiban/chat/render.js", "export const COMMON_EMOJI = [")}
 
@@ -42,5 +44,5 @@ def test_every_icon_used_exists_in_the_icon_set():
         text = path.read_text(encoding="utf-8")
         used |= set(re.findall(r"icons\.svg' %\}#([\w-]+)\"", text))
         used |= set(re.findall(r'\bicon\("([\w-]+)"\)', text))
-    assert {"search", "plus", "paperclip", "file", "x", "smile", "pin", "trash"} <= used
+    assert {"search", "plus", "paperclip", "file", "x", "smile", "pin", "trash", "info"} <= used
     assert used - symbols == set()

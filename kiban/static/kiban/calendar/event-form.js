@@ -114,6 +114,9 @@ function setUpPicker() {
   const query = document.getElementById("person-q");
   const results = document.getElementById("person-results");
   picker.hidden = false;
+  // The picker and its chips replace the raw username field (kept, hidden, as the form value).
+  const raw = attendeesInput.closest(".field-attendees");
+  if (raw) raw.hidden = true;
   for (const li of chips.querySelectorAll("li")) renderChip(li);
   const search = debounce(async () => {
     const q = query.value.trim();
