@@ -104,7 +104,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks",
-    "django_tasks_db",
+    "kiban.core.adminsite.TasksDatabaseConfig",  # django_tasks_db, with Japanese admin headings
     "channels",
     *KIBAN_APPS,
 ]

@@ -43,7 +43,7 @@ from kiban.booking import queries, rules
 from kiban.booking.models import Booking, DriverLicence, Resource
 from kiban.booking.queries import MAX_BOOKING_SPAN
 from kiban.core import audit, recurrence
-from kiban.core.wareki import wareki
+from kiban.core.wareki import wareki, wareki_datetime
 from kiban.org import queries as org_queries
 
 log = logging.getLogger(__name__)
@@ -62,9 +62,7 @@ class BookingConflict(Exception):
 
 
 def conflict_message(conflicts: Sequence[Range]) -> str:
-    shown = ", ".join(
-        f"{timezone.localtime(s):%Y-%m-%d %H:%M}–{timezone.localtime(e):%H:%M}" for s, e in conflicts[:10]
-    )
+    shown = ", ".join(f"{wareki_datetime(s)}–{timezone.localtime(e):%H:%M}" for s, e in conflicts[:10])
     more = _(" ほか%(n)d件") % {"n": len(conflicts) - 10} if len(conflicts) > 10 else ""
     return _("その時間は既に予約されています: %(when)s%(more)s") % {"when": shown, "more": more}
 
@@ -131,7 +129,7 @@ def check_licence(driver, last_day: dt.date) -> None:
     if licence.expires_on < last_day:
         raise ValidationError(
             {"driver": _("%(name)sさんの運転免許は有効期限(%(date)s)が切れています。")
-             % {"name": driver.full_name, "date": licence.expires_on.isoformat()}}
+             % {"name": driver.full_name, "date": wareki(licence.expires_on)}}
         )  # fmt: skip
 
 
@@ -466,8 +464,7 @@ def _clear_approval_requests(booking: Booking) -> None:
 
 
 def _when(moment: dt.datetime) -> str:
-    local = timezone.localtime(moment)
-    return f"{wareki(local.date(), weekday=True)} {local:%H:%M}"
+    return wareki_datetime(moment, weekday=True)
 
 
 def _notify(recipient_ids: list[int], **kwargs) -> None:

@@ -69,16 +69,22 @@ def busy_ranges(
     return result
 
 
-def bookings_of(user_ids: Iterable[int], start: dt.datetime, end: dt.datetime) -> list[Booking]:
+def bookings_of(
+    user_ids: Iterable[int], start: dt.datetime, end: dt.datetime, *, pending_event_ids: Iterable[int] = ()
+) -> list[Booking]:
     """Standalone bookings the people made, or drive (a car booked for a colleague is in the driver's
-    calendar too)."""
+    calendar too); with `pending_event_ids`, in the same query, those events' bookings still waiting for
+    approval (their `event_id` is set: the calendar marks the event as pending)."""
     from django.db.models import Q
 
     user_ids = list(user_ids)
+    wanted = Q(event_id__isnull=True) & (Q(booked_by_id__in=user_ids) | Q(driver_id__in=user_ids))
+    event_ids = list(pending_event_ids)
+    if event_ids:
+        wanted |= Q(event_id__in=event_ids, status=Booking.Status.PENDING)
     return list(
         Booking.objects.filter(
-            Q(booked_by_id__in=user_ids) | Q(driver_id__in=user_ids),
-            event_id__isnull=True,
+            wanted,
             status__in=Booking.HOLDING,
             start__gte=start - MAX_BOOKING_SPAN,
             start__lt=end,

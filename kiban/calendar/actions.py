@@ -25,6 +25,7 @@ from kiban.calendar import fields, ics, imip, online
 from kiban.calendar.models import Attendee, Event, EventException, FeedToken, Reminder
 from kiban.calendar.queries import expand, is_rule_start
 from kiban.core import audit, recurrence, site
+from kiban.core.wareki import wareki, wareki_datetime
 
 SCOPES = ("this", "following", "all")
 # Series written per transaction by an import: each chunk holds the database's write lock briefly, so a chat
@@ -179,12 +180,12 @@ def _notify_invited(event: Event, people, actor) -> None:
         return
     from kiban.notifications.actions import notify
 
-    when = timezone.localtime(event.start)
+    when = wareki(event.start, weekday=True) if event.all_day else wareki_datetime(event.start, weekday=True)
     notify(
         [p.pk for p in people],
         kind="calendar.invitation",
         title=_("予定への招待: %(title)s") % {"title": event.title},
-        body=f"{when:%Y-%m-%d %H:%M} {event.location}".strip(),
+        body=f"{when} {event.location}".strip(),
         url=f"/calendar/events/{event.pk}/",
         actor=actor,
     )

@@ -172,7 +172,8 @@ def _css(occ) -> str:
         return "ev is-busy"
     if isinstance(occ, BookingItem):
         return "ev cat-gray is-pending" if occ.pending else "ev cat-gray"
-    return f"ev cat-{getattr(occ.event, 'color', 'blue') or 'blue'}"
+    css = f"ev cat-{getattr(occ.event, 'color', 'blue') or 'blue'}"
+    return f"{css} is-pending" if getattr(occ, "pending", False) else css
 
 
 @dataclass
@@ -222,6 +223,13 @@ def _time_label(start: dt.datetime, end: dt.datetime, day: dt.date) -> str:
     return f"{begin}–{finish}"
 
 
+def _shown_title(occ) -> str:
+    """An event whose room still waits for approval says so (a booking item's title already does)."""
+    if getattr(occ, "pending", False) and not isinstance(occ, BookingItem):
+        return _("%(title)s（承認待ち）") % {"title": occ.title}
+    return occ.title
+
+
 def blocks_for_day(occurrences, day: dt.date) -> tuple[list[Block], list[Block]]:
     """The all-day blocks and the timed blocks of `day` (timed ones clipped to the day)."""
     tz = timezone.get_current_timezone()
@@ -235,14 +243,16 @@ def blocks_for_day(occurrences, day: dt.date) -> tuple[list[Block], list[Block]]
         url = "" if occ.reduced else (occ.url if isinstance(occ, BookingItem) else event_url(occ))
         if occ.all_day:
             if start < day_end and (end > day_start or end == start == day_start):
-                all_day.append(Block(occ, occ.title, _("終日"), url, _css(occ), start, end))
+                all_day.append(Block(occ, _shown_title(occ), _("終日"), url, _css(occ), start, end))
             continue
         overlaps = start < day_end and end > day_start
         instant = start == end and day_start <= start < day_end
         if not (overlaps or instant):
             continue
         label = _time_label(start, end, day) if end > start else f"{start:%H:%M}"
-        timed.append(Block(occ, occ.title, label, url, _css(occ), max(start, day_start), min(end, day_end)))
+        timed.append(
+            Block(occ, _shown_title(occ), label, url, _css(occ), max(start, day_start), min(end, day_end))
+        )
     return all_day, timed
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from kiban.calendar import ics
 from kiban.calendar.models import Attendee, Event
 from kiban.core.mail import send_mail
+from kiban.core.wareki import wareki, wareki_datetime
 
 
 def _attachment(data: bytes, method: str) -> dict:
@@ -46,7 +47,10 @@ def _calendar(event: Event, method: str) -> bytes:
 def _body(event: Event, heading: str) -> str:
     start = timezone.localtime(event.start)
     end = timezone.localtime(event.end)
-    when = f"{start:%Y-%m-%d}" if event.all_day else f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+    if event.all_day:
+        when = wareki(start.date(), weekday=True)
+    else:
+        when = f"{wareki_datetime(start, weekday=True)}–{end:%H:%M}"
     lines = [heading, "", _("件名: %(title)s") % {"title": event.title}, _("日時: %(when)s") % {"when": when}]
     if event.location:
         lines.append(_("場所: %(where)s") % {"where": event.location})

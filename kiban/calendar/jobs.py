@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from kiban.calendar.models import Attendee, Reminder, ReminderSent
 from kiban.core.jobs import job
+from kiban.core.wareki import wareki_datetime
 
 BATCH = 500
 # A reminder whose time passed while no worker ran is still sent if its occurrence has not started
@@ -58,7 +59,7 @@ def send_reminders_due(now: dt.datetime) -> int:
                         kind="calendar.reminder",
                         title=_("%(time)s から「%(title)s」")
                         % {"time": f"{local:%H:%M}", "title": event.title},
-                        body=f"{local:%Y-%m-%d %H:%M} {event.location}".strip(),
+                        body=f"{wareki_datetime(local, weekday=True)} {event.location}".strip(),
                         url=f"/calendar/events/{event.pk}/",
                     )
                     sent += 1

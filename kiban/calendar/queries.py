@@ -52,6 +52,7 @@ class Occurrence:
     all_day: bool = False
     reduced: bool = False
     owner_ids: set[int] = field(default_factory=set)
+    pending: bool = False  # a room of this occurrence still waits for approval (see mark_pending)
 
     @property
     def event_id(self) -> int:
@@ -277,13 +278,30 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
     return merged
 
 
-def _person_bookings(user_ids: list[int], start: dt.datetime, end: dt.datetime) -> dict[int, list]:
-    """Standalone bookings (not part of an event: a car out, a room booked alone) per person."""
+def mark_pending(occurrences, bookings) -> None:
+    """Mark the occurrences whose room booking (an event booking of the same start) is still pending."""
+    waiting = {(b.event_id, b.start) for b in bookings if b.event_id is not None and b.status == "pending"}
+    if waiting:
+        for occ in occurrences:
+            if not occ.reduced and (occ.event_id, occ.start) in waiting:
+                occ.pending = True
+
+
+def _person_bookings(
+    user_ids: list[int], start: dt.datetime, end: dt.datetime, occurrences: list[Occurrence] = ()
+) -> dict[int, list]:
+    """Standalone bookings (not part of an event: a car out, a room booked alone) per person. With
+    `occurrences`, those whose room still waits for approval are marked `pending` (same query)."""
     from kiban.booking.queries import bookings_of
 
     result: dict[int, list] = {}
     wanted = set(user_ids)
-    for booking in bookings_of(user_ids, start, end):
+    event_ids = {o.event_id for o in occurrences if not o.reduced}
+    bookings = bookings_of(user_ids, start, end, pending_event_ids=event_ids)
+    mark_pending(occurrences, bookings)
+    for booking in bookings:
+        if booking.event_id is not None:
+            continue
         for person in dict.fromkeys((booking.booked_by_id, booking.driver_id)):
             if person in wanted:
                 result.setdefault(person, []).append(booking)
@@ -407,7 +425,7 @@ def group_schedule(department, start: dt.date, days: int, viewer) -> GroupSchedu
     user_ids = [m.staff_id for m in members]
     # A declined invitation is not where the person is: left out of the grid.
     occurrences = events_for(user_ids, window_start, window_end, viewer, include_declined=False)
-    bookings = _person_bookings(user_ids, window_start, window_end)
+    bookings = _person_bookings(user_ids, window_start, window_end, occurrences)
     bounds = [local_day_bounds(d) for d in dates]
     per_person: dict[int, list[list[Occurrence]]] = {uid: [[] for _ in dates] for uid in user_ids}
     for occ in occurrences:

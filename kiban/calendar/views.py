@@ -142,7 +142,10 @@ def _calendar_items(owner, start: dt.date, end: dt.date, viewer) -> list:
 
     window = local_midnight(start), local_midnight(end)
     items = queries.events_for([owner.pk], *window, viewer, include_declined=False)
-    bookings = bookings_of([owner.pk], *window)
+    event_ids = {o.event_id for o in items if not o.reduced}
+    found = bookings_of([owner.pk], *window, pending_event_ids=event_ids)
+    queries.mark_pending(items, found)
+    bookings = [b for b in found if b.event_id is None]
     if bookings:
         items = items + grid.booking_items(bookings, viewer, _booking_url)
         items.sort(key=lambda o: (not o.all_day, o.start, o.end))

@@ -26,6 +26,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.apps import TasksAppConfig
 
 _admin_request: contextvars.ContextVar = contextvars.ContextVar("kiban_admin_request", default=None)
 
@@ -107,3 +108,17 @@ class KibanAdminConfig(AdminConfig):
         if not getattr(manager.log_actions, "_kiban_audited", False):
             manager.log_actions = _audit_admin_log_actions(manager.log_actions)
             manager.log_actions._kiban_audited = True
+
+
+class TasksDatabaseConfig(TasksAppConfig):
+    """django-tasks' database backend with Japanese headings in the admin (its own are English only)."""
+
+    verbose_name = _("バックグラウンド処理")
+
+    def ready(self) -> None:
+        super().ready()
+        from django_tasks_db.models import DBTaskResult
+
+        # Display names only: Meta.original_attrs is untouched, so no migration is asked for.
+        DBTaskResult._meta.verbose_name = _("処理の記録")
+        DBTaskResult._meta.verbose_name_plural = _("処理の記録")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from ninja.openapi.docs import DocsBase
@@ -18,6 +19,9 @@ SWAGGER_UI = "vendor/swagger-ui-5.35.0"
 
 class VendoredSwagger(DocsBase):
     def render_page(self, request: HttpRequest, api: Any, **kwargs: Any) -> HttpResponse:
+        # A page for staff, behind sign-in like every page; the schema itself stays readable by clients.
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
         return render(
             request,
             "core/api_docs.html",

@@ -10,7 +10,15 @@ class CoreConfig(modules.KibanModule):
     label = "core"
     verbose_name = _("基盤")
     urls = "kiban.core.urls"
-    manage_links = [modules.ManageLink(_("バックグラウンド処理"), "core:jobs", order=90)]
+    manage_links = [
+        modules.ManageLink(_("バックグラウンド処理"), "core:jobs", order=90),
+        modules.ManageLink(
+            _("APIドキュメント"),
+            "api:openapi-view",
+            order=95,
+            description=_("REST APIの説明と試用（OpenAPI）"),
+        ),
+    ]
     commands = [
         modules.Command(
             "serve",

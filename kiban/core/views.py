@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from kiban.core.job_labels import job_label
 from kiban.core.jobs import attempt_of, jobs_needing_attention
 from kiban.core.mail import do_resend_email, unsent_emails
 from kiban.core.permissions import it_admin_required
@@ -57,6 +58,7 @@ def jobs(request):
     for rows in groups.values():
         for row in rows:
             row.attempt = attempt_of(row)
+            row.label = job_label(row.task_path, default="")
     return render(request, "core/jobs.html", {**groups, "emails": unsent_emails()})
 
 

@@ -43,6 +43,15 @@ def wareki(date: dt.date, *, weekday: bool = False) -> str:
     return text
 
 
+def wareki_datetime(moment: dt.datetime, *, weekday: bool = False) -> str:
+    """A moment as people read it everywhere (pages, notifications, emails, clash messages): local time,
+    令和8年11月26日 18:34 (with the weekday: 令和8年11月26日(木) 18:34)."""
+    from django.utils import timezone
+
+    local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    return f"{wareki(local.date(), weekday=weekday)} {local:%H:%M}"
+
+
 def holiday_name(date: dt.date) -> str | None:
     """The national holiday, or else the organisation's closed day (年末年始…, kiban.core.closed_days)."""
     from kiban.core.closed_days import closed_day_name

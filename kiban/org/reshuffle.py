@@ -23,6 +23,7 @@ from kiban.core.audit import record
 from kiban.core.jobs import enqueue_on_commit, job
 from kiban.core.mail import send_mail
 from kiban.core.permissions import is_it_admin
+from kiban.core.wareki import wareki
 from kiban.org.importer import ImportFailed, apply_plan, build_plan, tokyo_midnight
 from kiban.org.importer_parse import DEPARTMENTS, ParsedFile
 from kiban.org.models import Reshuffle
@@ -119,14 +120,14 @@ def _mail_failure(reshuffle: Reshuffle) -> None:
         Staff.objects.filter(is_staff=True, is_active=True).exclude(email="").values_list("email", flat=True)
     )
     subject = _("人事異動の適用に失敗しました(%(date)s %(name)s)") % {
-        "date": reshuffle.effective_date.isoformat(),
+        "date": wareki(reshuffle.effective_date),
         "name": reshuffle.source_name,
     }
     body = _(
         "%(date)s 発令の人事異動 #%(id)d(%(name)s)は、現在の組織に合わないため適用しませんでした。\n"
         "何も変更していません。内容を直して取り込み直してください。\n\n%(errors)s\n"
     ) % {
-        "date": reshuffle.effective_date.isoformat(),
+        "date": wareki(reshuffle.effective_date),
         "id": reshuffle.pk,
         "name": reshuffle.source_name,
         "errors": reshuffle.error,

@@ -8,4 +8,4 @@ def sign_in(page, username: str, password: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     with page.expect_navigation():
-        page.click("form button[type=submit]")
+        page.click("form[action='/login'] button[type=submit]")  # not the language switch below it

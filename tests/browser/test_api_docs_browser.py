@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from kiban.accounts.tests.factories import PASSWORD
+from tests.browser.helpers import sign_in
 
-def test_api_docs_render_offline_under_the_csp(phone):
+
+def test_api_docs_render_offline_under_the_csp(phone, clerk):
+    sign_in(phone, clerk.username, PASSWORD)  # the docs page is behind sign-in
     requested: list[str] = []
     phone.on("request", lambda request: requested.append(request.url))
     phone.goto("/api/v1/docs")

@@ -155,3 +155,13 @@ def test_every_response_has_a_strict_content_security_policy(it_admin, client, p
     assert "unsafe-inline" not in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_login_page_switches_language_before_sign_in(client, db):
+    page = client.get("/login").content.decode()
+    assert '<button class="btn" name="language" value="en" type="submit" lang="en">English</button>' in page
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/login"})
+    assert response.status_code == 302 and response["Location"] == "/login"
+    english = client.get("/login").content.decode()
+    assert '<html lang="en"' in english
+    assert 'value="ja" type="submit" lang="ja">日本語</button>' in english

@@ -215,3 +215,17 @@ def test_only_it_administrators_can_reset_two_factor(clerk, client):
     assert response.status_code == 302 and "/admin/login" in response["Location"]
     clerk.refresh_from_db()
     assert clerk.totp_enabled is True
+
+
+def test_the_security_page_shows_whether_two_factor_is_on(clerk):
+    client = browser()
+    sign_in(client, "100002", PASSWORD)
+    before = client.get("/account/security").content.decode()
+    state = before.split('data-testid="two-factor-state">')[1].split("</section>")[0]
+    assert '<span class="badge badge-warn">無効</span>' in state
+    assert 'href="/account/two-factor">二要素認証を設定する</a>' in state
+    enrol(client)
+    after = client.get("/account/security").content.decode()
+    state = after.split('data-testid="two-factor-state">')[1].split("</section>")[0]
+    assert '<span class="badge badge-ok">有効</span>' in state
+    assert 'href="/account/two-factor">二要素認証の管理</a>' in state

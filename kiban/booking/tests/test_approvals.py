@@ -161,3 +161,37 @@ def test_a_pending_booking_looks_different_in_every_calendar_view(client, hall, 
     assert '<span class="ev-title">第7会議室</span>' in group
     grid = client.get("/booking/", {"date": day.isoformat()}).content.decode()
     assert re.search(rf'class="bk-busy [^"]*is-pending"[^>]*href="/booking/bookings/{pending.pk}"', grid)
+
+
+def test_an_event_whose_room_waits_for_approval_looks_pending_in_the_calendar(
+    client, hall, org_tree, other_clerk
+):
+    from kiban.calendar.actions import do_create_event
+
+    day = next_weekday()
+    do_create_event(
+        other_clerk,
+        {"title": "地元説明会", "start": tokyo(day, 10), "end": tokyo(day, 11), "resources": [hall.pk]},
+        notify_attendees=False,
+    )
+    do_create_event(
+        other_clerk,
+        {"title": "係内打合せ", "start": tokyo(day, 14), "end": tokyo(day, 15)},
+        notify_attendees=False,
+    )
+    assert Booking.objects.get(resource=hall).status == Booking.Status.PENDING
+    client.force_login(other_clerk)
+    for view in ("day", "week", "month"):
+        html = client.get("/calendar/", {"view": view, "date": day.isoformat()}).content.decode()
+        blocks = re.findall(
+            r'<a class="(ev [^"]*)" href="/calendar/events/\d+/[^"]*"[^>]*>(.*?)</a>', html, re.S
+        )
+        shown = sorted(
+            ("is-pending" in css, re.search(r'ev-title">([^<]+)<', inner).group(1)) for css, inner in blocks
+        )
+        assert shown == [(False, "係内打合せ"), (True, "地元説明会（承認待ち）")], view
+    group = client.get(
+        "/calendar/group/", {"department": org_tree["douro"].pk, "date": day.isoformat()}
+    ).content.decode()
+    assert re.search(r'class="ev cat-blue is-pending"[^>]*><span class="ev-time">10:00–11:00</span>'
+                     r'<span class="ev-title">地元説明会（承認待ち）</span>', group)  # fmt: skip

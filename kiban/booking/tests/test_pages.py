@@ -18,6 +18,7 @@ from kiban.booking.tests.factories import (
     next_weekday,
     tokyo,
 )
+from kiban.core.wareki import wareki
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +92,8 @@ def test_booking_through_the_form_and_a_clash_is_explained(client, clerk, other_
     )
 
     assert clash.status_code == 200
-    assert f"その時間は既に予約されています: {day:%Y-%m-%d} 10:00–11:00" in clash.content.decode()
+    # The clash names the time as every page does (和暦), not as 2026-12-10.
+    assert f"その時間は既に予約されています: {wareki(day)} 10:00–11:00" in clash.content.decode()
     assert made.status_code == 302
     assert list(Booking.objects.filter(booked_by=clerk).values_list("start", flat=True)) == [
         tokyo(day, 13),

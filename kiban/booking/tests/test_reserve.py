@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from kiban.booking import actions, queries
 from kiban.booking.models import Booking, Resource
 from kiban.booking.tests.factories import BookingFactory, ResourceFactory, next_weekday, tokyo
+from kiban.core.wareki import wareki
 
 pytestmark = pytest.mark.django_db
 ON_POSTGRESQL = "postgresql" in settings.DATABASES["default"]["ENGINE"]
@@ -64,7 +65,7 @@ def test_recurring_booking_colliding_on_one_date_is_refused_whole(client, clerk,
     assert response.json()["conflicts"] == [
         {"start": tokyo(taken_day, 9, 30).isoformat(), "end": tokyo(taken_day, 10, 30).isoformat()}
     ]
-    assert f"{taken_day:%Y-%m-%d} 09:30" in response.json()["detail"]
+    assert f"{wareki(taken_day)} 09:30–10:30" in response.json()["detail"]  # the date as people read it
     assert Booking.objects.filter(booked_by=clerk).count() == 0
 
 

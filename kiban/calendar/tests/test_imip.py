@@ -111,3 +111,17 @@ def test_refused_change_sends_no_mail(inbox, section_head, clerk, django_capture
     assert run_pending_jobs() == 0
     assert inbox.messages == []
     assert Event.objects.get(pk=event.pk).sequence == 0
+
+
+def test_the_invitation_email_and_notification_give_the_time_in_wareki(
+    inbox, section_head, clerk, django_capture_on_commit_callbacks
+):
+    from kiban.notifications.models import Notification
+
+    _create(section_head, [clerk], django_capture_on_commit_callbacks)
+    run_pending_jobs()
+    (message,) = inbox.messages
+    (text,) = [p for p in message.walk() if p.get_content_type() == "text/plain"]
+    assert "日時: 令和8年12月3日(木) 13:30–15:00" in text.get_payload(decode=True).decode()
+    (note,) = Notification.objects.filter(recipient=clerk, kind="calendar.invitation")
+    assert note.body == "令和8年12月3日(木) 13:30 本庁舎5階 第1会議室"

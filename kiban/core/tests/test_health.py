@@ -57,7 +57,16 @@ def test_openapi_schema_is_json_with_the_api_paths(db, client):
     assert "/api/v1/auth/token" in schema["paths"]
 
 
-def test_api_docs_load_only_local_files_and_no_inline_script(db, client):
+def test_api_docs_are_behind_sign_in_and_linked_from_the_manage_page(client, it_admin):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 302
+    assert response["Location"] == "/login?next=/api/v1/docs"
+    client.force_login(it_admin)
+    assert '<a href="/api/v1/docs">APIドキュメント</a>' in client.get("/manage/").content.decode()
+
+
+def test_api_docs_load_only_local_files_and_no_inline_script(client, clerk):
+    client.force_login(clerk)
     response = client.get("/api/v1/docs")
     assert response.status_code == 200
     html = response.content.decode()

@@ -172,3 +172,58 @@ def test_staff_file_may_refer_to_departments_a_pending_reshuffle_creates(tmp_pat
     staff = store(tmp_path, MOVE_CLERK.replace("500100", "100300"), effective, "staff.csv")
 
     assert staff.status == Reshuffle.Status.PENDING
+
+
+@pytest.mark.django_db
+def test_it_admin_books_a_reshuffle_by_uploading_the_csv_on_the_page(client, it_admin, clerk):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(it_admin)
+    page = client.get("/manage/reshuffles/").content.decode()
+    assert 'data-testid="reshuffle-upload"' in page and 'name="file"' in page
+    effective = timezone.localdate() + dt.timedelta(days=10)
+    response = client.post(
+        "/manage/reshuffles/",
+        {
+            "file": SimpleUploadedFile("april.csv", MOVE_CLERK.encode("cp932"), content_type="text/csv"),
+            "effective_date": effective.isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    reshuffle = Reshuffle.objects.get()
+    assert (reshuffle.source_name, reshuffle.effective_date, reshuffle.status, reshuffle.created_by_id) == (
+        "april.csv", effective, Reshuffle.Status.PENDING, it_admin.pk,
+    )  # fmt: skip
+    assert clerk_departments(clerk) == [("100100", "主事")]  # applied on its date, not now
+    assert AuditEntry.objects.get(action="org.reshuffle.create").actor_id == it_admin.pk
+
+
+@pytest.mark.django_db
+def test_a_bad_upload_names_line_and_field_and_stores_nothing(client, it_admin, clerk):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(it_admin)
+    bad = HEADER + "\n100002,佐藤,花子,サトウ,ハナコ,100002@pref.example.lg.jp,999999,主任,1,0\n"
+    response = client.post(
+        "/manage/reshuffles/",
+        {
+            "file": SimpleUploadedFile("bad.csv", bad.encode(), content_type="text/csv"),
+            "effective_date": (timezone.localdate() + dt.timedelta(days=3)).isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "bad.csv:2: department_code:" in html
+    past = client.post(
+        "/manage/reshuffles/",
+        {
+            "file": SimpleUploadedFile("a.csv", MOVE_CLERK.encode(), content_type="text/csv"),
+            "effective_date": "2020-04-01",
+        },
+    )
+    assert past.status_code == 400
+    assert "effective_date: 発令日は今日以降にしてください。" in past.content.decode()
+    assert not Reshuffle.objects.exists()
+    # Only IT administrators.
+    client.force_login(clerk)
+    assert client.post("/manage/reshuffles/", {}).status_code in (403, 404)
