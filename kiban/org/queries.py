@@ -28,9 +28,9 @@ def department_label(name: str, parent_name: str | None, shared: bool) -> str:
     return f"{name}（{parent_name}）" if shared and parent_name else name
 
 
-def department_labels(departments: Iterable[Department]) -> dict[int, str]:
-    """`department_label` of each department (one query)."""
-    ids = [d.pk for d in departments]
+def department_labels(departments: Iterable[Department | int]) -> dict[int, str]:
+    """`department_label` of each department (given as objects or ids; one query)."""
+    ids = [d.pk if isinstance(d, Department) else d for d in departments]
     rows = (
         Department.objects.filter(pk__in=ids)
         .annotate(shared=name_is_shared())

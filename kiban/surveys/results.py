@@ -43,9 +43,10 @@ class Results:
 
 
 def _department_names(ids) -> dict[int, str]:
-    from kiban.org.models import Department
+    """Names as people read them: a shared name (工務課) carries its parent (`org.queries.department_label`)."""
+    from kiban.org.queries import department_labels
 
-    return dict(Department.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", "name"))
+    return department_labels([i for i in ids if i])
 
 
 def compute(survey: Survey) -> Results:

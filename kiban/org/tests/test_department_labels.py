@@ -35,3 +35,30 @@ def test_audience_checkboxes_tell_the_two_sections_apart(two_koumu, clerk, clien
     html = client.get(path).content.decode()
     assert "工務課（東部土木事務所）" in html
     assert "工務課（西部土木事務所）" in html
+
+
+def test_survey_results_by_department_tell_the_two_sections_apart(two_koumu, clerk, client):
+    from kiban.accounts.tests.factories import StaffFactory
+    from kiban.org.tests.factories import MembershipFactory
+
+    for number, section in enumerate(two_koumu):
+        MembershipFactory(
+            staff=StaffFactory(username=f"51000{number}"), department=section, title="主事", rank=80
+        )
+    client.login(username="100002", password=PASSWORD)
+    created = client.post(
+        "/api/v1/surveys",
+        {
+            "title": "出張の予定",
+            "questions": [{"kind": "text", "text": "行き先"}],
+            "audience": {"departments": [d.pk for d in two_koumu]},
+            "anonymous": False,
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    results = client.get(f"/api/v1/surveys/{created.json()['id']}/results").json()
+    assert sorted(d["name"] for d in results["departments"]) == [
+        "工務課（東部土木事務所）",
+        "工務課（西部土木事務所）",
+    ]
