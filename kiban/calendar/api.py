@@ -15,7 +15,9 @@ from ninja.files import UploadedFile
 from pydantic import Field, StrictBool
 
 from kiban.booking.actions import BookingConflict
+from kiban.booking.models import Resource
 from kiban.calendar import actions, fields, ics, queries, serializers
+from kiban.calendar.models import FeedToken
 from kiban.calendar.schemas import EventOut, OccurrenceOut, PrivateEventOut, PrivateOccurrenceOut
 from kiban.core.schemas import dump_all
 from kiban.org.models import Department
@@ -99,17 +101,14 @@ def _person(username: str, field: str):
 
 
 def _conflict_response(request, exc: BookingConflict):
-    from kiban.api import api
-
-    return api.create_response(
-        request,
+    return Status(
+        409,
         {
             "detail": str(exc),
             "conflicts": [
                 {"start": serializers.when(s), "end": serializers.when(e)} for s, e in exc.conflicts
             ],
         },
-        status=409,
     )
 
 
@@ -273,11 +272,8 @@ class FindQuery(FreeBusyQuery):
 def find_times(request, filters: Query[FindQuery]):
     people = _people(filters.users)
     start, end = _window(filters.start, filters.end)
-    if filters.resource is not None:
-        from kiban.booking.models import Resource
-
-        if not Resource.objects.filter(pk=filters.resource).exists():
-            raise fields.error("resource", _("該当する施設がありません。"))
+    if filters.resource is not None and not Resource.objects.filter(pk=filters.resource).exists():
+        raise fields.error("resource", _("該当する施設がありません。"))
     slots = queries.find_meeting_times(
         [p.pk for p in people],
         dt.timedelta(minutes=filters.duration),
@@ -303,8 +299,6 @@ def export_calendar(request):
 
 @router.get("/calendar/feed-token", summary="Whether you have a private feed URL")
 def feed_token_status(request):
-    from kiban.calendar.models import FeedToken
-
     row = FeedToken.objects.filter(staff=request.auth).first()
     return {"exists": row is not None, "created_at": serializers.when(row.created_at) if row else None}
 

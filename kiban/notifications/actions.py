@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from kiban.accounts.models import Staff
 from kiban.notifications.events import NotificationCreated, NotificationRead
 from kiban.notifications.models import Notification, NotificationPreference
 from kiban.notifications.serializers import notification_out
@@ -72,8 +73,6 @@ def notify(
     ]
     actor_username = getattr(actor, "username", None)
     if actor_id is not None and actor_username is None:
-        from kiban.accounts.models import Staff
-
         actor_username = Staff.objects.filter(pk=actor_id).values_list("username", flat=True).first()
     with transaction.atomic():
         created = Notification.objects.bulk_create(rows)
