@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from kiban.chat.models import Conversation, Member
 from kiban.files.models import File, Folder, Permission, Scope, Share
+from kiban.org.models import Membership
 
 MAX_DEPTH = 32
 _RANK = {None: 0, Permission.READ: 1, Permission.WRITE: 2}
@@ -33,8 +35,6 @@ class Viewer:
 
     def in_conversation(self, conversation_id: int) -> bool:
         if conversation_id not in self._conversations:
-            from kiban.chat.models import Member
-
             self._conversations[conversation_id] = Member.objects.filter(
                 conversation_id=conversation_id, staff_id=self.pk
             ).exists()
@@ -43,7 +43,6 @@ class Viewer:
 
 def department_ids_of(user) -> frozenset[int]:
     # TODO(platform): org.queries "a person's sections with 兼務" once it lands on main.
-    from kiban.org.models import Membership
 
     return frozenset(Membership.objects.filter(staff_id=user.pk).values_list("department_id", flat=True))
 
@@ -74,16 +73,12 @@ def owner_permission(viewer: Viewer, root: Folder) -> str | None:
     if root.scope == Scope.DEPARTMENT:
         return Permission.WRITE if root.department_id in viewer.department_ids else None
     if root.scope == Scope.CONVERSATION and viewer.in_conversation(root.conversation_id):
-        from kiban.chat.models import Conversation
-
         archived = Conversation.objects.filter(pk=root.conversation_id, archived_at__isnull=False).exists()
         return Permission.READ if archived else Permission.WRITE
     return None
 
 
 def _share_target(viewer: Viewer) -> Q:
-    from kiban.chat.models import Member
-
     return (
         Q(staff_id=viewer.pk)
         | Q(department_id__in=viewer.department_ids)

@@ -14,9 +14,10 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from kiban.blobs import parts, store
+from kiban.blobs.models import Blob
 from kiban.blobs.serve import blob_response
-from kiban.files import access, actions, queries, sharing, uploads
-from kiban.files.models import Permission
+from kiban.files import access, actions, chatlink, queries, sharing, uploads
+from kiban.files.models import FileVersion, Permission
 from kiban.files.quota import QuotaExceeded
 from kiban.files.schemas import FileOut, FolderOut, ShareOut, VersionOut
 from kiban.files.serializers import file_out, folder_out, share_out, version_out
@@ -264,9 +265,6 @@ def get_file(request: HttpRequest, file_id: int):
     ["GET", "HEAD"], "/files/{int:file_id}/content", summary="The bytes (HTTP Range; `?version=N`)"
 )
 def content(request: HttpRequest, file_id: int, version: int | None = None, inline: bool = False):
-    from kiban.blobs.models import Blob
-    from kiban.files.models import FileVersion
-
     found = actions.access_file(request.user, file_id)
     blob = found.file.blob
     if version is not None and version != found.file.version:
@@ -459,8 +457,6 @@ def unshare_folder(request: HttpRequest, folder_id: int, share_id: int):
 )
 @_errors
 def send_to_conversation(request: HttpRequest, file_id: int, payload: SendIn):
-    from kiban.files import chatlink
-
     found = actions.access_file(request.user, file_id)
     message = chatlink.do_send_to_conversation(request.user, found, payload.conversation, payload.comment)
     return Status(201, {"message": message.pk, "conversation": message.conversation_id})
@@ -470,8 +466,6 @@ def send_to_conversation(request: HttpRequest, file_id: int, payload: SendIn):
              summary="Save a chat attachment to a folder (no copy)")  # fmt: skip
 @_errors
 def from_attachment(request: HttpRequest, payload: FromAttachmentIn):
-    from kiban.files import chatlink
-
     folder_id = payload.folder if payload.folder is not None else actions.personal_root(request.user).pk
     destination = actions.access_folder(request.user, folder_id, need=Permission.WRITE)
     file, created = chatlink.do_save_attachment(
