@@ -8,6 +8,9 @@ import logging
 import os
 import time
 
+from kiban.blobs import parts, store
+from kiban.blobs.models import Blob, UploadSession
+from kiban.blobs.store import read_range
 from kiban.core.jobs import job
 
 logger = logging.getLogger(__name__)
@@ -21,9 +24,6 @@ def sweep_blobs() -> dict[str, int]:
     committing the row and finishing the bytes), unreferenced blobs, and stale spooled uploads."""
     from django.conf import settings
     from django.utils import timezone
-
-    from kiban.blobs import parts, store
-    from kiban.blobs.models import Blob, UploadSession
 
     now = timezone.now()
     sessions = 0
@@ -60,8 +60,6 @@ def sweep_blobs() -> dict[str, int]:
 def hash_blob(blob_id: int) -> str:
     """Record a blob's SHA-256 after the upload (an integrity record an auditor can check the bytes
     against), read once from storage outside the request."""
-    from kiban.blobs.models import Blob
-    from kiban.blobs.store import read_range
 
     blob = Blob.objects.filter(pk=blob_id, state=Blob.State.READY, sha256="").first()
     if blob is None:

@@ -17,6 +17,7 @@ from pydantic import Field, StrictBool
 from kiban.booking import queries as booking_queries
 from kiban.booking.actions import BookingConflict
 from kiban.calendar import actions, fields, ics, queries, serializers
+from kiban.calendar.models import FeedToken
 from kiban.calendar.schemas import EventOut, OccurrenceOut, PrivateEventOut, PrivateOccurrenceOut
 from kiban.core.schemas import dump_all
 from kiban.org.models import Department
@@ -100,17 +101,14 @@ def _person(username: str, field: str):
 
 
 def _conflict_response(request, exc: BookingConflict):
-    from kiban.api import api
-
-    return api.create_response(
-        request,
+    return Status(
+        409,
         {
             "detail": str(exc),
             "conflicts": [
                 {"start": serializers.when(s), "end": serializers.when(e)} for s, e in exc.conflicts
             ],
         },
-        status=409,
     )
 
 
@@ -302,8 +300,6 @@ def export_calendar(request):
 
 @router.get("/calendar/feed-token", summary="Whether you have a private feed URL")
 def feed_token_status(request):
-    from kiban.calendar.models import FeedToken
-
     row = FeedToken.objects.filter(staff=request.auth).first()
     return {"exists": row is not None, "created_at": serializers.when(row.created_at) if row else None}
 

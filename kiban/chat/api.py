@@ -15,6 +15,7 @@ from pydantic import Field
 from kiban.blobs.serve import blob_response
 from kiban.chat import actions, queries
 from kiban.chat.attachments import (
+    INLINE_TYPES,
     AttachmentTooLarge,
     access_attachment,
     do_upload_attachment,
@@ -467,8 +468,6 @@ def _file_response(field, content_type: str, filename: str, inline: bool) -> Fil
 
 @router.get("/attachments/{int:attachment_id}", summary="Download (members only)")
 def download(request: HttpRequest, attachment_id: int):
-    from kiban.chat.attachments import INLINE_TYPES
-
     attachment = access_attachment(request.user, attachment_id)
     inline = attachment.content_type in INLINE_TYPES
     return blob_response(request, attachment.blob, attachment.name, inline=inline)

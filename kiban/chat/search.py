@@ -44,7 +44,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kiban.accounts.models import Staff
 from kiban.chat.models import Conversation, Member, Message
+from kiban.chat.serializers import conversation_title
 from kiban.core import search as core_search
 
 FTS_TABLE = "chat_message_fts"
@@ -260,8 +262,6 @@ def search_message_ids(
     params: list = []
     meta: list[str] = []  # SQLite: the filters as FTS5 terms of the `meta` column
     if author_username:
-        from kiban.accounts.models import Staff
-
         author_id = Staff.objects.filter(username=author_username).values_list("pk", flat=True).first()
         if author_id is None:
             raise _field_error("user", _("該当する職員がいません。"))
@@ -439,8 +439,6 @@ def search_messages(
 
 def conversation_titles(user, conversations: list[Conversation]) -> dict[int, str]:
     """What each conversation is called for `user` (a dm or unnamed group: the other members' names)."""
-    from kiban.chat.serializers import conversation_title
-
     unnamed = [c.pk for c in conversations if not c.name]
     names: dict[int, list[tuple[int, str]]] = {pk: [] for pk in unnamed}
     if unnamed:

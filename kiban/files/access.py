@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from kiban.chat.models import Conversation, Member
 from kiban.files.models import File, Folder, Permission, Scope, Share
 from kiban.org import queries as org_queries
 
@@ -34,8 +35,6 @@ class Viewer:
 
     def in_conversation(self, conversation_id: int) -> bool:
         if conversation_id not in self._conversations:
-            from kiban.chat.models import Member
-
             self._conversations[conversation_id] = Member.objects.filter(
                 conversation_id=conversation_id, staff_id=self.pk
             ).exists()
@@ -72,16 +71,12 @@ def owner_permission(viewer: Viewer, root: Folder) -> str | None:
     if root.scope == Scope.DEPARTMENT:
         return Permission.WRITE if root.department_id in viewer.department_ids else None
     if root.scope == Scope.CONVERSATION and viewer.in_conversation(root.conversation_id):
-        from kiban.chat.models import Conversation
-
         archived = Conversation.objects.filter(pk=root.conversation_id, archived_at__isnull=False).exists()
         return Permission.READ if archived else Permission.WRITE
     return None
 
 
 def _share_target(viewer: Viewer) -> Q:
-    from kiban.chat.models import Member
-
     return (
         Q(staff_id=viewer.pk)
         | Q(department_id__in=viewer.department_ids)

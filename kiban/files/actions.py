@@ -25,11 +25,14 @@ from kiban.blobs import store
 from kiban.blobs.jobs import hash_blob
 from kiban.blobs.models import Blob
 from kiban.blobs.names import NAME_MAX, clean_name
+from kiban.chat import actions as chat_actions
+from kiban.chat.models import Member
 from kiban.core import audit
 from kiban.core.jobs import enqueue_on_commit
 from kiban.files import access, quota
 from kiban.files.access import Viewer, viewer_of
 from kiban.files.models import File, FileVersion, Folder, Permission, Scope
+from kiban.org.models import Department
 
 TRASH_KEPT = dt.timedelta(days=30)
 ON_CONFLICT = ("error", "version", "rename")
@@ -74,7 +77,6 @@ def personal_root(user) -> Folder:
 
 def department_root(user, department_id: int) -> Folder:
     """A section's root, for its members only (else Http404)."""
-    from kiban.org.models import Department
 
     viewer = viewer_of(user)
     if department_id not in viewer.department_ids:
@@ -86,7 +88,6 @@ def department_root(user, department_id: int) -> Folder:
 
 def conversation_root(user, conversation_id: int) -> Folder:
     """A conversation's root, for its members only (else Http404)."""
-    from kiban.chat import actions as chat_actions
 
     conv = chat_actions.access_conversation(user, conversation_id)
     return _root(scope=Scope.CONVERSATION, conversation_id=conv.pk)
@@ -487,7 +488,6 @@ def trash_of(user) -> tuple[list[Folder], list[File]]:
 def _own_scopes(viewer: Viewer, prefix: str = "") -> Q:
     """Folders in scopes the viewer belongs to (trash is shown for one's own and one's sections' folders;
     shared folders' trash belongs to their owners)."""
-    from kiban.chat.models import Member
 
     return (
         Q(**{f"{prefix}scope": Scope.PERSONAL, f"{prefix}owner_id": viewer.pk})

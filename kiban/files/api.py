@@ -14,44 +14,17 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from kiban.blobs import parts, store
+from kiban.blobs.models import Blob
 from kiban.blobs.serve import blob_response
-from kiban.files import access, actions, queries, sharing, uploads
-from kiban.files.models import Permission
+from kiban.files import access, actions, chatlink, queries, sharing, uploads
+from kiban.files.models import FileVersion, Permission
 from kiban.files.quota import QuotaExceeded
-from kiban.files.serializers import file_dict, folder_dict, share_dict, version_dict
+from kiban.files.schemas import FileOut, FolderOut, ShareOut, VersionOut
+from kiban.files.serializers import file_out, folder_out, share_out, version_out
 
 router = Router(tags=["files"])
 
 LIMIT_MAX = 200
-
-
-class FileOut(Schema):
-    id: int
-    name: str = Field(description="exactly as uploaded")
-    size: int
-    content_type: str = Field(description="detected from the bytes")
-    version: int
-    folder: int
-    created_at: str
-    updated_at: str
-    created_by: str | None
-    updated_by: str | None
-    deleted_at: str | None
-    permission: str | None = Field(description="the caller's: read or write")
-    url: str
-
-
-class FolderOut(Schema):
-    id: int
-    name: str
-    parent: int | None
-    scope: str = Field(description="personal, department or conversation")
-    owner: str | None
-    department: int | None
-    conversation: int | None
-    created_at: str
-    deleted_at: str | None
-    permission: str | None
 
 
 class FolderPage(Schema):
@@ -81,16 +54,6 @@ class FilePatch(Schema):
     folder: int | None = None
 
 
-class VersionOut(Schema):
-    number: int
-    size: int
-    content_type: str
-    uploaded_by: str | None
-    created_at: str
-    restored_from: int | None
-    url: str
-
-
 class UploadIn(Schema):
     name: str
     size: int = Field(description="bytes")
@@ -114,13 +77,6 @@ class ShareIn(Schema):
     username: str | None = None
     department: int | None = None
     conversation: int | None = None
-
-
-class ShareOut(Schema):
-    id: int
-    permission: str
-    target: dict
-    created_at: str
 
 
 class SendIn(Schema):
@@ -180,8 +136,8 @@ def _paging(limit: int, offset: int) -> tuple[int, int]:
     return limit, offset
 
 
-def _folder_out(folder, permission) -> dict:
-    return folder_dict(folder, permission=permission)
+def _folder_out(folder, permission) -> FolderOut:
+    return folder_out(folder, permission=permission)
 
 
 # --- Folders -------------------------------------------------------------------------------------------
@@ -226,10 +182,10 @@ def get_folder(request: HttpRequest, folder_id: int, limit: int = 200, offset: i
     listing = queries.contents(found.folder, limit=limit, offset=offset)
     path = access.visible_chain(access.viewer_of(request.user), found.chain)
     return {
-        **_folder_out(found.folder, found.permission),
+        **dict(_folder_out(found.folder, found.permission)),
         "path": [_folder_out(f, None) for f in reversed(path)],
         "folders": [_folder_out(f, found.permission) for f in listing.folders],
-        "files": [file_dict(f, permission=found.permission) for f in listing.files],
+        "files": [file_out(f, permission=found.permission) for f in listing.files],
         "more": listing.more,
     }
 
@@ -287,7 +243,7 @@ def upload_file(request: HttpRequest, file: FileParam[UploadedFile], folder: For
     created_file, created = actions.do_upload_file(
         request.user, destination, file, on_conflict=on_conflict, name=name
     )
-    return Status(201 if created else 200, file_dict(created_file, permission=destination.permission))
+    return Status(201 if created else 200, file_out(created_file, permission=destination.permission))
 
 
 @router.get("/files/trash", response=TrashOut, summary="What the caller may restore from the trash")
@@ -295,23 +251,20 @@ def trash(request: HttpRequest):
     folders, files = actions.trash_of(request.user)
     return {
         "folders": [_folder_out(f, Permission.WRITE) for f in folders],
-        "files": [file_dict(f, permission=Permission.WRITE) for f in files],
+        "files": [file_out(f, permission=Permission.WRITE) for f in files],
     }
 
 
 @router.get("/files/{int:file_id}", response=FileOut, summary="A file")
 def get_file(request: HttpRequest, file_id: int):
     found = actions.access_file(request.user, file_id)
-    return file_dict(found.file, permission=found.permission)
+    return file_out(found.file, permission=found.permission)
 
 
 @router.api_operation(
     ["GET", "HEAD"], "/files/{int:file_id}/content", summary="The bytes (HTTP Range; `?version=N`)"
 )
 def content(request: HttpRequest, file_id: int, version: int | None = None, inline: bool = False):
-    from kiban.blobs.models import Blob
-    from kiban.files.models import FileVersion
-
     found = actions.access_file(request.user, file_id)
     blob = found.file.blob
     if version is not None and version != found.file.version:
@@ -336,7 +289,7 @@ def patch_file(request: HttpRequest, file_id: int, payload: FilePatch):
     if payload.folder is not None and payload.folder != file.folder_id:
         destination = actions.access_folder(request.user, payload.folder, need=Permission.WRITE)
         file = actions.do_move_file(request.user, found, destination)
-    return file_dict(file, permission=found.permission)
+    return file_out(file, permission=found.permission)
 
 
 @router.delete("/files/{int:file_id}", response={204: None}, summary="Move a file to the trash (30 days)")
@@ -350,7 +303,7 @@ def trash_file(request: HttpRequest, file_id: int):
 @_errors
 def restore_file(request: HttpRequest, file_id: int):
     found = actions.access_file(request.user, file_id, need=Permission.WRITE, trashed=True)
-    return file_dict(actions.do_restore_file(request.user, found), permission=found.permission)
+    return file_out(actions.do_restore_file(request.user, found), permission=found.permission)
 
 
 @router.post(
@@ -362,7 +315,7 @@ def restore_file(request: HttpRequest, file_id: int):
 def upload_version(request: HttpRequest, file_id: int, file: FileParam[UploadedFile]):
     found = actions.access_file(request.user, file_id, need=Permission.WRITE)
     return Status(
-        201, file_dict(actions.do_upload_version(request.user, found, file), permission=found.permission)
+        201, file_out(actions.do_upload_version(request.user, found, file), permission=found.permission)
     )
 
 
@@ -371,7 +324,7 @@ def upload_version(request: HttpRequest, file_id: int, file: FileParam[UploadedF
 )
 def list_versions(request: HttpRequest, file_id: int):
     found = actions.access_file(request.user, file_id)
-    return [version_dict(v) for v in found.file.versions.select_related("uploaded_by").order_by("-number")]
+    return [version_out(v) for v in found.file.versions.select_related("uploaded_by").order_by("-number")]
 
 
 @router.post("/files/{int:file_id}/versions/{int:number}/restore", response={201: FileOut},
@@ -380,7 +333,7 @@ def list_versions(request: HttpRequest, file_id: int):
 def restore_version(request: HttpRequest, file_id: int, number: int):
     found = actions.access_file(request.user, file_id, need=Permission.WRITE)
     return Status(
-        201, file_dict(actions.do_restore_version(request.user, found, number), permission=found.permission)
+        201, file_out(actions.do_restore_version(request.user, found, number), permission=found.permission)
     )
 
 
@@ -395,7 +348,7 @@ def _upload_out(session, file=None) -> dict:
         "offset": session.offset,
         "chunk_size": session.chunk_size,
         "expires_at": session.expires_at.isoformat(),
-        "file": file_dict(file, permission=Permission.WRITE) if file is not None else None,
+        "file": file_out(file, permission=Permission.WRITE) if file is not None else None,
     }
 
 
@@ -449,7 +402,7 @@ def cancel_upload(request: HttpRequest, token: str):
 
 
 def _shares(found) -> list[dict]:
-    return [share_dict(s) for s in sharing.shares_of(found)]
+    return [share_out(s) for s in sharing.shares_of(found)]
 
 
 @router.get("/files/{int:file_id}/shares", response=list[ShareOut], summary="Who a file is shared with")
@@ -462,7 +415,7 @@ def file_shares(request: HttpRequest, file_id: int):
 def share_file(request: HttpRequest, file_id: int, payload: ShareIn):
     found = actions.access_file(request.user, file_id, need=Permission.WRITE)
     share = sharing.do_share(request.user, found, **payload.dict())
-    return Status(201, share_dict(share))
+    return Status(201, share_out(share))
 
 
 @router.delete(
@@ -484,7 +437,7 @@ def folder_shares(request: HttpRequest, folder_id: int):
 def share_folder(request: HttpRequest, folder_id: int, payload: ShareIn):
     found = actions.access_folder(request.user, folder_id, need=Permission.WRITE)
     share = sharing.do_share(request.user, found, **payload.dict())
-    return Status(201, share_dict(share))
+    return Status(201, share_out(share))
 
 
 @router.delete(
@@ -504,8 +457,6 @@ def unshare_folder(request: HttpRequest, folder_id: int, share_id: int):
 )
 @_errors
 def send_to_conversation(request: HttpRequest, file_id: int, payload: SendIn):
-    from kiban.files import chatlink
-
     found = actions.access_file(request.user, file_id)
     message = chatlink.do_send_to_conversation(request.user, found, payload.conversation, payload.comment)
     return Status(201, {"message": message.pk, "conversation": message.conversation_id})
@@ -515,11 +466,9 @@ def send_to_conversation(request: HttpRequest, file_id: int, payload: SendIn):
              summary="Save a chat attachment to a folder (no copy)")  # fmt: skip
 @_errors
 def from_attachment(request: HttpRequest, payload: FromAttachmentIn):
-    from kiban.files import chatlink
-
     folder_id = payload.folder if payload.folder is not None else actions.personal_root(request.user).pk
     destination = actions.access_folder(request.user, folder_id, need=Permission.WRITE)
     file, created = chatlink.do_save_attachment(
         request.user, payload.attachment, destination, name=payload.name, on_conflict=payload.on_conflict
     )
-    return Status(201 if created else 200, file_dict(file, permission=Permission.WRITE))
+    return Status(201 if created else 200, file_out(file, permission=Permission.WRITE))

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from kiban.core.jobs import job
+from kiban.files import actions
 
 
 @job(retries=3, every=dt.timedelta(hours=6))
 def purge_trash() -> dict[str, int]:
-    from kiban.files import actions
-
     return actions.purge_trash()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kiban.chat.models import Member
 from kiban.files import access, actions
 from kiban.files.models import File, Folder, Permission, Scope
 
@@ -20,7 +21,6 @@ class Roots:
 def roots_of(user) -> Roots:
     """The person's own root, their sections' roots (created on first use), the roots of their
     conversations that have files, and what others shared with them."""
-    from kiban.chat.models import Member
 
     viewer = access.viewer_of(user)
     personal = actions.personal_root(user)

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from kiban.files.models import Folder, Scope, SectionQuota, SectionUsage
+from kiban.org.models import Membership
 
 
 class QuotaExceeded(Exception):
@@ -31,7 +32,6 @@ class QuotaExceeded(Exception):
 def charged_department(root: Folder, uploader) -> int | None:
     if root.scope == Scope.DEPARTMENT:
         return root.department_id
-    from kiban.org.models import Membership
 
     return (
         Membership.objects.filter(staff_id=uploader.pk, is_primary=True)

@@ -10,9 +10,14 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from kiban.accounts.models import Staff
+from kiban.chat import actions as chat_actions
+from kiban.chat.models import Member
 from kiban.core import audit
 from kiban.files.actions import Access, field_error
 from kiban.files.models import Permission, Share
+from kiban.notifications.actions import notify
+from kiban.org.models import Department, Membership
 
 
 def _target(user, *, username: str | None, department: int | None, conversation: int | None) -> dict:
@@ -20,20 +25,15 @@ def _target(user, *, username: str | None, department: int | None, conversation:
     if len(given) != 1:
         raise field_error("target", _("共有先は職員・所属・チャンネルのいずれか一つを指定してください。"))
     if username:
-        from kiban.accounts.models import Staff
-
         staff = Staff.objects.filter(username=username, is_active=True).first()
         if staff is None:
             raise field_error("username", _("この職員は見つかりません。"))
         return {"staff": staff}
     if department is not None:
-        from kiban.org.models import Department
-
         dept = Department.objects.filter(pk=department, is_active=True).first()
         if dept is None:
             raise field_error("department", _("この所属は見つかりません。"))
         return {"department": dept}
-    from kiban.chat import actions as chat_actions
 
     try:
         conv = chat_actions.access_conversation(user, int(conversation))
@@ -46,14 +46,11 @@ def recipients_of(share: Share) -> list[int]:
     if share.staff_id:
         return [share.staff_id]
     if share.department_id:
-        from kiban.org.models import Membership
-
         return list(
             Membership.objects.filter(department_id=share.department_id, staff__is_active=True).values_list(
                 "staff_id", flat=True
             )
         )
-    from kiban.chat.models import Member
 
     return list(
         Member.objects.filter(conversation_id=share.conversation_id).values_list("staff_id", flat=True)
@@ -64,7 +61,6 @@ def do_share(user, target: Access, *, permission: str, username: str | None = No
              department: int | None = None, conversation: int | None = None) -> Share:  # fmt: skip
     """Share `target` (from access_folder/access_file(…, need="write")): its file when it has one, else its
     folder. Sharing again with the same target changes the permission."""
-    from kiban.notifications.actions import notify
 
     if permission not in Permission.values:
         raise field_error("permission", _("read または write を指定してください。"))

@@ -15,10 +15,13 @@ from django.views.decorators.http import require_POST
 
 from kiban.blobs import store
 from kiban.blobs.serve import INLINE_TYPES
-from kiban.files import access, actions, queries, sharing
+from kiban.chat.attachments import access_attachment
+from kiban.chat.models import Conversation
+from kiban.files import access, actions, chatlink, queries, sharing
 from kiban.files.models import Folder, Permission
 from kiban.files.quota import QuotaExceeded
 from kiban.files.serializers import folder_name
+from kiban.org import queries as org_queries
 
 TEXT_PREVIEW_BYTES = 256 * 1024
 
@@ -92,9 +95,6 @@ def folder(request, folder_id: int):
 
 
 def _share_targets(user) -> dict:
-    from kiban.chat.models import Conversation
-    from kiban.org import queries as org_queries
-
     return {
         "departments": org_queries.labelled_departments(),
         "conversations": Conversation.objects.filter(members__staff=user, archived_at__isnull=True)
@@ -193,7 +193,6 @@ def file(request, file_id: int):
         text = b"".join(store.read_range(f.blob.key, 0, min(f.size, TEXT_PREVIEW_BYTES) - 1)).decode(
             "utf-8", "replace"
         )
-    from kiban.chat.models import Conversation
 
     return render(request, "files/file.html", {
         "file": f,
@@ -216,8 +215,6 @@ def file(request, file_id: int):
 def file_action(request, file_id: int):
     action = request.POST.get("action")
     if action == "send":
-        from kiban.files import chatlink
-
         found = actions.access_file(request.user, file_id)
         try:
             message = chatlink.do_send_to_conversation(
@@ -279,8 +276,6 @@ def trash(request):
 @login_required
 def save_attachment(request, attachment_id: int):
     """Save a chat attachment into one of the person's folders (shared bytes, no copy)."""
-    from kiban.chat.attachments import access_attachment
-    from kiban.files import chatlink
 
     attachment = access_attachment(request.user, attachment_id)
     if request.method == "POST":

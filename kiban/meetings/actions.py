@@ -24,6 +24,7 @@ from kiban.calendar.actions import access_event
 from kiban.calendar.models import Event
 from kiban.chat.actions import access_conversation, do_post_message
 from kiban.chat.models import Conversation
+from kiban.chat.queries import member_ids
 from kiban.core import audit
 from kiban.meetings import jitsi
 from kiban.meetings.access import access_meeting, invited_ids
@@ -164,8 +165,6 @@ def do_create_meeting(user, data: dict) -> Meeting:
 
 
 def _meet_in_conversation(user, conv: Conversation, title: str | None, provider: str | None) -> Meeting:
-    from kiban.chat.queries import member_ids
-
     members = member_ids(conv)
     name = conv.name or _("チャット")
     meeting = _new_meeting(

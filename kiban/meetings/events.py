@@ -71,7 +71,7 @@ class SignalToPeer(ClientMessage):
     data: dict[str, Any]
 
     def handle(self, user_id: int) -> dict | None:
-        from kiban.meetings import signalling
+        from kiban.meetings import signalling  # a cycle: signalling imports these event types
 
         signalling.relay(
             meeting_id=self.meeting, sender=self.sender, target=self.target, data=self.data, user_id=user_id

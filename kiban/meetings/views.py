@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kiban.core.schemas import dump
 from kiban.meetings import actions, guests, queries, signalling
 from kiban.meetings.access import access_meeting
-from kiban.meetings.models import Guest, Meeting
+from kiban.meetings.models import Guest, GuestInbox, Meeting, Participant
 from kiban.meetings.serializers import chat_line_out, join_answer
 
 # The room page may use the camera, the microphone and screen capture; nothing else changes.
@@ -121,8 +121,6 @@ def _body(request) -> dict:
 
 
 def _peer_of(guest: Guest, peer) -> object:
-    from kiban.meetings.models import Participant
-
     found = (
         Participant.objects.select_related("meeting")
         .filter(guest=guest, peer=str(peer or ""), left_at__isnull=True)
@@ -209,6 +207,4 @@ def _guest_action(request, guest: Guest, link, action: str) -> JsonResponse:
 
 
 def guest_last_inbox_id(guest: Guest) -> int:
-    from kiban.meetings.models import GuestInbox
-
     return GuestInbox.objects.filter(guest=guest).order_by("-id").values_list("id", flat=True).first() or 0

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from kiban.accounts.models import Staff
 from kiban.notifications.events import NotificationCreated, NotificationRead
 from kiban.notifications.models import Notification, NotificationPreference
 from kiban.notifications.serializers import notification_out
@@ -101,8 +102,6 @@ def create_many(
             return []
     now = timezone.now()
     if actor_id is not None and actor_username is None:
-        from kiban.accounts.models import Staff
-
         actor_username = Staff.objects.filter(pk=actor_id).values_list("username", flat=True).first()
     if len(ids) > INLINE_MAX:
         # The job's path: one INSERT … SELECT over the ids (no Python object per row), one event.

@@ -20,8 +20,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from kiban.accounts.models import DeviceSession, Staff
 from kiban.core.mail import send_mail
 from kiban.notifications.models import Notification, NotificationPolicy, NotificationPreference
+from kiban.realtime.presence import last_seen as presence_last_seen
 
 logger = logging.getLogger(__name__)
 
@@ -36,15 +38,9 @@ def last_seen(user_ids: list[int]) -> dict[int, dt.datetime | None]:
     """When each person was last connected: the realtime presence (WebSocket or polling), and the
     device-session bookkeeping of their last page load, whichever is later."""
     seen: dict[int, dt.datetime | None] = dict.fromkeys(user_ids)
-    try:
-        from kiban.realtime.presence import last_seen as presence_last_seen
-    except ImportError:  # realtime without presence: the page loads are all we know
-        presence_last_seen = None
-    if presence_last_seen is not None:
-        for uid, at in presence_last_seen(user_ids).items():
-            if uid in seen and at is not None:
-                seen[uid] = at
-    from kiban.accounts.models import DeviceSession
+    for uid, at in presence_last_seen(user_ids).items():
+        if uid in seen and at is not None:
+            seen[uid] = at
 
     rows = (
         DeviceSession.objects.filter(user_id__in=user_ids)
@@ -70,7 +66,6 @@ def _pending(kinds: list[str], now: dt.datetime):
 def candidates(policy: NotificationPolicy, now: dt.datetime) -> list[int]:
     """People with unread, unmailed items of the digest kinds who have been offline long enough, have an
     address, are active, and have not turned the digest off."""
-    from kiban.accounts.models import Staff
 
     ids = list(_pending(policy.kinds, now).values_list("recipient_id", flat=True).distinct())
     if not ids:
@@ -118,7 +113,6 @@ def _items(rows: list[Notification]) -> list[DigestItem]:
 def send_digest_to(user_id: int, policy: NotificationPolicy, now: dt.datetime) -> int:
     """Claim this person's pending items and queue one mail listing them. Returns how many were claimed
     (0: another run had them, or they were read meanwhile)."""
-    from kiban.accounts.models import Staff
 
     with transaction.atomic():
         # SKIP LOCKED: a concurrent run holding some of these rows leaves them to that run. The WHERE is

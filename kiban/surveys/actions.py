@@ -19,6 +19,7 @@ from kiban.core.jobs import enqueue_on_commit
 from kiban.core.permissions import is_it_admin
 from kiban.surveys import audience, ballots
 from kiban.surveys.audience import field_error
+from kiban.surveys.jobs import announce_survey, remind_survey
 from kiban.surveys.models import Question, Recipient, Survey
 
 TITLE_MAX, DESCRIPTION_MAX, QUESTION_MAX, QUESTIONS_MAX = 200, 10_000, 1000, 100
@@ -125,7 +126,6 @@ def do_create_survey(user, *, title: str, description: str = "", questions: list
         audit.record(
             "surveys.create", actor=user, target=survey, recipients=len(staff_ids), anonymous=survey.anonymous
         )
-        from kiban.surveys.jobs import announce_survey
 
         enqueue_on_commit(announce_survey, survey.pk)
     return survey
@@ -249,7 +249,6 @@ def do_remind(user, survey: Survey) -> int:
         raise PermissionDenied(_("作成者だけが督促できます。"))
     if not survey.is_open():
         raise Closed
-    from kiban.surveys.jobs import remind_survey
 
     ids = unanswered_ids(survey)
     with transaction.atomic():

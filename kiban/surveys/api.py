@@ -7,7 +7,6 @@ import functools
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -15,7 +14,8 @@ from pydantic import Field
 
 from kiban.core import paging
 from kiban.surveys import actions, results
-from kiban.surveys.models import Recipient, Survey
+from kiban.surveys.models import Survey
+from kiban.surveys.schemas import SurveyOut, survey_out
 
 router = Router(tags=["surveys"])
 
@@ -29,34 +29,6 @@ class SurveyIn(Schema):
     )
     anonymous: bool = False
     deadline: dt.datetime | None = None
-
-
-class QuestionOut(Schema):
-    id: int
-    kind: str
-    text: str
-    choices: list[str]
-    required: bool
-    scale_min: int
-    scale_max: int
-
-
-class SurveyOut(Schema):
-    id: int
-    title: str
-    description: str
-    author: str
-    anonymous: bool
-    audience: dict
-    deadline: str | None
-    created_at: str
-    closed_at: str | None
-    open: bool
-    questions: list[QuestionOut]
-    answered: bool | None = Field(description="whether the caller has answered (null when not asked)")
-    answers: dict | None = Field(
-        None, description="the caller's current answers (named surveys; anonymous ones with `edit_key`)"
-    )
 
 
 class SurveyPage(Schema):
@@ -74,38 +46,6 @@ class AnswerOut(Schema):
     edit_key: str | None = Field(
         description="anonymous surveys, first answer only: the one way to change this answer later. Kiban keeps only its hash."
     )
-
-
-def survey_dict(survey: Survey, user, *, answers: dict | None = None) -> dict:
-    recipient = (
-        Recipient.objects.filter(survey=survey, staff_id=user.pk).values_list("answered", flat=True).first()
-    )
-    return {
-        "id": survey.pk,
-        "title": survey.title,
-        "description": survey.description,
-        "author": survey.author.get_username(),
-        "anonymous": survey.anonymous,
-        "audience": survey.audience,
-        "deadline": timezone.localtime(survey.deadline).isoformat() if survey.deadline else None,
-        "created_at": timezone.localtime(survey.created_at).isoformat(),
-        "closed_at": survey.closed_at.isoformat() if survey.closed_at else None,
-        "open": survey.is_open(),
-        "questions": [
-            {
-                "id": q.pk,
-                "kind": q.kind,
-                "text": q.text,
-                "choices": q.choices,
-                "required": q.required,
-                "scale_min": q.scale_min,
-                "scale_max": q.scale_max,
-            }  # fmt: skip
-            for q in survey.questions.all()
-        ],
-        "answered": recipient,
-        "answers": answers,
-    }
 
 
 def _errors(view):
@@ -139,7 +79,7 @@ def list_surveys(request: HttpRequest, page: Query[paging.PageQuery], box: str =
     else:
         raise HttpError(400, "box: answer または mine です。")
     rows = surveys.select_related("author").prefetch_related("questions").order_by("-created_at", "-pk")
-    return paging.page(rows, page, lambda s: survey_dict(s, request.user))
+    return paging.page(rows, page, lambda s: survey_out(s, request.user))
 
 
 @router.post("/surveys", response={201: SurveyOut}, summary="Create a survey")
@@ -148,13 +88,13 @@ def create_survey(request: HttpRequest, payload: SurveyIn):
         request.user, title=payload.title, description=payload.description, questions=payload.questions,
         audience_spec=payload.audience, anonymous=payload.anonymous, deadline=payload.deadline,
     )  # fmt: skip
-    return Status(201, survey_dict(survey, request.user))
+    return Status(201, survey_out(survey, request.user))
 
 
 @router.get("/surveys/{int:survey_id}", response=SurveyOut, summary="A survey with its questions")
 def get_survey(request: HttpRequest, survey_id: int, edit_key: str | None = None):
     survey = actions.access_survey(request.user, survey_id)
-    return survey_dict(survey, request.user, answers=actions.my_answers(request.user, survey, edit_key))
+    return survey_out(survey, request.user, answers=actions.my_answers(request.user, survey, edit_key))
 
 
 @router.post("/surveys/{int:survey_id}/answers", response={200: AnswerOut, 201: AnswerOut},
@@ -219,4 +159,4 @@ def remind(request: HttpRequest, survey_id: int):
 )
 def close(request: HttpRequest, survey_id: int):
     survey = actions.access_survey(request.user, survey_id)
-    return survey_dict(actions.do_close(request.user, survey), request.user)
+    return survey_out(actions.do_close(request.user, survey), request.user)

@@ -6,7 +6,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from kiban.accounts.models import Staff
 from kiban.org import queries as org_queries
+from kiban.org.models import Department, Membership
 
 
 def field_error(field: str, message: str) -> ValidationError:
@@ -19,8 +21,6 @@ def subtree_ids(department_ids: list[int]) -> set[int]:
 
 def resolve(audience: dict) -> tuple[dict, list[int]]:
     """(the audience as stored, the staff ids it reaches). ValidationError naming `audience` otherwise."""
-    from kiban.accounts.models import Staff
-    from kiban.org.models import Department, Membership
 
     if not isinstance(audience, dict) or len(audience) != 1:
         raise field_error(
@@ -62,7 +62,6 @@ def resolve(audience: dict) -> tuple[dict, list[int]]:
 
 def primary_departments(staff_ids: list[int]) -> dict[int, int]:
     """staff id → their primary (本務) section id."""
-    from kiban.org.models import Membership
 
     return dict(
         Membership.objects.filter(staff_id__in=staff_ids, is_primary=True).values_list(

@@ -23,8 +23,11 @@ from kiban.blobs import store
 from kiban.blobs.names import clean_name
 from kiban.core import audit
 from kiban.core.jobs import enqueue_on_commit
+from kiban.notifications.actions import notify
 from kiban.org import queries as org_queries
+from kiban.org.models import Department, Membership
 from kiban.surveys.audience import field_error
+from kiban.surveys.jobs import announce_inquiry
 from kiban.surveys.models import Inquiry, InquiryFile, InquiryTarget
 
 TITLE_MAX, BODY_MAX, FILES_MAX = 200, 20_000, 10
@@ -91,7 +94,6 @@ def _bind(user, file_ids: list[int] | None, **owner) -> None:
 
 def do_send_inquiry(user, *, title: str, body: str, departments: list[int], deadline: dt.datetime | None = None,
                     attachments: list[int] | None = None) -> Inquiry:  # fmt: skip
-    from kiban.org.models import Department, Membership
 
     title, body = (title or "").strip(), (body or "").strip()
     if not title or len(title) > TITLE_MAX:
@@ -115,7 +117,6 @@ def do_send_inquiry(user, *, title: str, body: str, departments: list[int], dead
         .values_list("department_id", flat=True)
         .first()
     )
-    from kiban.surveys.jobs import announce_inquiry
 
     with transaction.atomic():
         inquiry = Inquiry.objects.create(
@@ -155,7 +156,6 @@ def do_answer(user, inquiry: Inquiry, *, body: str, department: int | None = Non
             raise AlreadyAnswered
         _bind(user, attachments, target=target)
         audit.record("inquiries.answer", actor=user, target=inquiry, department=target.department_id)
-        from kiban.notifications.actions import notify
 
         notify(
             [inquiry.sender_id], kind="inquiries.answered",
@@ -182,7 +182,6 @@ def do_return(user, inquiry: Inquiry, department_id: int, comment: str) -> Inqui
         ):
             raise field_error("department", _("回答済みの所属だけを差し戻せます。"))
         audit.record("inquiries.return", actor=user, target=inquiry, department=department_id)
-        from kiban.surveys.jobs import announce_inquiry
 
         enqueue_on_commit(announce_inquiry, inquiry.pk, [department_id], True)
     target.refresh_from_db()
@@ -196,7 +195,6 @@ def do_remind(user, inquiry: Inquiry) -> int:
         Q(state=State.UNANSWERED) | Q(state=State.RETURNED)
     )
     ids = list(pending.values_list("department_id", flat=True))
-    from kiban.surveys.jobs import announce_inquiry
 
     with transaction.atomic():
         audit.record("inquiries.remind", actor=user, target=inquiry, departments=ids)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kiban.blobs import store
 from kiban.core.jobs import job
+from kiban.notifications.actions import notify
+from kiban.org.models import Membership
+from kiban.surveys.models import Inquiry, InquiryFile, InquiryTarget, Recipient, Survey
 
 REMIND_BEFORE = dt.timedelta(hours=24)
 
@@ -12,9 +16,6 @@ REMIND_BEFORE = dt.timedelta(hours=24)
 @job(retries=5)
 def announce_survey(survey_id: int) -> int:
     from django.utils.translation import gettext as _
-
-    from kiban.notifications.actions import notify
-    from kiban.surveys.models import Recipient, Survey
 
     survey = Survey.objects.select_related("author").get(pk=survey_id)
     ids = list(Recipient.objects.filter(survey=survey).values_list("staff_id", flat=True))
@@ -29,9 +30,6 @@ def announce_survey(survey_id: int) -> int:
 def remind_survey(survey_id: int) -> int:
     from django.utils.translation import gettext as _
 
-    from kiban.notifications.actions import notify
-    from kiban.surveys.models import Recipient, Survey
-
     survey = Survey.objects.get(pk=survey_id)
     ids = list(Recipient.objects.filter(survey=survey, answered=False).values_list("staff_id", flat=True))
     notify(
@@ -44,10 +42,6 @@ def remind_survey(survey_id: int) -> int:
 @job(retries=5)
 def announce_inquiry(inquiry_id: int, department_ids: list[int] | None = None, reminder: bool = False) -> int:
     from django.utils.translation import gettext as _
-
-    from kiban.notifications.actions import notify
-    from kiban.org.models import Membership
-    from kiban.surveys.models import Inquiry, InquiryTarget
 
     inquiry = Inquiry.objects.select_related("sender").get(pk=inquiry_id)
     if department_ids is None:
@@ -71,8 +65,6 @@ def remind_before_deadlines() -> dict[str, int]:
     """A day before a deadline, remind whoever has not answered — once per survey or inquiry (claimed by
     a conditional update, so two workers never both send it)."""
     from django.utils import timezone
-
-    from kiban.surveys.models import Inquiry, Survey
 
     now = timezone.now()
     sent = {"surveys": 0, "inquiries": 0}
@@ -98,9 +90,6 @@ def prune_unbound_inquiry_files() -> int:
     """Files uploaded for an inquiry or answer never sent (a closed tab) go after a day."""
     from django.db import transaction
     from django.utils import timezone
-
-    from kiban.blobs import store
-    from kiban.surveys.models import InquiryFile
 
     old = InquiryFile.objects.filter(
         inquiry__isnull=True, target__isnull=True, created_at__lt=timezone.now() - dt.timedelta(days=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils import timezone
 
+from kiban.org.models import Membership
 from kiban.surveys.models import Inquiry, InquiryTarget, Survey
 
 
@@ -23,7 +24,6 @@ def surveys_to_answer(user, *, limit: int = 20) -> list[Survey]:
 def inquiries_to_answer(user, *, limit: int = 20) -> list[Inquiry]:
     """Open inquiries addressed to one of the person's sections that the section has not answered (or was
     sent back), nearest deadline first."""
-    from kiban.org.models import Membership
 
     sections = Membership.objects.filter(staff_id=user.pk).values("department_id")
     pending = InquiryTarget.objects.filter(department_id__in=sections).exclude(

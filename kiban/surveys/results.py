@@ -17,6 +17,8 @@ from typing import Any
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
+from kiban.accounts.models import Staff
+from kiban.org.models import Membership
 from kiban.surveys import ballots
 from kiban.surveys.models import Question, Recipient, Survey
 
@@ -109,7 +111,6 @@ def compute(survey: Survey) -> Results:
 def answer_rates(survey: Survey) -> list[dict[str, Any]]:
     """Per primary section: how many were asked and how many have answered — counted by the database in
     one grouped query (a list of 5,000 ids as parameters cost more than the whole count)."""
-    from kiban.org.models import Membership
 
     primary = Membership.objects.filter(staff_id=OuterRef("staff_id"), is_primary=True).values(
         "department_id"
@@ -168,7 +169,6 @@ def _cell(value) -> str:
 def export_rows(survey: Survey) -> tuple[list[str], list[list[str]]]:
     """Header and one row per answer. Named surveys show the person's name and section (never their staff
     number); anonymous ones only the answers, in no particular order."""
-    from kiban.accounts.models import Staff
 
     questions = list(survey.questions.all())
     header = [q.text for q in questions]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kiban.org import queries as org_queries
 from kiban.surveys import actions, charts, forms, queries, results
 from kiban.surveys.models import Question, Recipient, Survey
 
@@ -33,8 +34,6 @@ def index(request):
 
 @login_required
 def new(request):
-    from kiban.org import queries as org_queries
-
     rows = forms.question_rows(request.POST if request.method == "POST" else {})
     errors: list[str] = []
     if request.method == "POST" and "add_question" in request.POST:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kiban.blobs import store
+from kiban.org import queries as org_queries
 from kiban.surveys import inquiries
 from kiban.surveys.forms import deadline_from
 from kiban.surveys.models import Inquiry, InquiryTarget
@@ -34,8 +35,6 @@ def index(request):
 
 @login_required
 def new(request):
-    from kiban.org import queries as org_queries
-
     errors: list[str] = []
     if request.method == "POST":
         try:

@@ -23,9 +23,11 @@ from kiban.chat.events import (
     ReactionRemoved,
 )
 from kiban.chat.models import Attachment, Conversation, Member, Mention, Message, MessageEdit, Reaction
+from kiban.chat.queries import messages_with_details
 from kiban.chat.schemas import MessageOut
 from kiban.chat.serializers import conversation_url, message_out, reactions_out
 from kiban.core import audit
+from kiban.notifications.actions import notify
 from kiban.realtime import publish
 
 MAX_ATTACHMENTS = 10
@@ -273,8 +275,6 @@ def _notify(
 ) -> None:
     """One notification per person at most: a mention, else a dm, else a reply in their thread. Muted
     members hear only direct mentions; the author hears nothing."""
-    from kiban.notifications.actions import notify
-
     author_id = author.pk if author is not None else None
     muted = {r.staff_id for r in recipients if r.muted}
     member_set = {r.staff_id for r in recipients}
@@ -324,8 +324,6 @@ def _members_of(conv_id: int) -> list[int]:
 
 
 def _fresh_out(message: Message) -> MessageOut:
-    from kiban.chat.queries import messages_with_details
-
     return message_out(messages_with_details(Message.objects.filter(pk=message.pk)).get())
 
 

@@ -233,7 +233,9 @@ def test_sharing_with_a_section_and_with_write(client, clerk, section_head, othe
         content_type=J,
     )
     assert response.status_code == 201
-    assert response.json()["target"] == {"kind": "department", "id": org_tree["jinji"].pk, "name": "人事課"}
+    assert response.json()["target"] == {
+        "kind": "department", "username": None, "id": org_tree["jinji"].pk, "name": "人事課",
+    }  # fmt: skip
     for person in (clerk, section_head):
         client.force_login(person)
         assert client.get(f"/api/v1/files/{file_id}").json()["permission"] == "write"
