@@ -69,6 +69,10 @@ LABELS = {
     "inquiries.return": gettext_lazy("照会の差し戻し"),
     "inquiries.remind": gettext_lazy("照会の督促"),
     # Meetings
+    "accounts.retired": gettext_lazy("職員の退職処理"),
+    "auth.password_changed": gettext_lazy("パスワードの変更"),
+    "calendar.import": gettext_lazy("予定の取り込み（iCalendar）"),
+    "chat.webhook.renew": gettext_lazy("Webhookの再開"),
     "meetings.create": gettext_lazy("オンライン会議の作成"),
     "meetings.join": gettext_lazy("オンライン会議への参加"),
     "meetings.guest_link": gettext_lazy("会議のゲスト用リンク発行"),

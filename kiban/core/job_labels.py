@@ -16,6 +16,12 @@ LABELS = {
         "保存期間（1年）を過ぎたアルコールチェック記録の削除"
     ),
     "kiban.calendar.jobs.send_due_reminders": gettext_lazy("予定のリマインダー通知"),
+    "kiban.chat.jobs.store_wide_mentions": gettext_lazy(
+        "大人数のチャンネルへの＠チャンネル投稿のメンション記録"
+    ),
+    "kiban.notifications.jobs.create_notifications": gettext_lazy("大人数へのお知らせの作成"),
+    "kiban.realtime.jobs.fan_out_events": gettext_lazy("大人数へのリアルタイム配信の受信者記録"),
+    "kiban.realtime.jobs.resume_fan_out": gettext_lazy("中断した大人数へのリアルタイム配信の再開"),
     "kiban.chat.jobs.prune_orphan_uploads": gettext_lazy("投稿されなかったチャット添付ファイルの削除"),
     "kiban.core.jobs.queue_housekeeping": gettext_lazy("止まった処理の再実行と古い処理記録の整理"),
     "kiban.core.mail.deliver_email": gettext_lazy("メールの送信"),

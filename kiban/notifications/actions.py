@@ -143,11 +143,16 @@ def _insert_many(ids: list[int], *, actor_id: int | None, created_at, **fields) 
         )  # fmt: skip
 
 
-def scrub_notifications(group_key: str, seq: int) -> int:
-    """Remove the quoted text of the notifications about item `seq` of `group_key` (a deleted message)."""
+def scrub_notifications(group_key: str, seq: int) -> list[str]:
+    """Remove the quoted text of the notifications about item `seq` of `group_key` (a deleted message).
+    Returns the texts removed (as the notifications showed them, e.g. with mentions as names), so the caller
+    can scrub the stored `notification.created` events that carried them too."""
     if not group_key:
-        return 0
-    return Notification.objects.filter(group_key=group_key, seq=seq).exclude(body="").update(body="")
+        return []
+    quoting = Notification.objects.filter(group_key=group_key, seq=seq).exclude(body="")
+    bodies = list(quoting.values_list("body", flat=True).distinct())
+    quoting.update(body="")
+    return bodies
 
 
 def access_notification(user, notification_id: int) -> Notification:

@@ -86,7 +86,7 @@ def test_a_rooms_manager_reads_busy_in_the_booking_and_the_resources_list(clerk,
     response = manager.get(f"/api/v1/bookings/{booking.pk}")
     assert response.status_code == 200
     assert response.json()["purpose"] == "予定あり"
-    listed = manager.get("/api/v1/bookings", {"resource": room.pk, "mine": "false"}).json()
+    listed = manager.get("/api/v1/bookings", {"resource": room.pk, "mine": "false"}).json()["results"]
     assert [b["purpose"] for b in listed] == ["予定あり"]
     page = manager.get(f"/booking/bookings/{booking.pk}").content.decode()
     assert SECRET not in page

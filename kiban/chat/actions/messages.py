@@ -395,8 +395,8 @@ def do_delete_message(user, message: Message) -> Message:
         from kiban.notifications.actions import scrub_notifications
         from kiban.realtime.actions import scrub_events
 
-        scrub_notifications(f"chat.conversation:{message.conversation_id}", message.seq)
-        scrub_events([old_body, old_html, old_body[:EXCERPT]])
+        quoted = scrub_notifications(f"chat.conversation:{message.conversation_id}", message.seq)
+        scrub_events([old_body, old_html, old_body[:EXCERPT], *quoted])
     return message
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404
+from django.utils import timezone
 
 from kiban.chat import actions, search
 from kiban.chat.models import Message
@@ -257,7 +258,7 @@ def test_api_filters_by_user_and_dates(as_clerk, section_head, clerk):
     conv = make_group(section_head, clerk, name="人事課")
     mine = post(clerk, conv, "議事録を共有します")
     post(section_head, conv, "議事録ありがとう")
-    today = mine.created_at.date().isoformat()
+    today = timezone.localtime(mine.created_at).date().isoformat()  # the day in Tokyo, as the filter reads it
 
     response = as_clerk.get(
         "/api/v1/search/messages", {"q": "議事録", "user": "100002", "from": today, "to": today}
