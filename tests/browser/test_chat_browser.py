@@ -91,7 +91,7 @@ def test_two_people_chat_live_on_pc_and_phone(browser, asgi_server, clerk, secti
 
         # Ann opens the dm with the chat button of Ben's directory profile; Ben finds it in his list.
         ann.goto(f"/directory/staff/{section_head.username}/")
-        ann.locator(".profile-actions a", has_text="チャット").click()
+        ann.locator(".profile-actions button", has_text="チャット").click()
         ann.wait_for_url("**/chat/c/*/")
         _wait_ready(ann)
         conv_url = ann.url

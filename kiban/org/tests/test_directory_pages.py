@@ -99,8 +99,10 @@ def test_profile_has_mail_call_chat_and_vcard(client, clerk, section_head, org_t
     assert 'href="/api/v1/staff/100001.vcf"' in html
     assert "タカハシ イチロウ" in html and "Takahashi Ichiro" in html
     assert "兼務課長補佐" in html and "本務" in html and "兼務" in html
-    # With the chat module installed the button opens (or creates) the dm; no disabled placeholder.
-    assert '<a class="btn" href="/chat/dm/100001">チャット</a>' in html
+    # With the chat module installed the button opens (or creates) the dm — by POST, never on a GET a
+    # foreign site could trigger; no disabled placeholder.
+    assert '<form method="post" action="/chat/dm/100001">' in html
+    assert '<button class="btn" type="submit">チャット</button>' in html
     assert "チャットは準備中" not in html
 
 
