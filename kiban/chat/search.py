@@ -219,8 +219,12 @@ def _vendor() -> str:
     return "postgresql" if connection.vendor == "postgresql" else "sqlite"
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+def _day_start(day: dt.date):
+    """The start of `day` in Tokyo as the database stores datetimes (this SQL is raw: on SQLite an aware
+    datetime would be compared as text with its +09:00 offset against the stored UTC values)."""
+    return connection.ops.adapt_datetimefield_value(
+        timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    )
 
 
 def _scope(user, conversation_id: int | None) -> tuple[list[int], int]:

@@ -93,7 +93,7 @@ def test_dm_route_with_unknown_person_is_404_and_creates_nothing(client, clerk):
 def test_directory_chat_button_opens_the_dm_route(client, clerk, section_head):
     client.force_login(clerk)
     profile = client.get(reverse("org:profile", args=[section_head.username]))
-    assert 'href="/chat/dm/100001"' in profile.text
+    assert '<form method="post" action="/chat/dm/100001">' in profile.text
 
 
 def test_composer_without_javascript_posts_and_returns_to_the_conversation(client, clerk, group):
