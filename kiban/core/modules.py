@@ -12,6 +12,7 @@
         demo = "kiban.bulletin.demo.load_demo"
         demo_order = 60
         commands = [modules.Command("bulletin-publish", "", "…")]
+        portal_panels = [modules.PortalPanel("bulletin", "kiban.bulletin.portal.panel", order=20)]
 
 Nothing central changes when a module is added: `kiban/settings.py` finds every `kiban/<app>/apps.py`,
 `kiban/urls.py` and `kiban/api.py` collect URLs and routers from here, the web shell its navigation and the
@@ -71,6 +72,21 @@ class Command:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class PortalPanel:
+    """A section of each person's portal (`/` and `GET /api/v1/portal`).
+
+    `provider` is the dotted path of `panel(request) -> PortalSection | None` in the module (by convention
+    `<app>/portal.py`): what this person should see of the module today (None: nothing to show, the section is
+    left out). The portal app defines `PortalSection` (its schema for the API and the template that renders
+    it on the page); `order` places the section (important notices first, then today's schedule, …).
+    """
+
+    key: str
+    provider: str
+    order: int = 100
+
+
 class KibanModule(AppConfig):
     """Base class of every Kiban app's `AppConfig`. Every attribute is optional.
 
@@ -89,6 +105,7 @@ class KibanModule(AppConfig):
     demo: str | None = None
     demo_order: int = 100
     commands: Sequence[Command] = ()
+    portal_panels: Sequence[PortalPanel] = ()
 
 
 def modules() -> list[KibanModule]:
@@ -122,3 +139,8 @@ def demo_loaders() -> list[str]:
 def commands() -> list[Command]:
     found = [command for module in modules() for command in module.commands]
     return sorted(found, key=lambda command: command.order)
+
+
+def portal_panels() -> list[PortalPanel]:
+    found = [panel for module in modules() for panel in module.portal_panels]
+    return sorted(found, key=lambda panel: (panel.order, panel.key))
