@@ -78,13 +78,29 @@ class PortalPanel:
 
     `provider` is the dotted path of `panel(request) -> PortalSection | None` in the module (by convention
     `<app>/portal.py`): what this person should see of the module today (None: nothing to show, the section is
-    left out). The portal app defines `PortalSection` (its schema for the API and the template that renders
-    it on the page); `order` places the section (important notices first, then today's schedule, …).
+    left out). `order` places the section (important notices first, then today's schedule, …).
     """
 
     key: str
     provider: str
     order: int = 100
+
+
+@dataclass(frozen=True)
+class PortalSection:
+    """What a module shows one person on the portal.
+
+    `data` is the module's own output schema (a `kiban.core.schemas.OutSchema`): `GET /api/v1/portal` answers
+    it under the panel's key, and `template` (the module's, e.g. "bulletin/portal.html") renders it on the page
+    with `data` in its context. `count` is the number a badge shows (unread posts, pending approvals), `url`
+    the module's page for "more".
+    """
+
+    title: str | Promise
+    template: str
+    data: object
+    url: str = ""
+    count: int | None = None
 
 
 class KibanModule(AppConfig):
