@@ -68,6 +68,13 @@ LABELS = {
     "inquiries.answer": gettext_lazy("照会への回答"),
     "inquiries.return": gettext_lazy("照会の差し戻し"),
     "inquiries.remind": gettext_lazy("照会の督促"),
+    # Safety confirmation
+    "safety.start": gettext_lazy("安否確認の開始"),
+    "safety.proxy_answer": gettext_lazy("安否確認の代理回答"),
+    "safety.remind": gettext_lazy("安否確認の督促"),
+    "safety.close": gettext_lazy("安否確認の締切"),
+    "safety.template_save": gettext_lazy("安否確認テンプレートの保存"),
+    "safety.template_delete": gettext_lazy("安否確認テンプレートの削除"),
     # Meetings
     "accounts.retired": gettext_lazy("職員の退職処理"),
     "auth.password_changed": gettext_lazy("パスワードの変更"),
