@@ -9,7 +9,7 @@ sections only). For anyone else the check does not exist (404).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import functools
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -58,12 +58,27 @@ def headed_scope(user) -> set[int]:
     return org_queries.subtree_ids(headed) if headed else set()
 
 
-@dataclass
 class Access:
-    check: SafetyCheck
-    admin: bool
-    scope: set[int] | None  # departments of the dashboard the caller sees (None: all; empty: none)
-    target: Target | None  # the caller's own row when they are asked
+    """What the caller may do with a check. `admin` and `scope` are worked out when first asked: answering
+    one's own check (the burst after a disaster) needs neither."""
+
+    def __init__(self, user, check: SafetyCheck, target: Target | None) -> None:
+        self.user, self.check, self.target = user, check, target
+
+    @functools.cached_property
+    def admin(self) -> bool:
+        return is_safety_admin(self.user)
+
+    @functools.cached_property
+    def scope(self) -> set[int] | None:
+        """Departments of the dashboard the caller sees: None for all (administrators), else the sections
+        they head that this check asks (empty: no dashboard)."""
+        if self.admin:
+            return None
+        scope = headed_scope(self.user)
+        if scope and not Target.objects.filter(safety_check=self.check, department_id__in=scope).exists():
+            return set()
+        return scope
 
     @property
     def can_view_dashboard(self) -> bool:
@@ -74,15 +89,10 @@ def access_check(user, check_id: int) -> Access:
     check = SafetyCheck.objects.select_related("started_by").filter(pk=check_id).first()
     if check is None:
         raise Http404
-    target = Target.objects.filter(safety_check=check, staff_id=user.pk).first()
-    if is_safety_admin(user):
-        return Access(check, True, None, target)
-    scope = headed_scope(user)
-    if scope and not Target.objects.filter(safety_check=check, department_id__in=scope).exists():
-        scope = set()
-    if target is None and not scope:
+    access = Access(user, check, Target.objects.filter(safety_check=check, staff_id=user.pk).first())
+    if access.target is None and not access.can_view_dashboard:
         raise Http404
-    return Access(check, False, scope, target)
+    return access
 
 
 # --- Starting a check ----------------------------------------------------------------------------------
@@ -197,7 +207,7 @@ def _may_answer_for(user, person: Staff, target: Target) -> bool:
 
 
 def do_answer(user, check: SafetyCheck, *, status, can_work, comment: str | None = "",
-              username: str | None = None) -> Target:  # fmt: skip
+              username: str | None = None, own: Target | None = None) -> Target:  # fmt: skip
     """Record or correct an answer: an UPDATE of the person's own row (the database holds one per person,
     so a double submit leaves one answer). `username` answers for someone else (代理回答): their section head
     or an administrator; who answered for whom is kept and audited. Closed checks refuse (`Closed`); the
@@ -217,7 +227,9 @@ def do_answer(user, check: SafetyCheck, *, status, can_work, comment: str | None
             raise PermissionDenied(_("username: 代理回答ができるのは所属長と管理者だけです。"))
     else:
         person = user
-        target = Target.objects.filter(safety_check=check, staff_id=user.pk).first()
+        target = (
+            own if own is not None else Target.objects.filter(safety_check=check, staff_id=user.pk).first()
+        )
         if target is None:
             raise Http404(_("この安否確認の対象ではありません。"))
     now = timezone.now()

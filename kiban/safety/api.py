@@ -123,7 +123,7 @@ def answer(request: HttpRequest, check_id: int, payload: AnswerIn):
     access = actions.access_check(request.user, check_id)
     target = actions.do_answer(
         request.user, access.check, status=payload.status, can_work=payload.can_work, comment=payload.comment,
-        username=payload.username,
+        username=payload.username, own=access.target,
     )  # fmt: skip
     return answer_out(target, payload.username or request.user.get_username(), request.user.get_username())
 
