@@ -101,10 +101,10 @@ def load(staff: int) -> None:
 
     call_command("migrate", interactive=False, verbosity=0)
     tops = Department.objects.bulk_create(
-        Department(code=f"{b:02d}0000", name=f"第{b}部", order=b) for b in range(10)
+        Department(code=f"9{b:02d}000", name=f"第{b}部", order=b) for b in range(10)
     )
     sections = Department.objects.bulk_create(
-        Department(code=f"{b:02d}{s:02d}00", name=f"第{b}部第{s}課", parent=top, order=s)
+        Department(code=f"9{b:02d}{s + 1:02d}0", name=f"第{b}部第{s}課", parent=top, order=s)
         for b, top in enumerate(tops)
         for s in range(5)
     )

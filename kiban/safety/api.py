@@ -134,8 +134,8 @@ def check_summary(request: HttpRequest, check_id: int, page: Query[SummaryQuery]
     access = _dashboard(request, check_id)
     scope = None if access.admin else access.scope
     counts = queries.summary(access.check, scope)
-    rows, more = queries.unanswered(access.check, scope, limit=page.limit, offset=page.offset)
-    return summary_out(counts, [t.staff.get_username() for t in rows], more)
+    names, more = queries.unanswered_usernames(access.check, scope, limit=page.limit, offset=page.offset)
+    return summary_out(counts, names, more)
 
 
 @router.post("/safety/checks/{int:check_id}/remind", response=dict,
