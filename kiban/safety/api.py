@@ -31,7 +31,7 @@ router = Router(tags=["safety"])
 
 
 class CheckIn(Schema):
-    title: str = Field(description="the disaster's name (災害名)")
+    title: str = Field("", description="the disaster's name (災害名); not needed with `template`")
     message: str = ""
     departments: list[int] | None = Field(None, description="absent or empty: all staff")
     template: int | None = Field(None, description="start from this template (its title, message, audience)")
@@ -171,11 +171,13 @@ def csv_response(access: actions.Access) -> HttpResponse:
     return response
 
 
-@router.get("/safety/templates", response=list[TemplateOut], summary="Templates (administrators, 防災担当)")
-def list_templates(request: HttpRequest):
+@router.get(
+    "/safety/templates", response=paging.Page[TemplateOut], summary="Templates (administrators, 防災担当)"
+)
+def list_templates(request: HttpRequest, page: Query[paging.PageQuery]):
     if not actions.is_safety_admin(request.user):
         raise PermissionDenied(_("テンプレートを管理できるのは管理者と防災担当だけです。"))
-    return [template_out(t) for t in SafetyTemplate.objects.all()]
+    return paging.page(SafetyTemplate.objects.order_by("name", "pk"), page, template_out)
 
 
 @router.post("/safety/templates", response={201: TemplateOut}, summary="Prepare a template")

@@ -309,7 +309,9 @@ def test_templates_and_start_from_one(client, people, org_tree):
     assert created.status_code == 201, created.content
     dup = client.post("/api/v1/safety/templates", {"name": "震度5強以上の地震", "title": "x"}, content_type=J)
     assert dup.status_code == 400 and dup.json()["detail"].startswith("name")
-    check = start(client, template=created.json()["id"])
+    listed = client.get("/api/v1/safety/templates").json()
+    assert listed == {"results": [created.json()], "more": False}
+    check = client.post("/api/v1/safety/checks", {"template": created.json()["id"]}, content_type=J).json()
     assert check["title"] == "地震の安否確認" and check["audience"] == {
         "departments": [org_tree["doboku"].pk]
     }
