@@ -79,7 +79,13 @@ def _rolled_up(
 ) -> list[DepartmentCount]:
     """Each counted department and its ancestors (within `scope`), in tree order, with the counts of its
     subtree."""
-    parents = dict(Department.objects.values_list("pk", "parent_id"))
+    tree = {
+        pk: (parent_id, (order, code), org_queries.department_label(name, parent_name, shared))
+        for pk, parent_id, order, code, name, parent_name, shared in Department.objects.annotate(
+            shared=org_queries.name_is_shared()
+        ).values_list("pk", "parent_id", "order", "code", "name", "parent__name", "shared")
+    }  # one query: the department tree with the names people read
+    parents = {pk: row[0] for pk, row in tree.items()}
     totals: dict[int, dict[str, int]] = {}
     for department_id, counts in per_department.items():
         seen: set[int] = set()
@@ -93,11 +99,8 @@ def _rolled_up(
             current = parents.get(current)
     if not totals:
         return []
-    labels = org_queries.department_labels(totals)
-    order = {
-        pk: (o, code)
-        for pk, o, code in Department.objects.filter(pk__in=totals).values_list("pk", "order", "code")
-    }
+    labels = {pk: tree[pk][2] for pk in totals if pk in tree}
+    order = {pk: tree[pk][1] for pk in totals if pk in tree}
     children: dict[int | None, list[int]] = {}
     for pk in totals:
         parent = parents.get(pk)
