@@ -107,14 +107,15 @@ def clear_presence(request: HttpRequest, username: str | None = None):
 def list_memos(
     request: HttpRequest,
     page: Query[paging.PageQuery],
-    state: Literal["open", "all"] = "open",
+    state: Literal["open", "all"] | None = None,
     taken: bool = False,
 ):
     """Memos for the caller (`state=open`: not done yet; `all`), newest first; with `taken=1` the memos the
-    caller took for others (with `read_at`, `done_at`). Listing one's own memos marks them read."""
+    caller took for others (with `read_at`, `done_at`; all of them unless `state=open`). Listing one's own
+    memos marks them read."""
     rows = PhoneMemo.objects.select_related("to", "taken_by").order_by("-created_at", "-pk")
     rows = rows.filter(taken_by=request.user) if taken else rows.filter(to=request.user)
-    if state == "open":
+    if state == "open" or (state is None and not taken):
         rows = rows.filter(done_at__isnull=True)
     result = paging.page(rows, page)
     memos = result["results"]
