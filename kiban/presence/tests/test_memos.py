@@ -130,7 +130,7 @@ def test_someone_elses_memo_is_not_found(clerk, section_head, other_clerk, api_a
     assert api_as(section_head).get(f"/api/v1/phone-memos/{memo_id}").status_code == 200
     assert api_as(section_head).post(f"/api/v1/phone-memos/{memo_id}/done").status_code == 404
     assert PhoneMemo.objects.get().done_at is None
-    assert outsider.post("/presence/memos/%d/done" % memo_id).status_code == 404
+    assert outsider.post(f"/presence/memos/{memo_id}/done").status_code == 404
 
 
 @pytest.mark.parametrize(
