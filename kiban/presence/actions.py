@@ -9,7 +9,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiban.chat.actions.conversations import do_create_dm
-from kiban.chat.actions.messages import do_post_message
+from kiban.chat.actions.messages import do_post_message, do_set_card
+from kiban.chat.models import Message
 from kiban.core import audit
 from kiban.core.permissions import is_it_admin
 from kiban.notifications.actions import notify
@@ -272,7 +272,9 @@ def do_take_memo(
             body=message, url="/presence/memos/", actor=taker,
         )  # fmt: skip
         conv, _created = do_create_dm(taker, to)
-        chat = do_post_message(taker, conv, _chat_body(memo, who, action_label))
+        chat = do_post_message(
+            taker, conv, _chat_summary(memo, who, action_label), card=memo_card(memo, who, action_label)
+        )
         memo.chat_message_id = chat.pk
         memo.save(update_fields=["chat_message_id"])
         audit.record("presence.memo_taken", actor=taker, target=memo, request=request, to=to.username)
@@ -280,24 +282,33 @@ def do_take_memo(
     return memo
 
 
-def _chat_body(memo: PhoneMemo, who: str, action_label: str) -> str:
+def _chat_summary(memo: PhoneMemo, who: str, action_label: str) -> str:
+    """The message's text: a summary for clients that do not draw the card (notifications, email)."""
+    return _md(_("電話メモ: %(who)s様から（%(action)s）") % {"who": who, "action": action_label})
+
+
+def memo_card(memo: PhoneMemo, who: str, action_label: str) -> dict:
+    """The chat card of a memo: who called and when, the message, a call button, and "done" (for the person
+    it is for: the endpoint refuses anyone else)."""
     local = timezone.localtime(memo.called_at)
-    lines = [
-        "**"
-        + _("電話メモ")
-        + "** "
-        + _md(_("%(who)s様から %(time)s") % {"who": who, "time": f"{local:%H:%M}"}),
-        "**" + _md(action_label) + "**",
-    ]
-    if memo.message:
-        lines.extend("> " + _md(line) for line in memo.message.splitlines() if line.strip())
+    lines = [_("%(who)s様 %(time)s") % {"who": who, "time": f"{local:%H:%M}"}, action_label]
+    lines.extend(line for line in memo.message.splitlines() if line.strip())
     links = []
     if memo.caller_phone:
         digits = re.sub(r"[^0-9+]", "", memo.caller_phone)
-        links.append(f"[📞 {_md(memo.caller_phone)}](tel:{digits})")
-    links.append(f"[{_('電話メモを開く（済にする）')}]({settings.BASE_URL}/presence/memos/#memo-{memo.pk})")
-    lines.append(" ・ ".join(links))
-    return "\n\n".join(lines)
+        if digits:
+            links.append({"label": "📞 " + memo.caller_phone, "url": f"tel:{digits}"})
+    links.append({"label": _("電話メモ一覧"), "url": f"/presence/memos/#memo-{memo.pk}"})
+    card = {
+        "title": _("電話メモ"),
+        "lines": lines[:20],
+        "links": links,
+        "actions": [{"label": _("済にする"), "post": f"/api/v1/phone-memos/{memo.pk}/done", "primary": True}],
+    }
+    if memo.done_at is not None:
+        card["actions"] = []
+        card["done"] = _("対応済み %(time)s") % {"time": f"{timezone.localtime(memo.done_at):%H:%M}"}
+    return card
 
 
 def do_mark_read(user, memos: Iterable[PhoneMemo]) -> int:
@@ -330,6 +341,10 @@ def do_mark_done(user, memo: PhoneMemo, *, request=None) -> PhoneMemo:
             PhoneMemo.objects.filter(pk=memo.pk, read_at__isnull=True).update(read_at=now)
             memo = PhoneMemo.objects.select_related("to", "taken_by").get(pk=memo.pk)
             audit.record("presence.memo_done", actor=user, target=memo, request=request)
+            chat = Message.objects.filter(pk=memo.chat_message_id, deleted_at__isnull=True).first()
+            if chat is not None and chat.card:
+                who = f"{memo.caller_org} {memo.caller_name}".strip()
+                do_set_card(chat, memo_card(memo, who, str(PhoneMemo.Action(memo.action).label)))
             publish([memo.to_id, memo.taken_by_id], PhoneMemoUpdated(memo=memo_out(memo)))
         else:
             memo = PhoneMemo.objects.select_related("to", "taken_by").get(pk=memo.pk)

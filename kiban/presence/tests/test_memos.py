@@ -48,8 +48,15 @@ def test_a_memo_reaches_the_colleague_as_notification_and_dm_with_a_call_link(cl
     chat = Message.objects.get(pk=memo.chat_message_id)
     assert chat.author == section_head and chat.conversation.kind == Conversation.Kind.DM
     assert set(chat.conversation.members.values_list("staff_id", flat=True)) == {clerk.pk, section_head.pk}
-    assert '<a href="tel:0120123456"' in chat.html
-    assert f"/presence/memos/#memo-{memo.pk}" in chat.html
+    assert chat.body == "電話メモ: ○○市 建設課 山本 和夫様から（折り返し電話をお願いします）"
+    assert chat.card["links"] == [
+        {"label": "📞 0120-123-456", "url": "tel:0120123456"},
+        {"label": "電話メモ一覧", "url": f"/presence/memos/#memo-{memo.pk}"},
+    ]
+    assert chat.card["actions"] == [
+        {"label": "済にする", "post": f"/api/v1/phone-memos/{memo.pk}/done", "primary": True}
+    ]
+    assert chat.card["lines"][1:] == ["折り返し電話をお願いします", "道路占用の件で折り返しください。"]
     created = events.of_type("phone_memo.created")
     assert [(r, e.memo.id) for r, e in created] == [([clerk.pk], memo.pk)]
     assert AuditEntry.objects.filter(action="presence.memo_taken", target_id=str(memo.pk)).count() == 1
@@ -62,6 +69,24 @@ def test_caller_text_cannot_smuggle_links_or_mentions_into_the_dm(clerk, section
     chat = Message.objects.get(pk=PhoneMemo.objects.get().chat_message_id)
     assert 'evil.example"' not in chat.html and "<script" not in chat.html and "<strong>太字" not in chat.html
     assert "mention" not in chat.html
+    # The card is data, drawn as text by the client and the template.
+    assert chat.card["lines"][-1] == "<script>alert(1)</script> **太字**"
+
+
+def test_the_card_button_marks_the_memo_done_and_the_card_says_so(clerk, section_head, api_as):
+    memo_id = take(api_as(section_head), clerk).json()["id"]
+    chat_id = PhoneMemo.objects.get().chat_message_id
+    conversation = Message.objects.get(pk=chat_id).conversation_id
+    body = api_as(clerk).get(f"/api/v1/conversations/{conversation}/messages").json()
+    rows = body["results"] if isinstance(body, dict) else body  # a list today; paged after the chat rework
+    [message] = [m for m in rows if m["id"] == chat_id]
+    [action] = message["card"]["actions"]
+    with capture_events() as events:
+        assert api_as(clerk).post(action["post"]).status_code == 200
+    [(recipients, updated)] = events.of_type("message.updated")
+    assert recipients == sorted([clerk.pk, section_head.pk])
+    assert updated.message.card.actions == [] and updated.message.card.done.startswith("対応済み")
+    assert PhoneMemo.objects.get(pk=memo_id).done_at is not None
 
 
 @pytest.mark.django_db(transaction=True)
