@@ -4,7 +4,7 @@
     from kiban.chat.cards import clean_card
     do_post_message(author, conv, "電話メモ: …", card={
         "title": "電話メモ", "lines": ["○○市 山本様から 10:05"],
-        "links": [{"label": "📞 0120-123-456", "url": "tel:0120123456"}],
+        "links": [{"label": "0120-123-456 に電話", "url": "tel:0120123456"}],
         "actions": [{"label": "済にする", "post": "/api/v1/phone-memos/7/done", "primary": True}],
     })
     do_set_card(message, {... "actions": [], "done": "対応済み"})   # after the action happened

@@ -297,7 +297,9 @@ def memo_card(memo: PhoneMemo, who: str, action_label: str) -> dict:
     if memo.caller_phone:
         digits = re.sub(r"[^0-9+]", "", memo.caller_phone)
         if digits:
-            links.append({"label": "📞 " + memo.caller_phone, "url": f"tel:{digits}"})
+            links.append(
+                {"label": _("%(phone)s に電話") % {"phone": memo.caller_phone}, "url": f"tel:{digits}"}
+            )
     links.append({"label": _("電話メモ一覧"), "url": f"/presence/memos/#memo-{memo.pk}"})
     card = {
         "title": _("電話メモ"),

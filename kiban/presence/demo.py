@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from kiban.org.models import Membership
@@ -37,9 +38,10 @@ def load_demo(say: Callable[[str], None]) -> dict:
     rng = random.Random(SEED)
     now = timezone.now()
     end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=0, microsecond=0)
+    # The largest sections: those a demo visitor looks at first (the board opens on the largest one).
     department_ids = list(
-        Membership.objects.filter(staff__is_active=True).values_list("department_id", flat=True)
-        .order_by("department_id").distinct()[:30]
+        Membership.objects.filter(staff__is_active=True).values("department_id")
+        .annotate(n=Count("id")).order_by("-n", "department_id").values_list("department_id", flat=True)[:30]
     )  # fmt: skip
     if not department_ids:
         return {}
@@ -67,7 +69,12 @@ def load_demo(say: Callable[[str], None]) -> dict:
     say(f"presence: {len(rows)}")
 
     admin = Staff.objects.filter(username="admin").first()
-    first = Membership.objects.filter(department_id=department_ids[0]).select_related("staff")
+    # The busiest of those sections: its members take memos for each other.
+    busiest = (
+        Membership.objects.filter(department_id__in=department_ids, staff__is_active=True)
+        .values("department_id").annotate(n=Count("id")).order_by("-n", "department_id").first()
+    )  # fmt: skip
+    first = Membership.objects.filter(department_id=busiest["department_id"]).select_related("staff")
     colleagues = [m.staff for m in first if m.staff.is_active][:4]
     memos = 0
     targets = [admin, *colleagues[:2]] if admin else colleagues[:3]

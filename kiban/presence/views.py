@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -79,10 +80,11 @@ def board(request):
         )
     elif sections:
         department = sections[0].department
-    else:  # someone without a section (an IT administrator's account): the first section with members
+    else:  # someone without a section (an IT administrator's account): the largest section, to start from
         department = (
-            Department.objects.filter(is_active=True, memberships__isnull=False)
-            .order_by("order", "code")
+            Department.objects.filter(is_active=True, memberships__staff__is_active=True)
+            .annotate(members=Count("memberships"))
+            .order_by("-members", "order", "code")
             .first()
         )
     rows = []

@@ -19,7 +19,7 @@ CARD = {
     "title": "電話メモ",
     "lines": ["山本様 10:05"],
     "links": [
-        {"label": "📞 0120-123-456", "url": "tel:0120123456"},
+        {"label": "0120-123-456 に電話", "url": "tel:0120123456"},
         {"label": "一覧", "url": "/presence/memos/"},
     ],
     "actions": [{"label": "済にする", "post": "/api/v1/phone-memos/7/done", "primary": True}],

@@ -50,7 +50,7 @@ def test_a_memo_reaches_the_colleague_as_notification_and_dm_with_a_call_link(cl
     assert set(chat.conversation.members.values_list("staff_id", flat=True)) == {clerk.pk, section_head.pk}
     assert chat.body == "電話メモ: ○○市 建設課 山本 和夫様から（折り返し電話をお願いします）"
     assert chat.card["links"] == [
-        {"label": "📞 0120-123-456", "url": "tel:0120123456"},
+        {"label": "0120-123-456 に電話", "url": "tel:0120123456"},
         {"label": "電話メモ一覧", "url": f"/presence/memos/#memo-{memo.pk}"},
     ]
     assert chat.card["actions"] == [

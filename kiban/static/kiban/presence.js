@@ -32,12 +32,15 @@ function untilText(iso) {
   return `${strings.back || ""} ${text}`.trim();
 }
 
+// Beside the name; inside a heading (a block), at its end, so it stays on the name's line.
 function badgeFor(element) {
-  let badge = element.nextElementSibling;
+  const inside = /^H[1-6]$/.test(element.tagName);
+  let badge = inside ? element.lastElementChild : element.nextElementSibling;
   if (!badge || !badge.classList.contains("pr-dot")) {
     badge = document.createElement("span");
     badge.className = "pr-dot";
-    element.after(badge);
+    if (inside) element.append(badge);
+    else element.after(badge);
   }
   return badge;
 }
