@@ -117,12 +117,14 @@ def board(request):
 @require_POST
 def set_status(request, username: str | None = None):
     person = request.user if not username else get_object_or_404(Staff, username=username, is_active=True)
+    # The header's one-tap picker names its field `presence` (a page may have its own `status` field).
+    status = request.POST.get("status") or request.POST.get("presence", "")
     try:
-        if request.POST.get("status") == "clear":
+        if status == "clear":
             actions.do_clear_presence(request.user, person, request=request)
         else:
             actions.do_set_presence(
-                request.user, person, status=request.POST.get("status", ""),
+                request.user, person, status=status,
                 destination=request.POST.get("destination", ""), until=_until(request.POST.get("until", "")),
                 note=request.POST.get("note", ""), request=request,
             )  # fmt: skip
