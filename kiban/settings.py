@@ -207,6 +207,11 @@ if KIBAN_MEETING_PROVIDER == "jitsi" and not (KIBAN_JITSI_URL and KIBAN_JITSI_AP
 KIBAN_MEETING_VIDEO_LIMIT = env_int("KIBAN_MEETING_VIDEO_LIMIT", 4, minimum=2)
 if KIBAN_MEETING_VIDEO_LIMIT > 6:
     raise ValueError("KIBAN_MEETING_VIDEO_LIMIT: at most 6 (a browser mesh does not carry more video)")
+# Presence (在席): from this hour (0–23, Asia/Tokyo) until 5:00 a person with no activity (no open page) for
+# half an hour is shown as 退庁 unless they set a status themselves or the calendar says otherwise.
+KIBAN_PRESENCE_GONE_HOUR = env_int("KIBAN_PRESENCE_GONE_HOUR", 19)
+if KIBAN_PRESENCE_GONE_HOUR > 23:
+    raise ValueError("KIBAN_PRESENCE_GONE_HOUR: an hour from 0 to 23")
 # TURN (coturn, REST credentials): no public STUN/TURN server is ever used.
 KIBAN_TURN_URLS = env_list("KIBAN_TURN_URLS", "")
 KIBAN_TURN_SECRET = env_str("KIBAN_TURN_SECRET")

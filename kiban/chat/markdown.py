@@ -4,7 +4,7 @@ markdown-it-py parses with raw HTML off and only the rules chat needs (bold, ita
 fences, quotes, links, `<https://…>` autolinks, bare URLs, line breaks). Mentions (`@職員番号`, `@氏名`,
 `@氏 名` with a space, as the composer inserts it, `@channel`, `@here`) are resolved by the caller against the conversation's members and rendered as spans.
 Whatever markdown-it produces then goes through nh3 with a small allowlist of tags and attributes and only
-http, https and mailto URLs — so even a parser bug cannot let a script, an event handler or a
+http, https, mailto and tel URLs — so even a parser bug cannot let a script, an event handler or a
 `javascript:` link through.
 """
 
@@ -23,7 +23,7 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "span": {"data-username"}, "ol": {"start"}}
 ALLOWED_CLASSES = {"span": {"mention", "mention-all"}}
-URL_SCHEMES = {"http", "https", "mailto"}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}  # tel: a phone memo's call button
 LINK_REL = "noopener noreferrer nofollow"
 
 # A bare URL in text; trailing punctuation (Japanese too) is not part of it.

@@ -158,6 +158,8 @@ class Message(models.Model):
     )
     bot_name = models.CharField(_("ボット名"), max_length=64, blank=True)
     body = models.TextField(_("本文"), blank=True)
+    # A module's card under the text (kiban.chat.cards): title, lines, links, actions. Null for people's posts.
+    card = models.JSONField(null=True, blank=True)
     # Rendered and sanitised once, at write time (kiban.chat.markdown).
     html = models.TextField(blank=True)
     thread_root = models.ForeignKey(

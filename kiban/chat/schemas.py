@@ -28,6 +28,29 @@ class AttachmentOut(OutSchema):
     thumbnail_url: str
 
 
+class CardLink(OutSchema):
+    label: str
+    url: str = Field(description="http(s), mailto or tel URL, or a path on this site")
+
+
+class CardAction(OutSchema):
+    label: str
+    post: str = Field(description="A same-origin /api/v1/ path the client POSTs to (the endpoint authorises)")
+    primary: bool = False
+
+
+class CardOut(OutSchema):
+    """A small structured card under a message (kiban/chat/cards.py): a title, lines of text, links (a tel:
+    call button), and actions that POST to an API path. Written by modules (phone memos, workflow approvals),
+    never by people. `done`, once set, replaces the actions with a line saying what happened."""
+
+    title: str
+    lines: list[str] = []
+    links: list[CardLink] = []
+    actions: list[CardAction] = []
+    done: str = ""
+
+
 class MessageOut(OutSchema):
     id: int
     conversation: int
@@ -47,3 +70,4 @@ class MessageOut(OutSchema):
     reactions: list[ReactionOut]
     attachments: list[AttachmentOut]
     mentions: list[str]
+    card: CardOut | None = Field(None, description="A module's card (buttons, links), or null")

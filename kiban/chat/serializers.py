@@ -15,7 +15,7 @@ from django.urls import NoReverseMatch, reverse
 
 from kiban.chat.models import Attachment, Conversation, Member, Message, Reaction
 from kiban.chat.queries import unread_mentions
-from kiban.chat.schemas import AttachmentOut, MessageOut, ReactionOut
+from kiban.chat.schemas import AttachmentOut, CardOut, MessageOut, ReactionOut
 
 
 def attachment_out(attachment: Attachment) -> AttachmentOut:
@@ -79,6 +79,7 @@ def message_out(
         reactions=reactions,
         attachments=[attachment_out(a) for a in attachments],
         mentions=mentions,
+        card=CardOut.model_validate(message.card) if message.card and not deleted else None,
     )
 
 

@@ -64,6 +64,11 @@ LABELS = {
     "surveys.create": gettext_lazy("アンケート作成"),
     "surveys.close": gettext_lazy("アンケート締め切り"),
     "surveys.remind": gettext_lazy("アンケートの督促"),
+    # Presence and phone memos
+    "presence.set_for": gettext_lazy("在席状況の代理設定"),
+    "presence.clear_for": gettext_lazy("在席状況の代理解除"),
+    "presence.memo_taken": gettext_lazy("電話メモの作成"),
+    "presence.memo_done": gettext_lazy("電話メモの対応済み"),
     "inquiries.send": gettext_lazy("照会の送付"),
     "inquiries.answer": gettext_lazy("照会への回答"),
     "inquiries.return": gettext_lazy("照会の差し戻し"),

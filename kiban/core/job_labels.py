@@ -38,6 +38,9 @@ LABELS = {
     "kiban.surveys.jobs.announce_inquiry": gettext_lazy("照会の案内の送信"),
     "kiban.surveys.jobs.remind_before_deadlines": gettext_lazy("締切前日の未回答者へのお知らせ"),
     "kiban.surveys.jobs.prune_unbound_inquiry_files": gettext_lazy("送られなかった照会の添付ファイルの削除"),
+    "kiban.presence.jobs.publish_presence_changes": gettext_lazy(
+        "在席状況の変化（会議の開始・終了、退庁）の配信"
+    ),
 }
 
 

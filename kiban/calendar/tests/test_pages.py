@@ -57,7 +57,7 @@ def form_data(**overrides) -> dict:
 
 def gs_names(html: str) -> list[tuple[str, str]]:
     return re.findall(
-        r'<th class="gs-name" scope="row"><a href="[^"]+">([^<]+)</a><span class="gs-title">([^<]*)</span>',
+        r'<th class="gs-name" scope="row"><a href="[^"]+"[^>]*>([^<]+)</a><span class="gs-title">([^<]*)</span>',
         html,
     )
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from kiban.blobs import store
 from kiban.chat import markdown
 from kiban.chat.actions.common import MAX_BODY, field_error
+from kiban.chat.cards import clean_card
 from kiban.chat.events import (
     MessageCreated,
     MessageDeleted,
@@ -155,6 +156,7 @@ def do_post_message(
     thread_root_id: int | None = None,
     attachment_ids: Iterable[int] = (),
     bot_name: str = "",
+    card: dict | None = None,
 ) -> Message:
     """Store a message with the next seq, then (after commit) announce it to every member and notify the
     mentioned, the dm partner and the thread's participants. `author` is None for a webhook's bot;
@@ -162,6 +164,7 @@ def do_post_message(
     field, and nothing is written."""
     attachment_ids = list(dict.fromkeys(int(i) for i in attachment_ids))
     body = _clean_body(body, allow_empty=bool(attachment_ids))
+    card = clean_card(card)
     if conv.archived_at is not None:
         raise field_error("conversation", _("アーカイブされた会話には投稿できません。"))
     if len(attachment_ids) > MAX_ATTACHMENTS:
@@ -206,7 +209,7 @@ def do_post_message(
             recipients = [_Recipient(staff_id, bool(muted)) for staff_id, muted in cursor.fetchall()]
         message = Message.objects.create(
             conversation=conv, seq=seq, author=author, bot_name=bot_name, body=body, html=html,
-            thread_root=root, created_at=now,
+            thread_root=root, created_at=now, card=card,
         )  # fmt: skip
         if attachments:
             Attachment.objects.filter(pk__in=attachment_ids).update(message=message)
@@ -325,6 +328,17 @@ def _members_of(conv_id: int) -> list[int]:
 
 def _fresh_out(message: Message) -> MessageOut:
     return message_out(messages_with_details(Message.objects.filter(pk=message.pk)).get())
+
+
+def do_set_card(message: Message, card: dict | None) -> Message:
+    """Replace a module's card on its message (e.g. "done" after the card's action ran) and tell the members.
+    Called by the module that wrote the card, which has authorised the change."""
+    card = clean_card(card)
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(card=card)
+        message.card = card
+        publish(_members_of(message.conversation_id), MessageUpdated(message=_fresh_out(message)))
+    return message
 
 
 def do_edit_message(user, message: Message, body: str) -> Message:

@@ -1,6 +1,7 @@
 // One message as a list item. The template kiban/chat/templates/chat/_message.html draws the same markup for
 // the page without JavaScript; keep the two in step.
 import { el, fileSize, icon, messageTime, t } from "./util.js";
+import { renderCard } from "./card.js";
 
 export const COMMON_EMOJI = ["👍", "🙏", "😊", "🎉", "👀", "✅", "🙇", "❤️"];
 
@@ -89,6 +90,7 @@ export function renderMessage(msg, { me, names, inThread = false }) {
   // Sanitised on the server (nh3) when the message was written: the one place HTML goes in.
   body.innerHTML = msg.html || "";
   main.append(body);
+  if (msg.card) main.append(renderCard(msg.card));
   if (msg.attachments && msg.attachments.length) {
     main.append(el("div", { class: "attachments" }, msg.attachments.map(attachmentNode)));
   }
