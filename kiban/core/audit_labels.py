@@ -68,6 +68,14 @@ LABELS = {
     "inquiries.answer": gettext_lazy("照会への回答"),
     "inquiries.return": gettext_lazy("照会の差し戻し"),
     "inquiries.remind": gettext_lazy("照会の督促"),
+    # Bulletin board
+    "bulletin.category.create": gettext_lazy("掲示板のカテゴリ作成"),
+    "bulletin.category.update": gettext_lazy("掲示板のカテゴリ変更"),
+    "bulletin.category.delete": gettext_lazy("掲示板のカテゴリ削除"),
+    "bulletin.post.create": gettext_lazy("掲示の投稿"),
+    "bulletin.post.edit": gettext_lazy("掲示の編集"),
+    "bulletin.post.delete": gettext_lazy("掲示の削除"),
+    "bulletin.post.remind": gettext_lazy("掲示の未読者への督促"),
     # Meetings
     "accounts.retired": gettext_lazy("職員の退職処理"),
     "auth.password_changed": gettext_lazy("パスワードの変更"),
