@@ -31,7 +31,12 @@ def as_user(client):
 
 
 def make_post(client, category, **overrides):
-    body = {"category": category.pk, "title": "人事異動の内示について", "body": "内示は**3月19日**です。", **overrides}
+    body = {
+        "category": category.pk,
+        "title": "人事異動の内示について",
+        "body": "内示は**3月19日**です。",
+        **overrides,
+    }
     response = client.post("/api/v1/bulletin/posts", body, content_type=J)
     assert response.status_code == 201, response.content
     return response.json()

@@ -81,7 +81,12 @@ def test_scheduled_post_is_404_for_readers_and_visible_to_author_and_editors(
     assert reader.get(f"/api/v1/bulletin/posts/{post['id']}").status_code == 404
     assert reader.get("/api/v1/bulletin/posts").json() == {"results": [], "more": False}
     assert reader.post(f"/api/v1/bulletin/posts/{post['id']}/read").status_code == 404
-    assert reader.post(f"/api/v1/bulletin/posts/{post['id']}/comments", {"body": "?"}, content_type=J).status_code == 404
+    assert (
+        reader.post(
+            f"/api/v1/bulletin/posts/{post['id']}/comments", {"body": "?"}, content_type=J
+        ).status_code
+        == 404
+    )
     assert reader.get(f"/bulletin/{post['id']}/").status_code == 404
 
 
@@ -119,7 +124,9 @@ def test_reshuffle_changes_who_sees_an_unexpired_post(as_user, org_tree, jinji_c
     assert as_user(other_clerk).get(url).status_code == 404
 
 
-def test_expired_post_disappears_for_readers_but_not_for_its_author(as_user, jinji_category, clerk, other_clerk):
+def test_expired_post_disappears_for_readers_but_not_for_its_author(
+    as_user, jinji_category, clerk, other_clerk
+):
     past = timezone.now() - dt.timedelta(days=2)
     post = make_post(as_user(clerk), jinji_category, publish_at=past.isoformat(),
                      expires_at=(past + dt.timedelta(days=1)).isoformat())  # fmt: skip
@@ -152,12 +159,16 @@ def test_remind_notifies_only_the_unread(as_user, jinji_category, clerk, section
     as_user(other_clerk).post(f"/api/v1/bulletin/posts/{post['id']}/read")
     response = as_user(clerk).post(f"/api/v1/bulletin/posts/{post['id']}/remind")
     assert response.json() == {"reminded": 3}  # 髙橋, 齋藤 and the author herself are unread; she is skipped
-    reminded = set(Notification.objects.filter(kind="bulletin.reminder").values_list("recipient_id", flat=True))
+    reminded = set(
+        Notification.objects.filter(kind="bulletin.reminder").values_list("recipient_id", flat=True)
+    )
     assert reminded == {section_head.pk, it_admin.pk}
     assert as_user(other_clerk).post(f"/api/v1/bulletin/posts/{post['id']}/remind").status_code == 403
 
 
-def test_unread_first_pinned_on_top_and_search_ignores_kana(as_user, jinji_category, all_category, clerk, it_admin, other_clerk):
+def test_unread_first_pinned_on_top_and_search_ignores_kana(
+    as_user, jinji_category, all_category, clerk, it_admin, other_clerk
+):
     author = as_user(it_admin)
     old = make_post(author, all_category, title="システム停止のお知らせ", body="サーバーを停止します。",
                     publish_at=(timezone.now() - dt.timedelta(days=3)).isoformat())  # fmt: skip
@@ -228,12 +239,19 @@ def test_categories_api(as_user, org_tree, section_head, clerk, other_clerk, it_
                                content_type=J).status_code == 403  # fmt: skip
     assert as_user(section_head).post("/api/v1/bulletin/categories", {"name": "x", "department": org_tree["douro"].pk},
                                       content_type=J).status_code == 403  # fmt: skip
-    assert as_user(section_head).post("/api/v1/bulletin/categories", {"name": "x"}, content_type=J).status_code == 403
+    assert (
+        as_user(section_head).post("/api/v1/bulletin/categories", {"name": "x"}, content_type=J).status_code
+        == 403
+    )
     admin = as_user(it_admin)
-    assert admin.post("/api/v1/bulletin/categories", {"name": "人事課から"}, content_type=J).status_code == 400
-    assert admin.post("/api/v1/bulletin/categories", {"name": "x", "editors": ["nobody"]}, content_type=J).json()[
-        "detail"
-    ].startswith("editors:")
+    assert (
+        admin.post("/api/v1/bulletin/categories", {"name": "人事課から"}, content_type=J).status_code == 400
+    )
+    assert (
+        admin.post("/api/v1/bulletin/categories", {"name": "x", "editors": ["nobody"]}, content_type=J)
+        .json()["detail"]
+        .startswith("editors:")
+    )
     assert admin.post("/api/v1/bulletin/categories", {"name": "全庁"}, content_type=J).status_code == 201
     listed = {c["name"]: c for c in as_user(other_clerk).get("/api/v1/bulletin/categories").json()}
     assert listed["人事課から"]["can_post"] is True and listed["全庁"]["can_post"] is False
@@ -248,13 +266,19 @@ def test_attachments_are_served_only_to_readers(as_user, org_tree, jinji_categor
                                  {"file": SimpleUploadedFile("日程表.txt", "健康診断の日程".encode())})  # fmt: skip
     assert upload.status_code == 201, upload.content
     attachment = upload.json()
-    assert as_user(other_clerk).get(f"/api/v1/bulletin/attachments/{attachment['id']}/content").status_code == 404
+    assert (
+        as_user(other_clerk).get(f"/api/v1/bulletin/attachments/{attachment['id']}/content").status_code
+        == 404
+    )
     post = make_post(as_user(clerk), jinji_category, attachments=[attachment["id"]],
                      audience={"departments": [org_tree["jinji"].pk]})  # fmt: skip
     assert [a["name"] for a in post["attachments"]] == ["日程表.txt"]
     content = as_user(clerk).get(f"/api/v1/bulletin/attachments/{attachment['id']}/content")
     assert content_of(content).decode() == "健康診断の日程"
-    assert as_user(other_clerk).get(f"/api/v1/bulletin/attachments/{attachment['id']}/content").status_code == 404
+    assert (
+        as_user(other_clerk).get(f"/api/v1/bulletin/attachments/{attachment['id']}/content").status_code
+        == 404
+    )
     # someone else's unbound upload cannot be attached
     again = as_user(clerk).post("/api/v1/bulletin/posts", {"category": jinji_category.pk, "title": "t", "body": "b",
                                 "attachments": [attachment["id"]]}, content_type=J)  # fmt: skip
