@@ -60,11 +60,42 @@ def test_many_messages_go_over_one_connection_per_batch_each_once(smtp_port, mon
         )
         assert {str(m["Subject"]) for m in inbox.messages} == {"【掲示板】お知らせ"}
         assert inbox.sessions == 3
+        # Rendered once, each message still carries its own recipient and Message-ID, and the same body.
+        stored = dict(OutgoingEmail.objects.values_list("message_id", "to"))
+        assert {m["Message-ID"]: [m["To"]] for m in inbox.messages} == stored
+        assert {m.get_body(("plain",)).get_content() for m in inbox.messages} == {
+            f"本文 {i}" for i in range(100)
+        }
         assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {"sent"}
         # The same jobs again (a duplicate, a retry): nothing is sent twice.
         for row in DBTaskResult.objects.filter(task_path="kiban.core.mail.deliver_email_batch"):
             assert mail.deliver_email_batch.func(*row.args_kwargs["args"]) == "already handled"
         assert len(inbox.messages) == 100
+    finally:
+        controller.stop()
+
+
+def test_one_notice_to_many_is_rendered_once_with_each_recipient_and_id(smtp_port):
+    inbox = CountingInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        notice = [
+            ([f"staff{i}@pref.example.lg.jp"], "【重要】【掲示板】防災訓練", "9月1日に訓練を行います。")
+            for i in range(30)
+        ]
+        mail.send_mass_mail(notice)
+        run_pending_jobs()
+        assert sorted(m["To"] for m in inbox.messages) == sorted(
+            f"staff{i}@pref.example.lg.jp" for i in range(30)
+        )
+        assert {str(m["Subject"]) for m in inbox.messages} == {"【重要】【掲示板】防災訓練"}
+        assert {m.get_body(("plain",)).get_content() for m in inbox.messages} == {"9月1日に訓練を行います。"}
+        assert len({m["Message-ID"] for m in inbox.messages}) == 30
+        assert {m["Message-ID"] for m in inbox.messages} == set(
+            OutgoingEmail.objects.values_list("message_id", flat=True)
+        )
+        assert all(b"placeholder.invalid" not in raw for raw in inbox.raw)
     finally:
         controller.stop()
 
