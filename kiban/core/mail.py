@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import smtplib
 from collections.abc import Sequence
 from email.charset import BASE64, Charset
@@ -151,7 +152,7 @@ def deliver_email_batch(ids: str) -> str:
     emails = list(OutgoingEmail.objects.filter(pk__in=claimed).order_by("pk"))
     connection = get_connection(fail_silently=False)
     sent: list[int] = []
-    rendered: dict[tuple, bytes] = {}
+    rendered: dict = {}
 
     def record_sent() -> None:
         if sent:
@@ -195,10 +196,11 @@ def deliver_email_batch(ids: str) -> str:
 
 # Placeholders of a rendered message that many recipients share (ASCII, short: never folded or encoded).
 _TO_MARK = "kiban-recipient@placeholder.invalid"
+_BARE_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
 _ID_MARK = "<kiban-message-id@placeholder.invalid>"
 
 
-def _send_one(connection: BaseEmailBackend, email: OutgoingEmail, rendered: dict[tuple, bytes]) -> None:
+def _send_one(connection: BaseEmailBackend, email: OutgoingEmail, rendered: dict) -> None:
     """Send one message of a batch. Messages of a batch usually differ only in their recipient and Message-ID
     (one notice to thousands): over SMTP the MIME text is rendered once per distinct content and only those
     two headers are put in per message — rendering (RFC 2047 subject, base64 body) costs as much as sending.
@@ -231,8 +233,15 @@ def _send_one(connection: BaseEmailBackend, email: OutgoingEmail, rendered: dict
     data = template.replace(_TO_MARK.encode(), ", ".join(email.to).encode(), 1).replace(
         _ID_MARK.encode(), email.message_id.encode(), 1
     )
-    sender = sanitize_address(settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET)
-    recipients = [sanitize_address(a, settings.DEFAULT_CHARSET) for a in email.to]
+    sender = rendered.get(("sender",))
+    if sender is None:
+        sender = rendered[("sender",)] = sanitize_address(
+            settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET
+        )
+    # A bare ASCII address needs no sanitising (and parsing one costs as much as sending it).
+    recipients = [
+        a if _BARE_ADDRESS.fullmatch(a) else sanitize_address(a, settings.DEFAULT_CHARSET) for a in email.to
+    ]
     connection.connection.sendmail(sender, recipients, data)
 
 
