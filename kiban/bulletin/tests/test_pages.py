@@ -127,3 +127,15 @@ def test_portal_panel_query_budget(
     with django_assert_max_num_queries(4):
         section = portal.panel(request)
     assert section.count == 20 and len(section.data.posts) == 5
+
+
+def test_demo_loads_categories_and_posts_once(org_tree, section_head, clerk, other_clerk, it_admin):
+    from kiban.bulletin.demo import load_demo
+
+    said = []
+    counts = load_demo(said.append)
+    assert counts["bulletin_categories"] == 6 and counts["bulletin_posts"] == 11
+    assert Category.objects.get(name="人事").department == org_tree["jinji"]
+    assert Post.objects.filter(published_at__isnull=True).count() == 2  # scheduled ahead
+    assert Post.objects.filter(publish_at__gt=timezone.now()).count() == 2
+    assert load_demo(said.append) == {}
