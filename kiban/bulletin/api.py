@@ -108,18 +108,22 @@ def _category_out(user, category: Category) -> CategoryOut:
     )
 
 
-@router.get("/categories", response=list[CategoryOut], summary="Every category, with what the caller may do")
-def list_categories(request: HttpRequest):
+@router.get(
+    "/categories", response=paging.Page[CategoryOut], summary="Every category, with what the caller may do"
+)
+def list_categories(request: HttpRequest, page: Query[paging.PageQuery]):
     editable = rules.editable_category_ids(request.user)
-    categories = Category.objects.select_related("department").prefetch_related("editors")
-    return [
-        category_out(
-            c,
-            can_post=editable is None or c.pk in editable,
-            can_manage=rules.can_manage_category(request.user, c),
-        )
-        for c in categories
-    ]
+    categories = (
+        Category.objects.select_related("department")
+        .prefetch_related("editors")
+        .order_by("order", "name", "pk")
+    )
+
+    def out(c: Category) -> CategoryOut:
+        can_post = editable is None or c.pk in editable
+        return category_out(c, can_post=can_post, can_manage=rules.can_manage_category(request.user, c))
+
+    return paging.page(categories, page, out)
 
 
 @router.post("/categories", response={201: CategoryOut},
@@ -252,10 +256,12 @@ def remind(request: HttpRequest, post_id: int):
     return {"reminded": actions.do_remind(request.user, post, request=request)}
 
 
-@router.get("/posts/{int:post_id}/comments", response=list[CommentOut], summary="Comments, oldest first")
-def list_comments(request: HttpRequest, post_id: int):
+@router.get(
+    "/posts/{int:post_id}/comments", response=paging.Page[CommentOut], summary="Comments, oldest first"
+)
+def list_comments(request: HttpRequest, post_id: int, page: Query[paging.PageQuery]):
     post = queries.access_post(request.user, post_id)
-    return [comment_out(c) for c in post.comments.select_related("author")[:500]]
+    return paging.page(post.comments.select_related("author").order_by("created_at", "pk"), page, comment_out)
 
 
 @router.post("/posts/{int:post_id}/comments", response={201: CommentOut}, summary="Comment on a post")
@@ -264,11 +270,13 @@ def add_comment(request: HttpRequest, post_id: int, payload: CommentIn):
     return Status(201, comment_out(actions.do_comment(request.user, post, payload.body)))
 
 
-@router.get("/posts/{int:post_id}/history", response=list[RevisionOut],
+@router.get("/posts/{int:post_id}/history", response=paging.Page[RevisionOut],
             summary="Earlier versions of the post, newest first")  # fmt: skip
-def history(request: HttpRequest, post_id: int):
+def history(request: HttpRequest, post_id: int, page: Query[paging.PageQuery]):
     post = queries.access_post(request.user, post_id)
-    return [revision_out(r) for r in post.revisions.select_related("editor")]
+    return paging.page(
+        post.revisions.select_related("editor").order_by("-edited_at", "-pk"), page, revision_out
+    )
 
 
 @router.post("/attachments", response={201: AttachmentOut},

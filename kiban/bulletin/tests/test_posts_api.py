@@ -197,7 +197,7 @@ def test_edit_keeps_history_and_is_audited(as_user, jinji_category, clerk, secti
     assert edited.status_code == 200, edited.content
     assert edited.json()["html"] == "<p>内示は<strong>3月20日</strong>に変更です。</p>"
     assert edited.json()["edited_at"] is not None
-    history = as_user(other_clerk).get(f"{url}/history").json()
+    history = as_user(other_clerk).get(f"{url}/history").json()["results"]
     assert [(h["body"], h["editor"]) for h in history] == [("内示は**3月19日**です。", section_head.username)]
     assert as_user(other_clerk).patch(url, {"title": "乗っ取り"}, content_type=J).status_code == 403
     assert as_user(clerk).patch(url, {"title": None}, content_type=J).status_code == 400
@@ -223,7 +223,7 @@ def test_comments_notify_the_author(as_user, jinji_category, clerk, other_clerk)
     assert response.status_code == 201
     assert response.json()["html"] == "<p>承知しました &lt;script&gt;x&lt;/script&gt;</p>"
     assert as_user(other_clerk).post(url, {"body": ""}, content_type=J).status_code == 400
-    assert [c["author_name"] for c in as_user(clerk).get(url).json()] == ["渡邊 健"]
+    assert [c["author_name"] for c in as_user(clerk).get(url).json()["results"]] == ["渡邊 健"]
     assert Notification.objects.filter(recipient=clerk, kind="bulletin.comment").count() == 1
 
 
@@ -253,7 +253,7 @@ def test_categories_api(as_user, org_tree, section_head, clerk, other_clerk, it_
         .startswith("editors:")
     )
     assert admin.post("/api/v1/bulletin/categories", {"name": "全庁"}, content_type=J).status_code == 201
-    listed = {c["name"]: c for c in as_user(other_clerk).get("/api/v1/bulletin/categories").json()}
+    listed = {c["name"]: c for c in as_user(other_clerk).get("/api/v1/bulletin/categories").json()["results"]}
     assert listed["人事課から"]["can_post"] is True and listed["全庁"]["can_post"] is False
     assert Category.objects.count() == 2
     assert AuditEntry.objects.filter(action="bulletin.category.create").count() == 2
