@@ -80,6 +80,14 @@ LABELS = {
     "safety.close": gettext_lazy("安否確認の締切"),
     "safety.template_save": gettext_lazy("安否確認テンプレートの保存"),
     "safety.template_delete": gettext_lazy("安否確認テンプレートの削除"),
+    # Bulletin board
+    "bulletin.category.create": gettext_lazy("掲示板のカテゴリ作成"),
+    "bulletin.category.update": gettext_lazy("掲示板のカテゴリ変更"),
+    "bulletin.category.delete": gettext_lazy("掲示板のカテゴリ削除"),
+    "bulletin.post.create": gettext_lazy("掲示の投稿"),
+    "bulletin.post.edit": gettext_lazy("掲示の編集"),
+    "bulletin.post.delete": gettext_lazy("掲示の削除"),
+    "bulletin.post.remind": gettext_lazy("掲示の未読者への督促"),
     # Meetings
     "accounts.retired": gettext_lazy("職員の退職処理"),
     "auth.password_changed": gettext_lazy("パスワードの変更"),

@@ -28,6 +28,12 @@ LABELS = {
     "kiban.safety.jobs.push_progress": gettext_lazy("安否確認の集計画面のリアルタイム更新"),
     "kiban.core.jobs.queue_housekeeping": gettext_lazy("止まった処理の再実行と古い処理記録の整理"),
     "kiban.core.mail.deliver_email": gettext_lazy("メールの送信"),
+    "kiban.core.mail.deliver_email_batch": gettext_lazy("メールの一括送信（大人数へのお知らせ）"),
+    "kiban.bulletin.jobs.publish_post": gettext_lazy("予約された掲示の掲載と通知"),
+    "kiban.bulletin.jobs.publish_due_posts": gettext_lazy(
+        "掲載時刻を過ぎた掲示の掲載と通知（停止中の分を含む）"
+    ),
+    "kiban.bulletin.jobs.prune_unbound_attachments": gettext_lazy("投稿されなかった掲示の添付ファイルの削除"),
     "kiban.files.jobs.purge_trash": gettext_lazy("ごみ箱の期限切れファイルの削除"),
     "kiban.meetings.jobs.sweep_stale_participants": gettext_lazy("接続が切れたWeb会議参加者の退出処理"),
     "kiban.notifications.jobs.send_email_digests": gettext_lazy("未読のお知らせのメール通知（まとめ）"),

@@ -3,11 +3,19 @@
 `send_mail` stores the message and schedules its delivery after commit; the `deliver_email` job sends it
 through KIBAN_SMTP_URL (Django's SMTP backend: plain, STARTTLS, SMTPS, login) and retries with backoff
 while the server is down. Without KIBAN_SMTP_URL the mail is written to the log.
+
+`send_mass_mail` is the path for thousands of messages at once (a bulletin post to all staff): one bulk
+insert, and one `deliver_email_batch` job per BATCH_SIZE messages that sends them all over one SMTP
+connection. A job and a TCP/SMTP handshake per message cost more than the message itself.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
+import re
+import smtplib
 from collections.abc import Sequence
 from email.charset import BASE64, Charset
 from email.header import Header
@@ -24,7 +32,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from kiban.core import audit
-from kiban.core.jobs import enqueue_on_commit, job
+from kiban.core.jobs import backoff_delay, enqueue_on_commit, job
 from kiban.core.models import OutgoingEmail
 
 logger = logging.getLogger("kiban.mail")
@@ -59,7 +67,7 @@ def send_mail(
     recipients = [address for address in to if address]
     if not recipients:
         return None
-    domain = settings.BASE_URL.split("://", 1)[-1].split(":")[0].split("/")[0] or "kiban.local"
+    domain = _message_domain()
     email = OutgoingEmail.objects.create(
         to=recipients,
         subject=subject,
@@ -71,6 +79,170 @@ def send_mail(
     )
     enqueue_on_commit(deliver_email, email.pk)
     return email
+
+
+# Messages per `deliver_email_batch` job (and per SMTP connection).
+BATCH_SIZE = 250
+# Sent messages are recorded in groups of this many (one UPDATE each): a process killed in between leaves
+# at most this many accepted messages `sending` — shown to administrators, never sent twice.
+RECORD_EVERY = 50
+
+
+def _message_domain() -> str:
+    return settings.BASE_URL.split("://", 1)[-1].split(":")[0].split("/")[0] or "kiban.local"
+
+
+def send_mass_mail(
+    messages: Sequence[tuple[Sequence[str], str, str]],
+    *,
+    html: str = "",
+    headers: dict[str, str] | None = None,
+) -> int:
+    """Queue many emails at once: `messages` are (to, subject, body). One bulk insert; delivery after commit
+    by `deliver_email_batch`, BATCH_SIZE messages per job and per SMTP connection. Safe inside the caller's
+    transaction (nothing is sent unless it commits). Returns how many were queued."""
+    domain = _message_domain()
+    rows = [
+        OutgoingEmail(
+            to=[a for a in to if a],
+            subject=subject,
+            body=body,
+            html=html,
+            headers=headers or {},
+            attachments=[],
+            message_id=make_msgid(domain=domain),
+        )  # fmt: skip
+        for to, subject, body in messages
+        if any(to)
+    ]
+    created = OutgoingEmail.objects.bulk_create(rows, batch_size=500)
+    ids = [row.pk for row in created]
+    for start in range(0, len(ids), BATCH_SIZE):
+        # The ids as one JSON string: the queue normalises arguments value by value.
+        enqueue_on_commit(
+            deliver_email_batch, json.dumps(ids[start : start + BATCH_SIZE], separators=(",", ":"))
+        )
+    return len(ids)
+
+
+# Refusals that concern one message (a recipient, its size, its content), not the connection: that message
+# is retried on its own and the batch goes on.
+_MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused)
+
+
+@job(retries=MAIL_RETRIES, backoff=30, max_backoff=1800, queue_name="mail")
+def deliver_email_batch(ids: str) -> str:
+    """Send the queued emails among `ids` over one SMTP connection, each exactly once.
+
+    The messages are claimed together (queued → sending, a conditional update in one transaction; a message
+    another job holds is skipped), so a duplicated or retried job never sends one twice. Each message is
+    recorded sent once the server accepted it (in groups of RECORD_EVERY). A message the server refuses on
+    its own is handed to `deliver_email` with its own backoff; when the connection fails, the messages not
+    yet sent go back to the queue (failed after their last attempt) and the job raises, so its retry sends
+    the rest — never the ones already accepted."""
+    wanted = json.loads(ids)
+    with transaction.atomic():
+        queued = OutgoingEmail.objects.filter(pk__in=wanted, status=OutgoingEmail.Status.QUEUED)
+        claimed = list(queued.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        OutgoingEmail.objects.filter(pk__in=claimed, status=OutgoingEmail.Status.QUEUED).update(
+            status=OutgoingEmail.Status.SENDING, attempts=F("attempts") + 1
+        )
+    if not claimed:
+        return "already handled"
+    emails = list(OutgoingEmail.objects.filter(pk__in=claimed).order_by("pk"))
+    connection = get_connection(fail_silently=False)
+    sent: list[int] = []
+    rendered: dict = {}
+
+    def record_sent() -> None:
+        if sent:
+            OutgoingEmail.objects.filter(pk__in=sent).update(
+                status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), last_error=""
+            )
+            sent.clear()
+
+    done = 0
+    try:
+        connection.open()
+        for email in emails:
+            try:
+                _send_one(connection, email, rendered)
+            except _MESSAGE_ERRORS as exc:
+                OutgoingEmail.objects.filter(pk=email.pk).update(
+                    status=OutgoingEmail.Status.QUEUED, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+                )
+                delay = backoff_delay(email.attempts, 30, 1800)
+                deliver_email.using(run_after=timezone.now() + dt.timedelta(seconds=delay)).enqueue(email.pk)
+            else:
+                sent.append(email.pk)
+                if len(sent) >= RECORD_EVERY:
+                    record_sent()
+            done += 1
+    except Exception as exc:
+        record_sent()
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        rest = [e.pk for e in emails[done:]]
+        for final in (True, False):
+            OutgoingEmail.objects.filter(
+                pk__in=rest, status=OutgoingEmail.Status.SENDING,
+                **({"attempts__gt": MAIL_RETRIES} if final else {"attempts__lte": MAIL_RETRIES}),
+            ).update(status=OutgoingEmail.Status.FAILED if final else OutgoingEmail.Status.QUEUED, last_error=error)  # fmt: skip
+        _close_quietly(connection)
+        raise
+    record_sent()
+    _close_quietly(connection)
+    return f"sent {len(emails)}"
+
+
+# Placeholders of a rendered message that many recipients share (ASCII, short: never folded or encoded).
+_TO_MARK = "kiban-recipient@placeholder.invalid"
+_BARE_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+_ID_MARK = "<kiban-message-id@placeholder.invalid>"
+
+
+def _send_one(connection: BaseEmailBackend, email: OutgoingEmail, rendered: dict) -> None:
+    """Send one message of a batch. Messages of a batch usually differ only in their recipient and Message-ID
+    (one notice to thousands): over SMTP the MIME text is rendered once per distinct content and only those
+    two headers are put in per message — rendering (RFC 2047 subject, base64 body) costs as much as sending.
+    Anything unusual (attachments, a non-ASCII address, another backend) is built in full."""
+    from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+    from django.core.mail.message import sanitize_address
+
+    simple = (
+        isinstance(connection, SmtpBackend)
+        and connection.connection is not None
+        and not email.attachments
+        and all(address.isascii() for address in email.to)
+        and email.message_id.isascii()
+    )
+    if not simple:
+        connection.send_messages([build_message(email)])
+        return
+    key = (email.subject, email.body, email.html, json.dumps(email.headers, sort_keys=True))
+    template = rendered.get(key)
+    if template is None:
+        proto = OutgoingEmail(
+            to=[_TO_MARK], subject=email.subject, body=email.body, html=email.html, headers=email.headers,
+            message_id=_ID_MARK,
+        )  # fmt: skip
+        template = build_message(proto).message().as_bytes(linesep="\r\n")
+        if template.count(_TO_MARK.encode()) != 1 or template.count(_ID_MARK.encode()) != 1:
+            connection.send_messages([build_message(email)])
+            return
+        rendered[key] = template
+    data = template.replace(_TO_MARK.encode(), ", ".join(email.to).encode(), 1).replace(
+        _ID_MARK.encode(), email.message_id.encode(), 1
+    )
+    sender = rendered.get(("sender",))
+    if sender is None:
+        sender = rendered[("sender",)] = sanitize_address(
+            settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET
+        )
+    # A bare ASCII address needs no sanitising (and parsing one costs as much as sending it).
+    recipients = [
+        a if _BARE_ADDRESS.fullmatch(a) else sanitize_address(a, settings.DEFAULT_CHARSET) for a in email.to
+    ]
+    connection.connection.sendmail(sender, recipients, data)
 
 
 class _Base64Email(EmailMultiAlternatives):

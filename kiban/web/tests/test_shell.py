@@ -21,7 +21,14 @@ def test_navigation_lists_every_module_entry_whose_page_exists(client, clerk):
     client.force_login(clerk)
     html = client.get("/").content.decode()
     shown = available_sections(clerk)
-    assert [entry.key for entry, _url in shown][:5] == ["portal", "chat", "schedule", "booking", "directory"]
+    assert [entry.key for entry, _url in shown][:6] == [
+        "portal",
+        "chat",
+        "schedule",
+        "booking",
+        "bulletin",
+        "directory",
+    ]
     for entry, url in shown:
         assert f'href="{url}" class="nav-item' in html
         assert f'data-section="{entry.key}"' in html
