@@ -65,6 +65,7 @@ def test_demo_loaders_and_commands_are_importable_and_ordered():
         "kiban.booking.demo.load_demo",
         "kiban.calendar.demo.load_demo",
         "kiban.chat.demo.load_demo",
+        "kiban.integrations.demo.load_demo",
     ]
     names = [command.name for command in modules.commands()]
     assert names[:3] == ["serve", "worker", "demo"]
