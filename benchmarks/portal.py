@@ -64,13 +64,19 @@ def generate(staff: int) -> int:
     with transaction.atomic():
         top = Department.objects.create(code="100000", name="総務部", order=1)
         sections = [
-            Department.objects.create(code=f"2{i:03d}00", name=f"第{i}課", parent=top, order=i) for i in range(50)
+            Department.objects.create(code=f"2{i:03d}00", name=f"第{i}課", parent=top, order=i)
+            for i in range(50)
         ]
         Staff.objects.bulk_create(
-            (Staff(username=f"p{i:05d}", family_name="試験", given_name=f"{i}", password="!") for i in range(staff)),
+            (
+                Staff(username=f"p{i:05d}", family_name="試験", given_name=f"{i}", password="!")
+                for i in range(staff)
+            ),
             batch_size=1000,
         )
-        people = list(Staff.objects.filter(username__startswith="p").order_by("username").values_list("id", flat=True))
+        people = list(
+            Staff.objects.filter(username__startswith="p").order_by("username").values_list("id", flat=True)
+        )
         me = people[0]
         Membership.objects.bulk_create(
             (Membership(staff_id=pk, department=sections[i % 50], title="主事", rank=90, is_primary=True)
@@ -102,7 +108,10 @@ def generate(staff: int) -> int:
 
         rooms = Resource.objects.bulk_create(
             [Resource(kind="room", name=f"会議室{i}", location="本庁舎") for i in range(30)]
-            + [Resource(kind="car", name=f"公用車{i}号", location="駐車場", capacity=5, seats=5) for i in range(20)]
+            + [
+                Resource(kind="car", name=f"公用車{i}号", location="駐車場", capacity=5, seats=5)
+                for i in range(20)
+            ]
         )
         bookings = []
         for i, pk in enumerate(people[1:1500]):
@@ -123,7 +132,10 @@ def generate(staff: int) -> int:
         Notification.objects.bulk_create(notes, batch_size=5000)
 
         convs = Conversation.objects.bulk_create(
-            [Conversation(kind="group", name=f"グループ{i}", last_seq=20, last_message_at=now) for i in range(staff)]
+            [
+                Conversation(kind="group", name=f"グループ{i}", last_seq=20, last_message_at=now)
+                for i in range(staff)
+            ]
         )
         members = []
         for i, pk in enumerate(people):
@@ -131,7 +143,11 @@ def generate(staff: int) -> int:
                 members.append(Member(conversation=convs[(i * 7 + k * 131) % len(convs)], staff_id=pk,
                                       last_read_seq=rng.choice([20, 20, 20, 15])))  # fmt: skip
         seen = set()
-        members = [m for m in members if (m.conversation_id, m.staff_id) not in seen and not seen.add((m.conversation_id, m.staff_id))]
+        members = [
+            m
+            for m in members
+            if (m.conversation_id, m.staff_id) not in seen and not seen.add((m.conversation_id, m.staff_id))
+        ]
         mine = {m.conversation_id for m in members if m.staff_id == me}
         extra = [c for c in convs if c.pk not in mine][: 20 - len([m for m in members if m.staff_id == me])]
         members += [Member(conversation=c, staff_id=me, last_read_seq=10) for c in extra]
@@ -148,7 +164,11 @@ def generate(staff: int) -> int:
             for n, label in [("bunsho", "文書管理システム"), ("zaimu", "財務会計システム"), ("shomu", "庶務事務システム")]
         ]  # fmt: skip
         ApprovalCount.objects.bulk_create(
-            (ApprovalCount(system=s, staff_id=pk, pending=rng.randint(1, 20)) for s in systems for pk in people),
+            (
+                ApprovalCount(system=s, staff_id=pk, pending=rng.randint(1, 20))
+                for s in systems
+                for pk in people
+            ),
             batch_size=5000,
         )
 
@@ -162,18 +182,40 @@ def generate(staff: int) -> int:
              for s in surveys[:3] for pk in people),
             batch_size=5000,
         )  # fmt: skip
-        inquiry = Inquiry.objects.create(title="照会", body="回答を", sender_id=author, deadline=now + dt.timedelta(days=3))
-        InquiryTarget.objects.bulk_create([InquiryTarget(inquiry=inquiry, department=s) for s in sections[:10]])
+        inquiry = Inquiry.objects.create(
+            title="照会", body="回答を", sender_id=author, deadline=now + dt.timedelta(days=3)
+        )
+        InquiryTarget.objects.bulk_create(
+            [InquiryTarget(inquiry=inquiry, department=s) for s in sections[:10]]
+        )
     return me
 
 
+CPU: dict[int, list[float]] = {}
+
+
 def timed(fn, runs: int) -> list[float]:
-    samples = []
+    """Wall-clock ms per call; this process's CPU ms are kept in CPU (the steadier figure on a shared, loaded
+    machine: SQLite runs in this process, so its CPU time is the request's whole server cost)."""
+    samples, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         samples.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    CPU[id(samples)] = cpu
     return samples
+
+
+def summary(label: str, samples: list[float]) -> tuple:
+    cpu = CPU[id(samples)]
+    return (
+        label,
+        statistics.median(samples),
+        percentile(samples, 0.95),
+        statistics.median(cpu),
+        percentile(cpu, 0.95),
+    )
 
 
 def main() -> None:
@@ -227,20 +269,34 @@ def main() -> None:
         def baseline():
             list(Staff.objects.filter(username="p02500").values_list("id", "family_name"))
 
+        from django.test import RequestFactory
+        from django.utils.module_loading import import_string
+
+        from kiban.core import modules
+
+        request = RequestFactory().get("/")
+        request.user = person
         rows = []
+        for panel in modules.portal_panels():
+            provider = import_string(panel.provider)
+            samples = timed(lambda provider=provider: provider(request), args.runs)
+            rows.append(summary(f"  provider {panel.key}", samples))
         for label, fn in [("baseline: one indexed query (Staff by username)", baseline),
                           ("GET /api/v1/portal", api), ("GET / (the portal page)", page)]:  # fmt: skip
             samples = timed(fn, args.runs)
-            rows.append((label, statistics.median(samples), percentile(samples, 0.95)))
+            rows.append(summary(label, samples))
         engine = "PostgreSQL" if args.database_url else "SQLite"
         print(f"\n{engine}, {args.staff} staff, {args.runs} runs, {platform.node()}, load average "
               f"{os.getloadavg()[0]:.1f}")  # fmt: skip
-        print(f"| {'measure':52} | p50 ms | p95 ms |")
-        print(f"| {'-' * 52} | -----: | -----: |")
-        for label, p50, p95 in rows:
-            print(f"| {label:52} | {p50:6.2f} | {p95:6.2f} |")
-        target = rows[1][2] < 50
-        print(f"\ntarget portal API p95 < 50 ms: {'met' if target else 'NOT met'}")
+        print(f"| {'measure':52} | wall p50 ms | wall p95 ms | CPU p50 ms | CPU p95 ms |")
+        print(f"| {'-' * 52} | ----------: | ----------: | ---------: | ---------: |")
+        for label, p50, p95, c50, c95 in rows:
+            print(f"| {label:52} | {p50:11.2f} | {p95:11.2f} | {c50:10.2f} | {c95:10.2f} |")
+        api = next(row for row in rows if row[0] == "GET /api/v1/portal")
+        print(
+            f"\ntarget portal API p95 < 50 ms: wall {'met' if api[2] < 50 else 'NOT met'}, CPU "
+            f"{'met' if api[4] < 50 else 'NOT met'} (wall time includes waiting for a CPU on a loaded machine)"
+        )
     finally:
         if args.database_url:
             drop_pg(args.database_url, name)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from kiban.core.permissions import it_admin_required
 from kiban.integrations import actions, queries
-from kiban.integrations.models import SCOPES
+from kiban.integrations.models import SCOPE_APPROVAL_COUNTS, SCOPE_SCIM
 
 
 class SystemForm(forms.Form):
@@ -23,7 +23,10 @@ class SystemForm(forms.Form):
     url = forms.CharField(label=gettext_lazy("URL（ポータルのリンク先）"), max_length=500, required=False)
     scopes = forms.MultipleChoiceField(
         label=gettext_lazy("権限"),
-        choices=[(s, s) for s in SCOPES],
+        choices=[
+            (SCOPE_APPROVAL_COUNTS, gettext_lazy("決裁件数の送信（approval_counts）")),
+            (SCOPE_SCIM, gettext_lazy("職員情報の連携（scim、今後対応）")),
+        ],
         initial=["approval_counts"],
         widget=forms.CheckboxSelectMultiple,
         required=False,
