@@ -115,9 +115,10 @@ def generate(staff: int) -> int:
         )
         bookings = []
         for i, pk in enumerate(people[1:1500]):
+            # One booking a day per resource (9:00–10:00): PostgreSQL's exclusion constraint refuses overlaps.
             r = rooms[i % len(rooms)]
             day = today + dt.timedelta(days=(i // len(rooms)) % 30 - 15)
-            bookings.append(Booking(resource=r, start=at(day, 8 + (i % 9)), end=at(day, 9 + (i % 9)),
+            bookings.append(Booking(resource=r, start=at(day, 9), end=at(day, 10),
                                     booked_by_id=pk, purpose="会議"))  # fmt: skip
         bookings.append(Booking(resource=rooms[-1], start=at(today, 13), end=at(today, 17), booked_by_id=people[2],
                                 driver_id=me, purpose="現地調査", destination="○○市役所"))  # fmt: skip
