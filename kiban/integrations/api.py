@@ -89,6 +89,14 @@ def delete_system(request, system_id: int):
     return HttpResponse(status=204)
 
 
+def _push_schema() -> dict:
+    """The body's JSON schema with the row schema inlined (pydantic's `$defs` mean nothing inside OpenAPI)."""
+    schema = ApprovalCountsIn.model_json_schema()
+    defs = schema.pop("$defs", {})
+    schema["properties"]["counts"]["items"] = defs["CountIn"]
+    return schema
+
+
 def _field(loc: tuple) -> str:
     out = ""
     for part in loc:
@@ -115,7 +123,7 @@ def _error(status: int, detail: str) -> JsonResponse:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": ApprovalCountsIn.model_json_schema()}},
+            "content": {"application/json": {"schema": _push_schema()}},
         }
     },
 )

@@ -218,3 +218,14 @@ def test_rotating_the_token_retires_the_old_one_and_disabling_refuses_it(admin_c
     assert counts() == {clerk.username: 2}
     assert admin_client.delete(f"/api/v1/integrations/systems/{system['id']}").status_code == 204
     assert ExternalSystem.objects.count() == 0 and ApprovalCount.objects.count() == 0
+
+
+def test_the_push_is_documented_in_the_openapi_schema(client, clerk):
+    client.force_login(clerk)
+    schema = client.get("/api/v1/openapi.json").json()
+    body = schema["paths"]["/api/v1/integrations/approval-counts"]["put"]["requestBody"]["content"]
+    counts = body["application/json"]["schema"]["properties"]["counts"]
+    assert counts["maxItems"] == 100_000
+    assert set(counts["items"]["properties"]) == {"username", "pending"}
+    assert "$defs" not in json.dumps(body)
+    assert "/api/v1/portal" in schema["paths"]
