@@ -259,3 +259,29 @@ def test_sections_with_nothing_to_show_are_left_out(client, other_clerk):
     assert body["panels"]["calendar"]["data"]["events"] == []
     html = client.get("/").content.decode()
     assert "今日の予定はありません。" in html
+
+
+def test_today_is_written_in_wareki_with_its_holiday_in_the_head_and_the_schedule(client, clerk, monkeypatch):
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 11, 23))
+    client.force_login(clerk)
+    body = client.get("/api/v1/portal").json()
+    assert body["today"]["date"] == "2026-11-23"
+    assert body["today"]["wareki"] == "令和8年11月23日(月)"
+    assert body["today"]["holiday"] == "勤労感謝の日"
+    assert body["panels"]["calendar"]["data"]["holiday"] == "勤労感謝の日"
+    assert [h["date"] for h in body["today"]["upcoming_holidays"]] == ["2026-12-29", "2026-12-30", "2026-12-31"]
+    html = client.get("/").content.decode()
+    assert "令和8年11月23日(月)" in html and "勤労感謝の日" in html
+
+
+def test_an_approver_sees_how_many_bookings_wait_for_the_section(client, section_head, other_clerk, org_tree):
+    room = ResourceFactory(name="人事課の応接室", department=org_tree["jinji"], policy="approval")
+    later = timezone.now() + dt.timedelta(days=3)
+    Booking.objects.create(resource=room, start=later, end=later + dt.timedelta(hours=1), booked_by=other_clerk,
+                           status="pending", purpose="面談")  # fmt: skip
+    client.force_login(section_head)
+    booking = client.get("/api/v1/portal").json()["panels"]["booking"]["data"]
+    assert booking["bookings"] == [] and booking["pending_approvals"] == 1
+    assert booking["approvals_url"] == "/booking/approvals"
+    client.force_login(other_clerk)
+    assert "booking" not in client.get("/api/v1/portal").json()["panels"]
