@@ -269,7 +269,11 @@ def test_today_is_written_in_wareki_with_its_holiday_in_the_head_and_the_schedul
     assert body["today"]["wareki"] == "令和8年11月23日(月)"
     assert body["today"]["holiday"] == "勤労感謝の日"
     assert body["panels"]["calendar"]["data"]["holiday"] == "勤労感謝の日"
-    assert [h["date"] for h in body["today"]["upcoming_holidays"]] == ["2026-12-29", "2026-12-30", "2026-12-31"]
+    assert [h["date"] for h in body["today"]["upcoming_holidays"]] == [
+        "2026-12-29",
+        "2026-12-30",
+        "2026-12-31",
+    ]
     html = client.get("/").content.decode()
     assert "令和8年11月23日(月)" in html and "勤労感謝の日" in html
 
