@@ -9,6 +9,7 @@ from kiban.core import modules
 class BookingConfig(modules.KibanModule):
     name = "kiban.booking"
     label = "booking"
+    portal_panels = [modules.PortalPanel("booking", "kiban.booking.portal.panel", order=30)]
     verbose_name = _("施設予約")
     api_routers = [("/", "kiban.booking.api")]
     urls = "kiban.booking.urls"

@@ -9,6 +9,7 @@ from kiban.core import modules
 class CalendarConfig(modules.KibanModule):
     name = "kiban.calendar"
     label = "calendar"
+    portal_panels = [modules.PortalPanel("calendar", "kiban.calendar.portal.panel", order=20)]
     verbose_name = _("スケジュール")
     api_routers = [("/", "kiban.calendar.api")]
     urls = "kiban.calendar.urls"

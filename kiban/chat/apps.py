@@ -8,6 +8,7 @@ from kiban.core import modules
 class ChatConfig(modules.KibanModule):
     name = "kiban.chat"
     label = "chat"
+    portal_panels = [modules.PortalPanel("chat", "kiban.chat.portal.panel", order=10)]
     verbose_name = _("チャット")
     api_routers = [("/", "kiban.chat.api"), ("/", "kiban.chat.api_search")]
     urls = "kiban.chat.urls"

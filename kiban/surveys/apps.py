@@ -11,6 +11,7 @@ class SurveysConfig(modules.KibanModule):
 
     name = "kiban.surveys"
     label = "surveys"
+    portal_panels = [modules.PortalPanel("surveys", "kiban.surveys.portal.panel", order=40)]
     verbose_name = _("アンケート・照会")
     api_routers = [("/", "kiban.surveys.api"), ("/", "kiban.surveys.api_inquiries")]
     urls = "kiban.surveys.urls"

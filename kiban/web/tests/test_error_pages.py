@@ -93,12 +93,12 @@ def test_500_page_renders_without_database_or_session():
 
 @pytest.mark.django_db
 def test_a_crashing_page_answers_the_500_page(client, clerk, monkeypatch):
-    from kiban.web import views
+    from kiban.portal import sections
 
     def boom(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(views, "available_sections", boom)
+    monkeypatch.setattr(sections, "today_out", boom)
     client.force_login(clerk)
     client.raise_request_exception = False
     response = client.get("/")
