@@ -116,7 +116,7 @@ def test_api_answers_each_section_with_only_what_is_the_persons(client, clerk, d
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"today", "order", "panels", "counts"}
-    assert body["order"] == ["approvals", "chat", "notifications", "calendar", "booking", "surveys"]
+    assert ours(body["order"]) == ["approvals", "chat", "notifications", "calendar", "booking", "surveys"]
     assert list(body["panels"]) == body["order"]
     today = timezone.localdate()
     assert body["today"]["date"] == today.isoformat()
@@ -206,6 +206,14 @@ def test_the_portal_needs_a_sign_in(client):
     assert response.status_code == 302 and response["Location"].startswith("/login")
 
 
+# The panels these tests set up; other modules (bulletin, safety, …) add their own sections beside them.
+OURS = {"approvals", "chat", "notifications", "calendar", "booking", "surveys"}
+
+
+def ours(order):
+    return [key for key in order if key in OURS]
+
+
 def explode(request):
     raise RuntimeError("the module's database is down")
 
@@ -222,7 +230,7 @@ def test_a_failing_provider_is_logged_and_left_out_and_the_rest_still_shows(
     assert response.status_code == 200 and page.status_code == 200
     body = response.json()
     assert "broken" not in body["panels"]
-    assert body["order"] == ["approvals", "chat", "notifications", "calendar", "booking", "surveys"]
+    assert ours(body["order"]) == ["approvals", "chat", "notifications", "calendar", "booking", "surveys"]
     assert "決裁件数" in page.content.decode()
     failures = [r for r in caplog.records if "broken" in r.getMessage()]
     assert len(failures) == 2 and all(r.exc_info for r in failures)
@@ -249,13 +257,14 @@ def test_portal_api_is_a_handful_of_queries(client, clerk, day_of_clerk):
         assert client.get("/api/v1/portal").status_code == 200
     # Savepoints exist only because the test runs inside a transaction (kiban.portal.sections._call).
     real = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(real) <= 20, "\n".join(real)
+    # 20 for the panels of this test's modules, 5 for bulletin's and safety's (their own tests budget them).
+    assert len(real) <= 25, "\n".join(real)
 
 
 def test_sections_with_nothing_to_show_are_left_out(client, other_clerk):
     client.force_login(other_clerk)
     body = client.get("/api/v1/portal").json()
-    assert body["order"] == ["chat", "calendar"]
+    assert ours(body["order"]) == ["chat", "calendar"]
     assert body["panels"]["calendar"]["data"]["events"] == []
     html = client.get("/").content.decode()
     assert "今日の予定はありません。" in html
