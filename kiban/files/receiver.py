@@ -1,0 +1,283 @@
+"""Chunks of resumable uploads (`PUT /api/v1/files/uploads/{token}?offset=N`), received outside Django.
+
+Django's ASGI handler gathers a whole body (a copy per ~64 KiB message, into a spooled file) before any view
+runs, and the view then copies it again on its way to the disk: a 100 MiB upload ran at a seventh of the
+speed of copying the file on the same disk (benchmarks/RESULTS.md, "Files"). This ASGI middleware takes
+these requests before Django does:
+
+1. in one worker-thread call, before any byte is read: the caller is authenticated by the API's own
+   `kiban.accounts.auth.api_auth` (Bearer token, or session cookie with CSRF) on a Django request built from
+   the ASGI scope; the session must be the caller's (`uploads.access_session`, else 404); the offset and the
+   declared length are checked (`parts.check_chunk`; a length over the session's chunk size is 413);
+2. the body is written to storage while it streams in — on a local disk `os.pwritev` at the offset, in
+   blocks of about WRITE_BLOCK on a worker thread, the next block received while the last is written; on
+   S3 the chunk is gathered and sent as its multipart part — and never more than the declared length;
+3. in a second worker-thread call, the same bookkeeping as the Django path (`parts.commit_chunk`, then
+   `uploads.after_chunk`, which creates the file after the last chunk).
+
+A refusal in step 1 is answered without reading the body (`Connection: close`). A client that disconnects
+in step 2 leaves the session's offset where it was (the chunk is simply sent again); a server that dies
+leaves a session and a pending blob, which the sweeper deletes (kiban.blobs.jobs). The answers are the
+API's: the same JSON (`serializers.upload_out`) and the same refusals (`kiban.files.refusals`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.core.handlers.asgi import ASGIRequest
+from django.db import OperationalError, close_old_connections
+from django.http import Http404
+from django.utils import translation
+from django.utils.translation import gettext as _
+from ninja.errors import HttpError
+
+from kiban.accounts.auth import api_auth
+from kiban.blobs import parts, store
+from kiban.blobs.models import UploadSession
+from kiban.core import busy
+from kiban.files import uploads
+from kiban.files.refusals import refusal
+from kiban.files.serializers import upload_out
+
+logger = logging.getLogger(__name__)
+
+PATH = re.compile(r"/api/v1/files/uploads/(?P<token>[A-Za-z0-9_-]{1,64})")
+WRITE_BLOCK = 4 * 1024 * 1024
+IOV_MAX = 512  # buffers per pwritev call (Linux allows 1024)
+
+
+class Refused(Exception):
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status, detail)
+        self.status = status
+        self.detail = detail
+        self.headers = headers or {}
+
+
+class ClientGone(Exception):
+    """The client disconnected before the whole chunk arrived."""
+
+
+@dataclass
+class Accepted:
+    user: object
+    session: UploadSession
+    language: str
+
+
+def _none(request):
+    return None
+
+
+def _language(request) -> str:
+    # As kiban.core.middleware.LanguageMiddleware: Japanese unless the person chose otherwise.
+    language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return language if language in {code for code, _name in settings.LANGUAGES} else settings.LANGUAGE_CODE
+
+
+def _refusal_of(exc: BaseException) -> Refused | None:
+    if isinstance(exc, Refused):
+        return exc
+    if isinstance(exc, HttpError):
+        return Refused(exc.status_code, str(exc))
+    if isinstance(exc, Http404):
+        return Refused(404, "Not found.")
+    if isinstance(exc, OperationalError) and busy.is_busy(exc):
+        return Refused(
+            503,
+            _("データベースが混み合っています。しばらくしてからもう一度お試しください。"),
+            {"Retry-After": str(busy.RETRY_AFTER_SECONDS)},
+        )
+    found = refusal(exc)
+    return Refused(*found) if found is not None else None
+
+
+def _prepare(scope, token: str, offset: int, length: int) -> Accepted:
+    """Step 1 (worker thread): who is calling, their session, and whether this chunk fits. Raises Refused."""
+    close_old_connections()
+    request = ASGIRequest(scope, io.BytesIO())
+    SessionMiddleware(_none).process_request(request)
+    AuthenticationMiddleware(_none).process_request(request)
+    language = _language(request)
+    with translation.override(language):
+        try:
+            user = api_auth(request)
+            if user is None:
+                raise Refused(401, "Authentication required.")
+            session = uploads.access_session(user, token)
+            if length > session.chunk_size:
+                raise Refused(
+                    413, _("body: チャンクは %(size)d バイトまでです。") % {"size": session.chunk_size}
+                )
+            parts.check_chunk(session, offset, length)
+        except Exception as exc:
+            refused = _refusal_of(exc)
+            if refused is None:
+                raise
+            raise refused from exc
+        finally:
+            close_old_connections()
+    return Accepted(user, session, language)
+
+
+def _finish(accepted: Accepted, offset: int, length: int, head: bytes, etag: str) -> dict:
+    """Step 3 (worker thread): the bookkeeping of the Django path. Raises Refused."""
+    close_old_connections()
+    with translation.override(accepted.language):
+        try:
+            session = parts.commit_chunk(accepted.session, offset, length, head, etag)
+            session, file = uploads.after_chunk(accepted.user, session)
+            return upload_out(session, file)
+        except Exception as exc:
+            refused = _refusal_of(exc)
+            if refused is None:
+                raise
+            raise refused from exc
+        finally:
+            close_old_connections()
+
+
+def _pwritev(fd: int, blocks: list[bytes], position: int) -> None:
+    """Write `blocks` one after the other at `position`, without joining them (no copy)."""
+    view = [memoryview(b) for b in blocks]
+    while view:
+        written = os.pwritev(fd, view[:IOV_MAX], position)
+        position += written
+        while view and written >= len(view[0]):
+            written -= len(view[0])
+            view.pop(0)
+        if view and written:
+            view[0] = view[0][written:]
+
+
+async def _answer(send, status: int, payload: dict, *, close: bool = False, headers=None) -> None:
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    raw = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"cache-control", b"no-store"),
+    ]
+    raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    if close:
+        raw.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _wanted(scope) -> tuple[str, int | None, int | None] | None:
+    """(token, offset, length) for a chunk PUT this handler takes; None for any other request."""
+    if scope["type"] != "http" or scope["method"] != "PUT":
+        return None
+    match = PATH.fullmatch(scope["path"])
+    if match is None:
+        return None
+    offset = length = None
+    query = parse_qs(scope.get("query_string", b"").decode("latin1"))
+    with contextlib.suppress(KeyError, ValueError, IndexError):
+        offset = int(query["offset"][0])
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            with contextlib.suppress(ValueError):
+                length = int(value)
+    return match["token"], offset, length
+
+
+class ChunkReceiver:
+    """ASGI middleware in front of the HTTP application (see the module's docstring)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        wanted = _wanted(scope)
+        if wanted is None:
+            return await self.app(scope, receive, send)
+        token, offset, length = wanted
+        if offset is None or offset < 0:
+            return await _answer(
+                send, 400, {"detail": _("offset: 0 以上の整数で指定してください。")}, close=True
+            )
+        if length is None or length < 0:
+            return await _answer(send, 400, {"detail": _("body: Content-Length が必要です。")}, close=True)
+        try:
+            accepted = await sync_to_async(_prepare)(scope, token, offset, length)
+        except Refused as refused:
+            return await _answer(
+                send, refused.status, {"detail": refused.detail}, close=True, headers=refused.headers
+            )
+        try:
+            head, etag = await self._store(receive, accepted.session, offset, length)
+            result = await sync_to_async(_finish)(accepted, offset, length, head, etag)
+        except ClientGone:
+            return None  # nobody to answer; the offset did not move
+        except Refused as refused:
+            return await _answer(send, refused.status, {"detail": refused.detail}, headers=refused.headers)
+        except parts.BadChunk as exc:
+            return await _answer(send, 400, {"detail": f"body: {exc}"}, close=True)
+        return await _answer(send, 200, result)
+
+    async def _store(self, receive, session: UploadSession, offset: int, length: int) -> tuple[bytes, str]:
+        """Step 2: the body into storage as it arrives. Returns the file's first bytes (offset 0) and the S3
+        part's ETag. Raises ClientGone or BadChunk."""
+        to_s3 = bool(session.backend_id) and store.is_s3()
+        head = bytearray()
+        blocks: list[bytes] = []
+        pending_bytes = 0
+        received = 0
+        position = offset
+        loop = asyncio.get_running_loop()
+        fd = None if to_s3 else await loop.run_in_executor(None, parts.open_local, session)
+        writing: asyncio.Future | None = None
+        try:
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise ClientGone
+                body = message.get("body", b"")
+                more = message.get("more_body", False)
+                received += len(body)
+                if received > length:
+                    raise parts.BadChunk(f"the chunk is longer than its Content-Length ({length} bytes)")
+                if offset == 0 and len(head) < store.TEXT_CHECK_BYTES:
+                    head += body[: store.TEXT_CHECK_BYTES - len(head)]
+                if body:
+                    blocks.append(body)
+                    pending_bytes += len(body)
+                if fd is not None and (pending_bytes >= WRITE_BLOCK or (not more and blocks)):
+                    if writing is not None:
+                        await writing
+                    writing = loop.run_in_executor(None, _pwritev, fd, blocks, position)
+                    position += pending_bytes
+                    blocks, pending_bytes = [], 0
+            if received != length:
+                raise parts.BadChunk(f"the chunk ended after {received} of {length} bytes")
+            if writing is not None:
+                await writing
+                writing = None
+            etag = ""
+            if to_s3:
+                data = b"".join(blocks)
+                blocks = []
+                etag = await sync_to_async(parts.upload_part, thread_sensitive=False)(session, offset, data)
+            return bytes(head), etag
+        finally:
+            if writing is not None:  # never close the descriptor under a write still running
+                with contextlib.suppress(Exception):
+                    await writing
+            if fd is not None:
+                os.close(fd)
