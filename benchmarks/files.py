@@ -73,6 +73,64 @@ def serve(db_url: str, data_dir: Path):
         log.close()
 
 
+# The floor for any receiver behind uvicorn: a bare ASGI app that writes each body to disk at its offset
+# and answers as the upload API does, served by uvicorn like `kiban serve`. Kiban's chunks against it show
+# what Kiban itself costs; the rest is uvicorn, loopback TCP and the Python client.
+BARE_APP = """
+import json, os
+from urllib.parse import parse_qs
+DIR = os.environ["BARE_DIR"]
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    fd = offset = None
+    if scope["method"] == "PUT":
+        offset = int(parse_qs(scope["query_string"].decode())["offset"][0])
+        fd = os.open(os.path.join(DIR, "bare.bin"), os.O_WRONLY | os.O_CREAT, 0o600)
+    received, more = 0, True
+    while more:
+        message = await receive()
+        body = message.get("body", b"")
+        if fd is not None:
+            os.pwrite(fd, body, offset + received)
+        received += len(body)
+        more = message.get("more_body", False)
+    if fd is not None:
+        os.close(fd)
+    answer = json.dumps({"id": "bare", "offset": (offset or 0) + received, "chunk_size": int(os.environ["BARE_CHUNK"]),
+                         "file": {"url": ""}}).encode()
+    await send({"type": "http.response.start", "status": 200 if fd is not None else 201,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(answer)).encode())]})
+    await send({"type": "http.response.body", "body": answer})
+"""
+
+
+@contextlib.contextmanager
+def bare_uvicorn(directory: Path, chunk: int):
+    (directory / "bare_app.py").write_text(BARE_APP)
+    port = 8180 + (os.getpid() % 9) + 1
+    env = {**os.environ, "BARE_DIR": str(directory), "BARE_CHUNK": str(chunk)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--app-dir", str(directory), "bare_app:app", "--port", str(port),
+         "--log-level", "warning"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("POST", "/")
+                conn.getresponse().read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield port
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(15)
+
+
 def request(conn, token, method, path, body=None, content_type="application/json"):
     headers = {"Authorization": f"Bearer {token}"}
     if body is not None:
@@ -178,6 +236,10 @@ def throughput(db_url: str, tmp: Path, mib: int, runs: int) -> None:
     copy_single = best(lambda: shutil.copyfile(single, tmp / "copy.bin"), runs)
     loop_big = best(lambda: python_copy(source, tmp / "copy.bin"), runs)
     loop_single = best(lambda: python_copy(single, tmp / "copy.bin"), runs)
+    bare = {}
+    for chunk in (CHUNK, BIG_CHUNK):
+        with bare_uvicorn(tmp, chunk) as port:
+            bare[chunk] = best(lambda: upload_resumable(port, "", source, chunk), runs)  # noqa: B023
     with serve(db_url, data_dir) as port:
         files = []
         up = best(lambda: files.append(upload_resumable(port, token, source)), runs)
@@ -199,6 +261,13 @@ def throughput(db_url: str, tmp: Path, mib: int, runs: int) -> None:
     for label, size, took, base, loop in rows:
         print(
             f"{label:30} {size / took:11.0f} {size / base:9.0f} {took / base:5.1f}× {size / loop:7.0f} {took / loop:5.1f}×"
+        )
+    print("the floor behind uvicorn: a bare ASGI app writing the same PUTs to disk (same client, same run)")
+    for chunk in (CHUNK, BIG_CHUNK):
+        took = up if chunk == CHUNK else up_big
+        print(
+            f"  {chunk // MIB} MiB PUTs: bare app {mib / bare[chunk]:.0f} MiB/s, Kiban {mib / took:.0f} MiB/s "
+            f"({took / bare[chunk]:.1f}× the bare app; the bare app is {bare[chunk] / copy_big:.1f}× copyfile)"
         )
 
 

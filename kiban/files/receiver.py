@@ -55,6 +55,9 @@ from kiban.files.serializers import upload_out
 logger = logging.getLogger(__name__)
 
 PATH = re.compile(r"/api/v1/files/uploads/(?P<token>[A-Za-z0-9_-]{1,64})")
+# One-request uploads still go through Django; their bodies reach it in pieces of at least COALESCE bytes.
+ONE_REQUEST = re.compile(r"/api/v1/files(/[0-9]+/versions)?")
+COALESCE = 1024 * 1024
 WRITE_BLOCK = 4 * 1024 * 1024
 IOV_MAX = 512  # buffers per pwritev call (Linux allows 1024)
 
@@ -196,6 +199,30 @@ def _wanted(scope) -> tuple[str, int | None, int | None] | None:
     return match["token"], offset, length
 
 
+def _coalescing(receive):
+    """`receive` handing over the body in pieces of at least COALESCE bytes. Django's ASGI handler spools a
+    large body to a temporary file with one worker-thread hop per piece: uvicorn's ~64 KiB pieces made a
+    30 MiB upload ~500 hops; this makes it ~30."""
+
+    async def coalesced():
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return message
+        pieces = [message.get("body", b"")]
+        size = len(pieces[0])
+        more = True
+        while more and size < COALESCE:
+            message = await receive()
+            if message["type"] != "http.request":
+                return message  # a disconnect: what was gathered no longer matters
+            pieces.append(message.get("body", b""))
+            size += len(pieces[-1])
+            more = message.get("more_body", False)
+        return {"type": "http.request", "body": b"".join(pieces), "more_body": more}
+
+    return coalesced
+
+
 class ChunkReceiver:
     """ASGI middleware in front of the HTTP application (see the module's docstring)."""
 
@@ -205,6 +232,8 @@ class ChunkReceiver:
     async def __call__(self, scope, receive, send):
         wanted = _wanted(scope)
         if wanted is None:
+            if scope["type"] == "http" and scope["method"] == "POST" and ONE_REQUEST.fullmatch(scope["path"]):
+                return await self.app(scope, _coalescing(receive), send)
             return await self.app(scope, receive, send)
         token, offset, length = wanted
         if offset is None or offset < 0:

@@ -281,3 +281,37 @@ def test_s3_chunks_become_multipart_parts(client, clerk, s3_storage, settings): 
     )
     assert status == 404
     assert not UploadPart.objects.filter(session__token=other["id"]).exists()
+
+
+def test_one_request_upload_bodies_reach_django_in_large_pieces():
+    """Django spools a large body with a worker-thread hop per piece: the pieces are gathered to 1 MiB."""
+    received = []
+
+    async def inner(scope, receive, send):
+        more = True
+        while more:
+            message = await receive()
+            received.append(len(message.get("body", b"")))
+            more = message.get("more_body", False)
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    body = os.urandom(3 * MIB + 5)
+    scope_path = "/api/v1/files"
+
+    async def run():
+        scope = {"type": "http", "method": "POST", "path": scope_path, "headers": [], "query_string": b""}
+        communicator = ApplicationCommunicator(ChunkReceiver(inner), scope)
+        pieces = [body[i : i + MESSAGE] for i in range(0, len(body), MESSAGE)]
+        for i, piece in enumerate(pieces):
+            await communicator.send_input(
+                {"type": "http.request", "body": piece, "more_body": i < len(pieces) - 1}
+            )
+        start = await communicator.receive_output(10)
+        await communicator.receive_output(10)
+        await communicator.wait(5)
+        return start["status"]
+
+    assert async_to_sync(run)() == 204
+    assert sum(received) == len(body)
+    assert received == [MIB, MIB, MIB, 5]
