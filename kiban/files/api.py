@@ -364,7 +364,7 @@ def upload_chunk(request: HttpRequest, token: str, offset: int):
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        raise HttpError(400, "body: Content-Length が必要です。") from None
+        raise HttpError(400, _("body: Content-Length が必要です。")) from None
     if length > session.chunk_size:
         raise HttpError(413, _("body: チャンクは %(size)d バイトまでです。") % {"size": session.chunk_size})
     session, file = uploads.receive(request.user, session, offset, request, length)

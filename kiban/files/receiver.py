@@ -79,6 +79,7 @@ class Accepted:
     user: object
     session: UploadSession
     language: str
+    request: ASGIRequest
 
 
 def _none(request):
@@ -91,19 +92,16 @@ def _language(request) -> str:
     return language if language in {code for code, _name in settings.LANGUAGES} else settings.LANGUAGE_CODE
 
 
-def _refusal_of(exc: BaseException) -> Refused | None:
+def _refusal_of(exc: BaseException, request=None) -> Refused | None:
     if isinstance(exc, Refused):
         return exc
     if isinstance(exc, HttpError):
         return Refused(exc.status_code, str(exc))
     if isinstance(exc, Http404):
         return Refused(404, "Not found.")
-    if isinstance(exc, OperationalError) and busy.is_busy(exc):
-        return Refused(
-            503,
-            _("データベースが混み合っています。しばらくしてからもう一度お試しください。"),
-            {"Retry-After": str(busy.RETRY_AFTER_SECONDS)},
-        )
+    if isinstance(exc, OperationalError) and busy.is_busy(exc) and request is not None:
+        response = busy.busy_response(request)  # the API's 503, as kiban.api answers it
+        return Refused(503, json.loads(response.content)["detail"], {"Retry-After": response["Retry-After"]})
     found = refusal(exc)
     return Refused(*found) if found is not None else None
 
@@ -127,13 +125,13 @@ def _prepare(scope, token: str, offset: int, length: int) -> Accepted:
                 )
             parts.check_chunk(session, offset, length)
         except Exception as exc:
-            refused = _refusal_of(exc)
+            refused = _refusal_of(exc, request)
             if refused is None:
                 raise
             raise refused from exc
         finally:
             close_old_connections()
-    return Accepted(user, session, language)
+    return Accepted(user, session, language, request)
 
 
 def _finish(accepted: Accepted, offset: int, length: int, head: bytes, etag: str) -> dict:
@@ -145,7 +143,7 @@ def _finish(accepted: Accepted, offset: int, length: int, head: bytes, etag: str
             session, file = uploads.after_chunk(accepted.user, session)
             return upload_out(session, file)
         except Exception as exc:
-            refused = _refusal_of(exc)
+            refused = _refusal_of(exc, accepted.request)
             if refused is None:
                 raise
             raise refused from exc
