@@ -14,11 +14,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, FilteredRelation, Q
 from django.utils.translation import gettext as _
 
 from kiban.accounts.models import Staff
-from kiban.org.models import Membership
 from kiban.surveys import ballots
 from kiban.surveys.models import Question, Recipient, Survey
 
@@ -78,8 +77,9 @@ def compute(survey: Survey) -> Results:
     )
     answered, counts, sections, texts = _merged_tallies(survey)
     named = not survey.anonymous
-    section_ids = {s for key in sections for s in sections[key]}
-    names = _department_names({int(s) for s in section_ids if s}) if named else {}
+    section_ids = {int(s) for key in sections for s in sections[key] if s} if named else set()
+    rate_counts = _rate_counts(survey)
+    names = _department_names(section_ids | set(rate_counts))  # one query for both
     results = []
     for q in questions:
         key = str(q.pk)
@@ -110,28 +110,35 @@ def compute(survey: Survey) -> Results:
                 for d, c in sorted(rows, key=lambda item: names.get(item[0], ""))
             ]
         results.append(r)
-    return Results(survey, totals["n"], totals["done"], results, answer_rates(survey))
+    return Results(survey, totals["n"], totals["done"], results, _rates(rate_counts, names))
 
 
-def answer_rates(survey: Survey) -> list[dict[str, Any]]:
-    """Per primary section: how many were asked and how many have answered — counted by the database in
-    one grouped query (a list of 5,000 ids as parameters cost more than the whole count)."""
-
-    primary = Membership.objects.filter(staff_id=OuterRef("staff_id"), is_primary=True).values(
-        "department_id"
-    )[:1]
+def _rate_counts(survey: Survey) -> dict[int | None, tuple[int, int]]:
+    """{primary section id: (asked, answered)} in one grouped query: recipients joined to their primary
+    membership (one per person, a database constraint), so no subquery per recipient."""
     rows = (
         Recipient.objects.filter(survey=survey)
-        .annotate(dept=Subquery(primary))
-        .values("dept")
+        .annotate(
+            post=FilteredRelation("staff__memberships", condition=Q(staff__memberships__is_primary=True))
+        )
+        .values("post__department_id")
         .annotate(asked=Count("pk"), done=Count("pk", filter=Q(answered=True)))
+        .order_by()
     )
-    counts = {row["dept"]: (row["asked"], row["done"]) for row in rows}
-    names = _department_names(counts)
+    return {row["post__department_id"]: (row["asked"], row["done"]) for row in rows}
+
+
+def _rates(counts: dict[int | None, tuple[int, int]], names: dict[int, str]) -> list[dict[str, Any]]:
     return [
         {"id": d, "name": names.get(d, _("所属なし")), "audience": counts[d][0], "answered": counts[d][1]}
         for d in sorted(counts, key=lambda d: names.get(d, ""))
     ]
+
+
+def answer_rates(survey: Survey) -> list[dict[str, Any]]:
+    """Per primary section: how many were asked and how many have answered."""
+    counts = _rate_counts(survey)
+    return _rates(counts, _department_names(counts))
 
 
 def as_json(results: Results) -> dict[str, Any]:
