@@ -38,7 +38,7 @@ from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.handlers.asgi import ASGIRequest
-from django.db import OperationalError, close_old_connections
+from django.db import OperationalError, close_old_connections, connection
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -106,9 +106,17 @@ def _refusal_of(exc: BaseException, request=None) -> Refused | None:
     return Refused(*found) if found is not None else None
 
 
+def _end_of_request() -> None:
+    """What Django's request_started/request_finished do for the database: drop a connection that is broken
+    or past CONN_MAX_AGE. Not inside an atomic block (a test's, when a test drives this handler), where it
+    would close the connection the block holds."""
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
 def _prepare(scope, token: str, offset: int, length: int) -> Accepted:
     """Step 1 (worker thread): who is calling, their session, and whether this chunk fits. Raises Refused."""
-    close_old_connections()
+    _end_of_request()
     request = ASGIRequest(scope, io.BytesIO())
     SessionMiddleware(_none).process_request(request)
     AuthenticationMiddleware(_none).process_request(request)
@@ -130,13 +138,13 @@ def _prepare(scope, token: str, offset: int, length: int) -> Accepted:
                 raise
             raise refused from exc
         finally:
-            close_old_connections()
+            _end_of_request()
     return Accepted(user, session, language, request)
 
 
 def _finish(accepted: Accepted, offset: int, length: int, head: bytes, etag: str) -> dict:
     """Step 3 (worker thread): the bookkeeping of the Django path. Raises Refused."""
-    close_old_connections()
+    _end_of_request()
     with translation.override(accepted.language):
         try:
             session = parts.commit_chunk(accepted.session, offset, length, head, etag)
@@ -148,7 +156,7 @@ def _finish(accepted: Accepted, offset: int, length: int, head: bytes, etag: str
                 raise
             raise refused from exc
         finally:
-            close_old_connections()
+            _end_of_request()
 
 
 def _pwritev(fd: int, blocks: list[bytes], position: int) -> None:

@@ -19,7 +19,7 @@ from kiban.files.receiver import ChunkReceiver
 from kiban.files.tests.conftest import content_of
 from kiban.files.tests.test_s3 import s3_endpoint, s3_storage  # noqa: F401  (fixtures)
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 J = "application/json"
 KIB = 1024
