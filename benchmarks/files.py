@@ -7,7 +7,8 @@ database `<name>_bench_files`, dropped afterwards. Files live in a temporary dat
 
 1. Throughput through a real `kiban serve` process over loopback HTTP, against the same bytes moved by
    `shutil.copyfile` on the same disk (the baseline; target: Kiban within 2×):
-   - upload: a `--mib` MiB file read from disk and sent as a resumable upload (8 MiB chunks, each a PUT);
+   - upload: a `--mib` MiB file read from disk and sent as a resumable upload, in 8 MiB chunks (the
+     server's default) and in 64 MiB chunks (the largest it accepts by default), each chunk a PUT;
    - one-request upload: a 30 MiB file as `POST /api/v1/files` (multipart);
    - download: `GET /api/v1/files/{id}/content` written to a file.
 2. A survey's results for `--answers` answers (five questions, one of each kind, named and anonymous):
@@ -39,7 +40,8 @@ from benchdb import configure, drop_pg  # noqa: E402
 from benchdb import percentile as pct  # noqa: E402
 
 MIB = 1024 * 1024
-CHUNK = 8 * MIB
+CHUNK = 8 * MIB  # the server's default chunk size
+BIG_CHUNK = 64 * MIB  # the largest the server accepts by default (KIBAN_FILES_MAX_CHUNK_BYTES)
 
 
 @contextlib.contextmanager
@@ -71,6 +73,64 @@ def serve(db_url: str, data_dir: Path):
         log.close()
 
 
+# The floor for any receiver behind uvicorn: a bare ASGI app that writes each body to disk at its offset
+# and answers as the upload API does, served by uvicorn like `kiban serve`. Kiban's chunks against it show
+# what Kiban itself costs; the rest is uvicorn, loopback TCP and the Python client.
+BARE_APP = """
+import json, os
+from urllib.parse import parse_qs
+DIR = os.environ["BARE_DIR"]
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    fd = offset = None
+    if scope["method"] == "PUT":
+        offset = int(parse_qs(scope["query_string"].decode())["offset"][0])
+        fd = os.open(os.path.join(DIR, "bare.bin"), os.O_WRONLY | os.O_CREAT, 0o600)
+    received, more = 0, True
+    while more:
+        message = await receive()
+        body = message.get("body", b"")
+        if fd is not None:
+            os.pwrite(fd, body, offset + received)
+        received += len(body)
+        more = message.get("more_body", False)
+    if fd is not None:
+        os.close(fd)
+    answer = json.dumps({"id": "bare", "offset": (offset or 0) + received, "chunk_size": int(os.environ["BARE_CHUNK"]),
+                         "file": {"url": ""}}).encode()
+    await send({"type": "http.response.start", "status": 200 if fd is not None else 201,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(answer)).encode())]})
+    await send({"type": "http.response.body", "body": answer})
+"""
+
+
+@contextlib.contextmanager
+def bare_uvicorn(directory: Path, chunk: int):
+    (directory / "bare_app.py").write_text(BARE_APP)
+    port = 8180 + (os.getpid() % 9) + 1
+    env = {**os.environ, "BARE_DIR": str(directory), "BARE_CHUNK": str(chunk)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--app-dir", str(directory), "bare_app:app", "--port", str(port),
+         "--log-level", "warning"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("POST", "/")
+                conn.getresponse().read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield port
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(15)
+
+
 def request(conn, token, method, path, body=None, content_type="application/json"):
     headers = {"Authorization": f"Bearer {token}"}
     if body is not None:
@@ -80,7 +140,7 @@ def request(conn, token, method, path, body=None, content_type="application/json
     return response
 
 
-def upload_resumable(port, token, path: Path) -> dict:
+def upload_resumable(port, token, path: Path, chunk_size: int = CHUNK) -> dict:
     size = path.stat().st_size
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     r = request(
@@ -88,13 +148,14 @@ def upload_resumable(port, token, path: Path) -> dict:
         token,
         "POST",
         "/api/v1/files/uploads",
-        json.dumps({"name": f"{uuid.uuid4().hex}.bin", "size": size}),
+        json.dumps({"name": f"{uuid.uuid4().hex}.bin", "size": size, "chunk_size": chunk_size}),
     )
     session = json.loads(r.read())
+    assert r.status == 201, session
     offset = 0
     with path.open("rb") as f:
         while offset < size:
-            chunk = f.read(CHUNK)
+            chunk = f.read(session["chunk_size"])
             r = request(
                 conn,
                 token,
@@ -153,6 +214,9 @@ def best(fn, runs: int) -> float:
     return min(times)
 
 
+LOAD_BEFORE = os.getloadavg()
+
+
 def throughput(db_url: str, tmp: Path, mib: int, runs: int) -> None:
     from kiban.accounts.actions import do_create_token
     from kiban.accounts.models import Staff
@@ -172,24 +236,38 @@ def throughput(db_url: str, tmp: Path, mib: int, runs: int) -> None:
     copy_single = best(lambda: shutil.copyfile(single, tmp / "copy.bin"), runs)
     loop_big = best(lambda: python_copy(source, tmp / "copy.bin"), runs)
     loop_single = best(lambda: python_copy(single, tmp / "copy.bin"), runs)
+    bare = {}
+    for chunk in (CHUNK, BIG_CHUNK):
+        with bare_uvicorn(tmp, chunk) as port:
+            bare[chunk] = best(lambda: upload_resumable(port, "", source, chunk), runs)  # noqa: B023
     with serve(db_url, data_dir) as port:
         files = []
         up = best(lambda: files.append(upload_resumable(port, token, source)), runs)
+        up_big = best(lambda: files.append(upload_resumable(port, token, source, BIG_CHUNK)), runs)
         one = best(lambda: upload_single(port, token, single), runs)
         target = tmp / "downloaded.bin"
         down = best(lambda: download(port, token, files[-1]["url"], target), runs)
         assert hashlib.sha256(target.read_bytes()).digest() == hashlib.sha256(source.read_bytes()).digest()
     rows = [
-        (f"resumable upload, {mib} MiB", mib, up, copy_big, loop_big),
+        (f"resumable, {mib} MiB, 8 MiB PUTs", mib, up, copy_big, loop_big),
+        (f"resumable, {mib} MiB, 64 MiB PUTs", mib, up_big, copy_big, loop_big),
         ("one-request upload, 30 MiB", 30, one, copy_single, loop_single),
         (f"download, {mib} MiB", mib, down, copy_big, loop_big),
     ]
     print(f"\nthroughput (best of {runs}); baselines on the same disk: shutil.copyfile (in the kernel) and a")
     print("read/write loop in Python with 1 MiB buffers")
+    print(f"load average before the run: {LOAD_BEFORE}; after: {os.getloadavg()}")
     print(f"{'':30} {'Kiban MiB/s':>11} {'copyfile':>9} {'ratio':>6} {'loop':>7} {'ratio':>6}")
     for label, size, took, base, loop in rows:
         print(
             f"{label:30} {size / took:11.0f} {size / base:9.0f} {took / base:5.1f}× {size / loop:7.0f} {took / loop:5.1f}×"
+        )
+    print("the floor behind uvicorn: a bare ASGI app writing the same PUTs to disk (same client, same run)")
+    for chunk in (CHUNK, BIG_CHUNK):
+        took = up if chunk == CHUNK else up_big
+        print(
+            f"  {chunk // MIB} MiB PUTs: bare app {mib / bare[chunk]:.0f} MiB/s, Kiban {mib / took:.0f} MiB/s "
+            f"({took / bare[chunk]:.1f}× the bare app; the bare app is {bare[chunk] / copy_big:.1f}× copyfile)"
         )
 
 

@@ -227,6 +227,12 @@ KIBAN_FILES_MAX_REQUEST_UPLOAD_BYTES = env_int(
     "KIBAN_FILES_MAX_REQUEST_UPLOAD_BYTES", 32 * 1024 * 1024, minimum=1
 )
 KIBAN_FILES_CHUNK_BYTES = env_int("KIBAN_FILES_CHUNK_BYTES", 8 * 1024 * 1024, minimum=5 * 1024 * 1024)
+# The largest chunk a client may ask for when it starts a session (`chunk_size`). Chunk bodies are received
+# outside Django (kiban.files.receiver) and written to storage as they arrive, so a large chunk costs no
+# memory on a local disk; on S3 a chunk is one multipart part, held in memory until it is sent.
+KIBAN_FILES_MAX_CHUNK_BYTES = max(
+    env_int("KIBAN_FILES_MAX_CHUNK_BYTES", 64 * 1024 * 1024, minimum=5 * 1024 * 1024), KIBAN_FILES_CHUNK_BYTES
+)
 # The largest file (any number of chunks).
 KIBAN_FILES_MAX_FILE_BYTES = env_int("KIBAN_FILES_MAX_FILE_BYTES", 5 * 1024 * 1024 * 1024, minimum=1)
 # A request body up to this size stays in memory. Django's ASGI handler writes a larger body to a temporary

@@ -22,6 +22,7 @@ import secrets
 from typing import BinaryIO
 
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from kiban.blobs import store
@@ -78,26 +79,31 @@ def _read_exact(stream: BinaryIO, length: int):
         yield block
 
 
-def receive_chunk(session: UploadSession, offset: int, stream: BinaryIO, length: int) -> UploadSession:
-    """Write one chunk at `offset` and advance the session. Raises OffsetConflict or BadChunk."""
+def check_chunk(session: UploadSession, offset: int, length: int) -> None:
+    """Refuse a chunk before any of its bytes are read: OffsetConflict or BadChunk."""
     if offset != session.offset:
         raise OffsetConflict(session.offset)
     if session.offset >= session.size:
         raise OffsetConflict(session.offset)
     if length != expected_length(session, offset):
         raise BadChunk(f"expected {expected_length(session, offset)} bytes at offset {offset}, got {length}")
+
+
+def part_number(session: UploadSession, offset: int) -> int:
+    return offset // session.chunk_size + 1
+
+
+def receive_chunk(session: UploadSession, offset: int, stream: BinaryIO, length: int) -> UploadSession:
+    """Write one chunk at `offset` and advance the session. Raises OffsetConflict or BadChunk."""
+    check_chunk(session, offset, length)
     head = b""
+    etag = ""
     if store.is_s3() and session.backend_id:
         data = b"".join(_read_exact(stream, length))
         head = data[: store.TEXT_CHECK_BYTES] if offset == 0 else b""
-        number = offset // session.chunk_size + 1
-        client, bucket, key = store.s3_client_and_key(session.blob.key)
-        etag = client.upload_part(
-            Bucket=bucket, Key=key, UploadId=session.backend_id, PartNumber=number, Body=data
-        )["ETag"]
+        etag = upload_part(session, offset, data)
     else:
-        path = store.local_path(session.blob.key)
-        fd = os.open(path, os.O_WRONLY)
+        fd = open_local(session)
         try:
             position = offset
             for block in _read_exact(stream, length):
@@ -109,6 +115,30 @@ def receive_chunk(session: UploadSession, offset: int, stream: BinaryIO, length:
                     block = block[written:]
         finally:
             os.close(fd)
+    return commit_chunk(session, offset, length, head, etag)
+
+
+def open_local(session: UploadSession) -> int:
+    """A descriptor for writing the session's bytes in place (local disk)."""
+    return os.open(store.local_path(session.blob.key), os.O_WRONLY)
+
+
+def upload_part(session: UploadSession, offset: int, data: bytes) -> str:
+    """Store the chunk at `offset` as its S3 multipart part; returns the part's ETag."""
+    client, bucket, key = store.s3_client_and_key(session.blob.key)
+    return client.upload_part(
+        Bucket=bucket,
+        Key=key,
+        UploadId=session.backend_id,
+        PartNumber=part_number(session, offset),
+        Body=data,
+    )["ETag"]
+
+
+def commit_chunk(session: UploadSession, offset: int, length: int, head: bytes, etag: str) -> UploadSession:
+    """After the chunk's bytes are stored: advance the session's offset by a conditional UPDATE (a racing
+    request with the same chunk gets OffsetConflict) and record the S3 part. `head` is the file's first bytes
+    (up to store.TEXT_CHECK_BYTES) when `offset` is 0, for the type check."""
     changes = {"offset": offset + length, "expires_at": timezone.now() + SESSION_IDLE}
     if offset == 0:
         complete = length >= session.size
@@ -117,12 +147,13 @@ def receive_chunk(session: UploadSession, offset: int, stream: BinaryIO, length:
         )
     with transaction.atomic():
         if UploadSession.objects.filter(pk=session.pk, offset=offset).update(**changes) != 1:
-            raise OffsetConflict(UploadSession.objects.get(pk=session.pk).offset)
+            current = UploadSession.objects.filter(pk=session.pk).values_list("offset", flat=True).first()
+            if current is None:
+                raise Http404  # cancelled (or completed) by another request meanwhile
+            raise OffsetConflict(current)
         if session.backend_id:
             UploadPart.objects.update_or_create(
-                session=session,
-                number=offset // session.chunk_size + 1,
-                defaults={"etag": etag, "size": length},
+                session=session, number=part_number(session, offset), defaults={"etag": etag, "size": length}
             )
     for field, value in changes.items():
         setattr(session, field, value)

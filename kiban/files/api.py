@@ -13,14 +13,13 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from kiban.blobs import parts, store
 from kiban.blobs.models import Blob
 from kiban.blobs.serve import blob_response
 from kiban.files import access, actions, chatlink, queries, sharing, uploads
 from kiban.files.models import FileVersion, Permission
-from kiban.files.quota import QuotaExceeded
+from kiban.files.refusals import refusal
 from kiban.files.schemas import FileOut, FolderOut, ShareOut, VersionOut
-from kiban.files.serializers import file_out, folder_out, share_out, version_out
+from kiban.files.serializers import file_out, folder_out, share_out, upload_out, version_out
 
 router = Router(tags=["files"])
 
@@ -60,6 +59,11 @@ class UploadIn(Schema):
     folder: int | None = Field(None, description="destination folder (absent: マイファイル)")
     file: int | None = Field(None, description="upload a new version of this file instead")
     on_conflict: str = Field("error", description="error, version (add a version) or rename")
+    chunk_size: int | None = Field(
+        None,
+        description="bytes per chunk, from 5 MiB up to the server's maximum (KIBAN_FILES_MAX_CHUNK_BYTES, "
+        "64 MiB by default); absent: the server's default (8 MiB). Larger chunks upload faster.",
+    )
 
 
 class UploadOut(Schema):
@@ -68,6 +72,7 @@ class UploadOut(Schema):
     size: int
     offset: int = Field(description="bytes received; resume from here")
     chunk_size: int = Field(description="every chunk but the last has exactly this size")
+    max_chunk_size: int = Field(description="the largest `chunk_size` this server accepts for a new session")
     expires_at: str
     file: FileOut | None = None
 
@@ -103,26 +108,11 @@ def _errors(view):
     def wrapped(*args, **kwargs):
         try:
             return view(*args, **kwargs)
-        except store.TooLarge as exc:
-            raise HttpError(
-                413,
-                _("file: %(mb)d MB を超えるファイルはアップロードできません。")
-                % {"mb": exc.limit // (1024 * 1024)},
-            ) from exc
-        except QuotaExceeded as exc:
-            raise HttpError(413, exc.detail) from exc
-        except actions.NameTaken as exc:
-            raise HttpError(409, exc.detail) from exc
-        except parts.OffsetConflict as exc:
-            raise HttpError(
-                409,
-                _("offset: このアップロードは %(offset)d バイト目から続けてください。")
-                % {"offset": exc.offset},
-            ) from exc
-        except parts.BadChunk as exc:
-            raise HttpError(400, f"body: {exc}") from exc
-        except store.BlobGone as exc:
-            raise HttpError(409, _("file: このファイルは削除されました。")) from exc
+        except Exception as exc:
+            refused = refusal(exc)
+            if refused is None:
+                raise
+            raise HttpError(*refused) from exc
 
     return wrapped
 
@@ -340,18 +330,6 @@ def restore_version(request: HttpRequest, file_id: int, number: int):
 # --- Resumable uploads ---------------------------------------------------------------------------------
 
 
-def _upload_out(session, file=None) -> dict:
-    return {
-        "id": session.token,
-        "name": session.name,
-        "size": session.size,
-        "offset": session.offset,
-        "chunk_size": session.chunk_size,
-        "expires_at": session.expires_at.isoformat(),
-        "file": file_out(file, permission=Permission.WRITE) if file is not None else None,
-    }
-
-
 @router.post("/files/uploads", response={201: UploadOut}, summary="Start a resumable upload")
 @_errors
 def begin_upload(request: HttpRequest, payload: UploadIn):
@@ -368,13 +346,14 @@ def begin_upload(request: HttpRequest, payload: UploadIn):
         folder=folder,
         file=file,
         on_conflict=payload.on_conflict,
+        chunk_size=payload.chunk_size,
     )
-    return Status(201, _upload_out(session))
+    return Status(201, upload_out(session))
 
 
 @router.get("/files/uploads/{token}", response=UploadOut, summary="Where a resumable upload stands")
 def upload_status(request: HttpRequest, token: str):
-    return _upload_out(uploads.access_session(request.user, token))
+    return upload_out(uploads.access_session(request.user, token))
 
 
 @router.put("/files/uploads/{token}", response=UploadOut,
@@ -385,11 +364,11 @@ def upload_chunk(request: HttpRequest, token: str, offset: int):
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        raise HttpError(400, "body: Content-Length が必要です。") from None
+        raise HttpError(400, _("body: Content-Length が必要です。")) from None
     if length > session.chunk_size:
         raise HttpError(413, _("body: チャンクは %(size)d バイトまでです。") % {"size": session.chunk_size})
     session, file = uploads.receive(request.user, session, offset, request, length)
-    return _upload_out(session, file)
+    return upload_out(session, file)
 
 
 @router.delete("/files/uploads/{token}", response={204: None}, summary="Abandon a resumable upload")

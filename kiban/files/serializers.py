@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from kiban.chat.models import Conversation
-from kiban.files.models import File, FileVersion, Folder, Scope, Share
+from kiban.files.models import File, FileVersion, Folder, Permission, Scope, Share
 from kiban.files.schemas import FileOut, FolderOut, ShareOut, ShareTargetOut, VersionOut
 
 
@@ -84,3 +85,19 @@ def share_out(share: Share) -> ShareOut:
     return ShareOut(
         id=share.pk, permission=share.permission, target=ShareTargetOut(**target), created_at=share.created_at
     )
+
+
+def upload_out(session, file: File | None = None) -> dict:
+    """A resumable upload session (`UploadOut` in the API); `file` once the last chunk created it."""
+    return {
+        "id": session.token,
+        "name": session.name,
+        "size": session.size,
+        "offset": session.offset,
+        "chunk_size": session.chunk_size,
+        "max_chunk_size": int(settings.KIBAN_FILES_MAX_CHUNK_BYTES),
+        "expires_at": session.expires_at.isoformat(),
+        "file": file_out(file, permission=Permission.WRITE).model_dump(mode="json")
+        if file is not None
+        else None,
+    }

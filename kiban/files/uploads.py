@@ -26,6 +26,9 @@ from kiban.files.actions import (
 )
 from kiban.files.models import File, Permission
 
+# S3 refuses multipart parts under 5 MiB (but the last); a local disk could take less, but one rule is simpler.
+MIN_CHUNK_BYTES = 5 * 1024 * 1024
+
 
 def _destination(user, purpose: dict) -> Access:
     if purpose.get("file"):
@@ -34,12 +37,22 @@ def _destination(user, purpose: dict) -> Access:
 
 
 def begin(user, *, name: str, size: int, folder: Access | None = None, file: Access | None = None,
-          on_conflict: str = "error") -> UploadSession:  # fmt: skip
+          on_conflict: str = "error", chunk_size: int | None = None) -> UploadSession:  # fmt: skip
     """Start a resumable upload into `folder` (or of a new version of `file`), both from access_*(…,
-    need="write"). Raises ValidationError, TooLarge or QuotaExceeded before anything is stored."""
+    need="write"), in chunks of `chunk_size` (absent: the server's default; at most
+    KIBAN_FILES_MAX_CHUNK_BYTES). Raises ValidationError, TooLarge or QuotaExceeded before anything is
+    stored."""
     name = clean_name(name)
     if on_conflict not in ON_CONFLICT:
         raise field_error("on_conflict", _("error、version、rename のいずれかです。"))
+    smallest, largest = MIN_CHUNK_BYTES, int(settings.KIBAN_FILES_MAX_CHUNK_BYTES)
+    if chunk_size is None:
+        chunk_size = int(settings.KIBAN_FILES_CHUNK_BYTES)
+    elif not smallest <= chunk_size <= largest:
+        raise field_error(
+            "chunk_size",
+            _("%(min)d〜%(max)d バイトで指定してください。") % {"min": smallest, "max": largest},
+        )
     limit = int(settings.KIBAN_FILES_MAX_FILE_BYTES)
     if size < 1:
         raise field_error("size", _("空のファイルはアップロードできません。"))
@@ -48,9 +61,7 @@ def begin(user, *, name: str, size: int, folder: Access | None = None, file: Acc
     target = file or folder
     quota.check(quota.charged_department(target.chain[-1], user), size)
     purpose = {"file": file.file.pk} if file else {"folder": folder.folder.pk, "on_conflict": on_conflict}
-    return parts.begin_session(
-        user, name=name, size=size, chunk_size=int(settings.KIBAN_FILES_CHUNK_BYTES), purpose=purpose
-    )
+    return parts.begin_session(user, name=name, size=size, chunk_size=chunk_size, purpose=purpose)
 
 
 def access_session(user, token: str) -> UploadSession:
@@ -65,7 +76,11 @@ def receive(
     user, session: UploadSession, offset: int, stream, length: int
 ) -> tuple[UploadSession, File | None]:
     """Write a chunk; the last one completes the upload and returns the file (else None)."""
-    session = parts.receive_chunk(session, offset, stream, length)
+    return after_chunk(user, parts.receive_chunk(session, offset, stream, length))
+
+
+def after_chunk(user, session: UploadSession) -> tuple[UploadSession, File | None]:
+    """A chunk was stored and committed (`parts.commit_chunk`): complete the upload if it was the last."""
     if session.offset < session.size:
         return session, None
     return session, complete(user, session)

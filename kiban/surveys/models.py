@@ -97,6 +97,8 @@ class BallotBox(models.Model):
     shard = models.PositiveSmallIntegerField()
     ballots = models.TextField(default="[]")
     count = models.PositiveIntegerField(default=0)
+    # Counts of this box's ballots, rewritten with them (kiban.surveys.ballots.tally).
+    tally = models.TextField(default="{}")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["survey", "shard"], name="surveys_box_unique")]

@@ -14,11 +14,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, FilteredRelation, Q
 from django.utils.translation import gettext as _
 
 from kiban.accounts.models import Staff
-from kiban.org.models import Membership
 from kiban.surveys import ballots
 from kiban.surveys.models import Question, Recipient, Survey
 
@@ -51,82 +50,95 @@ def _department_names(ids) -> dict[int, str]:
     return department_labels([i for i in ids if i])
 
 
+def _merged_tallies(survey: Survey):
+    """The boxes' tallies added up: answered per question, counts per value, per section and value, texts."""
+    answered: Counter = Counter()
+    counts: dict[str, Counter] = defaultdict(Counter)
+    sections: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    texts: dict[str, list[str]] = defaultdict(list)
+    for box in ballots.tallies(survey):
+        answered.update(box.get("n", {}))
+        for key, by_value in box.get("c", {}).items():
+            counts[key].update(by_value)
+        for key, by_section in box.get("d", {}).items():
+            for section, by_value in by_section.items():
+                sections[key][section].update(by_value)
+        for key, shown in box.get("t", {}).items():
+            texts[key].extend(shown[: TEXT_SHOWN - len(texts[key])])
+    return answered, counts, sections, texts
+
+
 def compute(survey: Survey) -> Results:
+    """Counts from the boxes' tallies (kept by kiban.surveys.ballots with every answer), not from the ballots:
+    a few small JSON documents to add up, whatever the number of answers."""
     questions = list(survey.questions.all())
-    all_ballots = list(ballots.all_ballots(survey))
     totals = Recipient.objects.filter(survey=survey).aggregate(
         n=Count("pk"), done=Count("pk", filter=Q(answered=True))
     )
-    by_q: dict[int, Counter] = {q.pk: Counter() for q in questions}
-    texts: dict[int, list[str]] = defaultdict(list)
-    answered: Counter = Counter()
-    dept_counts: dict[int, dict[Any, Counter]] = {q.pk: defaultdict(Counter) for q in questions}
+    answered, counts, sections, texts = _merged_tallies(survey)
     named = not survey.anonymous
-    plan = [(str(q.pk), q.pk, q.kind) for q in questions]
-    for ballot in all_ballots:
-        answers = ballot["a"]
-        dept = ballot.get("d")
-        for key, pk, kind in plan:
-            value = answers.get(key)
-            if value is None:
-                continue
-            answered[pk] += 1
-            if kind == "multiple":
-                by_q[pk].update(value)
-                if named:
-                    dept_counts[pk][dept].update(value)
-            elif kind == "text":
-                texts[pk].append(value)
-            else:
-                by_q[pk][value] += 1
-                if named and kind != "date":
-                    dept_counts[pk][dept][value] += 1
-    names = _department_names({d for counts in dept_counts.values() for d in counts})
+    section_ids = {int(s) for key in sections for s in sections[key] if s} if named else set()
+    rate_counts = _rate_counts(survey)
+    names = _department_names(section_ids | set(rate_counts))  # one query for both
     results = []
     for q in questions:
-        r = QuestionResult(q, answered=answered[q.pk])
+        key = str(q.pk)
+        r = QuestionResult(q, answered=answered[key])
+        by_value = counts[key]
         if q.kind in ("single", "multiple"):
-            r.counts = [(c, by_q[q.pk][c]) for c in q.choices]
+            r.counts = [(c, by_value[c]) for c in q.choices]
         elif q.kind == "scale":
-            r.counts = [(str(v), by_q[q.pk][v]) for v in range(q.scale_min, q.scale_max + 1)]
-            total = sum(v * n for v, n in by_q[q.pk].items())
-            r.mean = round(total / answered[q.pk], 2) if answered[q.pk] else None
+            r.counts = [(str(v), by_value[str(v)]) for v in range(q.scale_min, q.scale_max + 1)]
+            total = sum(int(v) * n for v, n in by_value.items())
+            r.mean = round(total / r.answered, 2) if r.answered else None
         elif q.kind == "date":
-            r.counts = sorted(by_q[q.pk].items())
+            r.counts = sorted((v, n) for v, n in by_value.items() if n)
         else:
-            r.texts = texts[q.pk]
-        if q.kind in ("single", "multiple", "scale") and not survey.anonymous:
-            keys = [c for c, _n in r.counts]
+            r.texts = texts[key]
+        if q.kind in ballots.BY_SECTION and named:
+            values = [v for v, _n in r.counts]
+            rows = [
+                (int(s) if s else None, by_section)
+                for s, by_section in sections[key].items()
+                if any(by_section.values())
+            ]
             r.by_department = [
                 {
                     "department": {"id": d, "name": names.get(d, _("所属なし"))},
-                    "counts": [(k, c[k if q.kind != "scale" else int(k)]) for k in keys],
+                    "counts": [(v, c[v]) for v in values],
                 }
-                for d, c in sorted(dept_counts[q.pk].items(), key=lambda item: names.get(item[0], ""))
+                for d, c in sorted(rows, key=lambda item: names.get(item[0], ""))
             ]
         results.append(r)
-    return Results(survey, totals["n"], totals["done"], results, answer_rates(survey))
+    return Results(survey, totals["n"], totals["done"], results, _rates(rate_counts, names))
 
 
-def answer_rates(survey: Survey) -> list[dict[str, Any]]:
-    """Per primary section: how many were asked and how many have answered — counted by the database in
-    one grouped query (a list of 5,000 ids as parameters cost more than the whole count)."""
-
-    primary = Membership.objects.filter(staff_id=OuterRef("staff_id"), is_primary=True).values(
-        "department_id"
-    )[:1]
+def _rate_counts(survey: Survey) -> dict[int | None, tuple[int, int]]:
+    """{primary section id: (asked, answered)} in one grouped query: recipients joined to their primary
+    membership (one per person, a database constraint), so no subquery per recipient."""
     rows = (
         Recipient.objects.filter(survey=survey)
-        .annotate(dept=Subquery(primary))
-        .values("dept")
+        .annotate(
+            post=FilteredRelation("staff__memberships", condition=Q(staff__memberships__is_primary=True))
+        )
+        .values("post__department_id")
         .annotate(asked=Count("pk"), done=Count("pk", filter=Q(answered=True)))
+        .order_by()
     )
-    counts = {row["dept"]: (row["asked"], row["done"]) for row in rows}
-    names = _department_names(counts)
+    return {row["post__department_id"]: (row["asked"], row["done"]) for row in rows}
+
+
+def _rates(counts: dict[int | None, tuple[int, int]], names: dict[int, str]) -> list[dict[str, Any]]:
     return [
         {"id": d, "name": names.get(d, _("所属なし")), "audience": counts[d][0], "answered": counts[d][1]}
         for d in sorted(counts, key=lambda d: names.get(d, ""))
     ]
+
+
+def answer_rates(survey: Survey) -> list[dict[str, Any]]:
+    """Per primary section: how many were asked and how many have answered."""
+    counts = _rate_counts(survey)
+    return _rates(counts, _department_names(counts))
 
 
 def as_json(results: Results) -> dict[str, Any]:

@@ -241,7 +241,12 @@ def test_anonymous_answers_cannot_be_linked_to_people_even_reading_the_database(
         columns = [
             c.name for c in connection.introspection.get_table_description(cursor, BallotBox._meta.db_table)
         ]
-    assert columns == ["id", "shard", "ballots", "count", "survey_id"]
+    assert sorted(columns) == ["ballots", "count", "id", "shard", "survey_id", "tally"]
+    # The tallies count answers only: no section for an anonymous survey, no edit key.
+    for text in BallotBox.objects.filter(survey_id=survey["id"]).values_list("tally", flat=True):
+        box = json.loads(text)
+        assert box.get("d", {}) == {}
+        assert all(ballot["k"] not in text for ballot in ballots)
     # The CSV has no names for an anonymous survey; results have no per-section answers.
     client.force_login(section_head)
     rows = list(
