@@ -162,10 +162,10 @@ def fan_out_pending(limit: int | None = None) -> int:
             rows = Event.objects.filter(pending=True).order_by("id")
             if connection.vendor == "postgresql":
                 rows = rows.select_for_update(skip_locked=True)
-            row = rows.values_list("id", "recipients", "audience", "payload").first()
+            row = rows.values_list("id", "recipients", "audience", "payload", "alias_of").first()
             if row is None:
                 break
-            event_id, recipients, audience, body = row
+            event_id, recipients, audience, body, alias_of = row
             if audience:
                 try:
                     recipients = resolve(audience)
@@ -182,7 +182,7 @@ def fan_out_pending(limit: int | None = None) -> int:
         done += 1
         if audience and recipients:
             # Live delivery after the rows are committed (an explicit list was handed over at its commit).
-            Delivery(recipients, _event_of(body), event_id, body)()
+            Delivery(recipients, _event_of(body), alias_of or event_id, body)()
     return done
 
 

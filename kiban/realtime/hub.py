@@ -290,13 +290,13 @@ class Hub:
         cutoff = (now or timezone.now()) - SWEEP_GRACE
         horizon, rows = await sync_to_async(read)()
         delivered = 0
-        for event_id, recipients, body, created_at in rows:
-            if created_at > cutoff:
+        for event_id, recipients, body, created_at, frame_id in rows:
+            if created_at > cutoff and frame_id == event_id:
                 break  # may still arrive live; the next sweep looks again
             self.swept_to = event_id
-            if event_id not in self.recent:
+            if frame_id not in self.recent:
                 delivered += 1
-                self.deliver(recipients, frame_text(event_id, body))
+                self.deliver(recipients, frame_text(frame_id, body))
         else:
             if len(rows) < SWEEP_BATCH:
                 # Nothing below the horizon is left unseen: every socket here has had all its events up to

@@ -27,6 +27,9 @@ class Event(models.Model):
     # A named audience (`kiban.realtime.audiences`) instead of a list: resolved by the fan-out, which then
     # fills `recipients`.
     audience = models.CharField(max_length=200, blank=True, default="")
+    # A copy, above the settled horizon, of an event a late transaction committed below cursors already
+    # handed out (`queries._settle_late`, PostgreSQL): sent under the original's id.
+    alias_of = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
