@@ -152,38 +152,53 @@ def store(recipients: list[int], body: str, *, audience: str = "") -> int:
 
 def fan_out_pending(limit: int | None = None) -> int:
     """Write the recipient rows of pending (large) events, oldest first, each in its own transaction;
-    returns how many events were fanned out. An audience's ids are resolved here, and its frame goes to the
-    sockets once the rows are committed. Safe to run twice at once (rows are claimed) or again."""
+    returns how many events were fanned out. An audience's ids are resolved first (a read: no write lock
+    to wait for) and its frame goes to the sockets at once — an explicit list was handed over at its
+    commit. Safe to run twice at once: the rows are claimed, and a frame delivered twice is dropped by id
+    (hubs and clients)."""
     from kiban.realtime.models import Event
 
-    done = 0
+    done, after = 0, 0
     while limit is None or done < limit:
+        row = (
+            Event.objects.filter(pending=True, id__gt=after)
+            .order_by("id")
+            .values_list("id", "recipients", "audience", "payload", "alias_of")
+            .first()
+        )
+        if row is None:
+            break
+        event_id, recipients, audience, body, alias_of = row
+        after = event_id
+        if audience:
+            recipients = _resolve(event_id, audience)
+            if recipients:
+                Delivery(recipients, _event_of(body), alias_of or event_id, body)()
+        else:
+            recipients = [int(user_id) for user_id in recipients]
         with transaction.atomic():
-            rows = Event.objects.filter(pending=True).order_by("id")
+            claim = Event.objects.filter(pk=event_id, pending=True)
             if connection.vendor == "postgresql":
-                rows = rows.select_for_update(skip_locked=True)
-            row = rows.values_list("id", "recipients", "audience", "payload", "alias_of").first()
-            if row is None:
-                break
-            event_id, recipients, audience, body, alias_of = row
+                claim = claim.select_for_update(skip_locked=True)
+            if not claim.values_list("pk").first():
+                continue  # done meanwhile, or being done by another run
             if audience:
-                try:
-                    recipients = resolve(audience)
-                except LookupError:
-                    # No app claims this audience any more: nobody to tell, and a pending row would hold
-                    # every reader's catch-up back for good.
-                    logger.error("realtime: event %s has an unknown audience %s", event_id, audience)
-                    recipients = []
                 Event.objects.filter(pk=event_id).update(pending=False, recipients=recipients)
             else:
-                recipients = [int(user_id) for user_id in recipients]
                 Event.objects.filter(pk=event_id).update(pending=False)
             insert_recipients(event_id, recipients)
         done += 1
-        if audience and recipients:
-            # Live delivery after the rows are committed (an explicit list was handed over at its commit).
-            Delivery(recipients, _event_of(body), alias_of or event_id, body)()
     return done
+
+
+def _resolve(event_id: int, audience: str) -> list[int]:
+    try:
+        return resolve(audience)
+    except LookupError:
+        # No app claims this audience any more: nobody to tell, and a pending row would hold every
+        # reader's catch-up back for good.
+        logger.error("realtime: event %s has an unknown audience %s", event_id, audience)
+        return []
 
 
 def _event_of(body: str) -> BaseEvent:
