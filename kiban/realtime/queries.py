@@ -24,6 +24,7 @@ newest visible one:
 from __future__ import annotations
 
 from django.db import connection, transaction
+from django.db.models import BigIntegerField
 from django.db.models.functions import Coalesce
 
 from kiban.realtime.models import Event, Horizon
@@ -151,7 +152,7 @@ def events_after_all(
     `before`), oldest first (the hub's sweep; the frame id differs from the row's for a late event's copy)."""
     fields = ("id", "recipients", "payload")
     if with_time:
-        fields += ("created_at", Coalesce("alias_of", "id"))
+        fields += ("created_at", Coalesce("alias_of", "id", output_field=BigIntegerField()))
     rows = Event.objects.filter(id__gt=after)
     if before is not None:
         rows = rows.filter(id__lt=before)
