@@ -87,6 +87,7 @@ class Run:
         self.channels = channels
         self.count = sockets
         self.received: dict[str, dict[int, float]] = {}  # marker → member → receive time
+        self.last_frame = 0.0  # when any socket last received any frame
         self.conn: http.client.HTTPConnection | None = None
 
     def request(self, method: str, path: str, member: int = 0, body: dict | None = None) -> tuple[int, dict]:
@@ -133,6 +134,7 @@ class Run:
         try:
             async for text in sock:
                 now = time.time()
+                self.last_frame = now
                 if '"message.created"' not in text:
                     continue
                 marker = text.split("[bench:", 1)[1].split("]", 1)[0] if "[bench:" in text else None
@@ -163,6 +165,12 @@ class Run:
         if len(got) < expected:
             return answered, None
         return answered, max(got.values()) - started
+
+    async def quiet(self, gap: float = 0.3, timeout: float = 10.0) -> None:
+        """Until no socket has received a frame for `gap` seconds."""
+        deadline = time.time() + timeout
+        while time.time() - self.last_frame < gap and time.time() < deadline:
+            await asyncio.sleep(0.05)
 
     async def close(self) -> None:
         for _member, sock in self.sockets:
@@ -197,6 +205,9 @@ async def measure(run: Run, args) -> dict:
                 # The next post once this one's background work (the outbox) is done: each post measured
                 # alone, as an all-staff @channel is rare; the time it took is reported too.
                 background.append(await asyncio.to_thread(settle, started_at))
+                # … and once the sockets are quiet (the notification.created frames of an @channel reach
+                # 1,000 sockets after its jobs): otherwise the next post is timed against their delivery.
+                await run.quiet()
             results[f"{channel} {kind}"] = {
                 "post": latencies,
                 "last": deliveries,

@@ -8,7 +8,27 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kiban.accounts import revocation
-from kiban.core.text import canonical_romaji, normalize_for_search, reading_sort_key
+from kiban.core.text import canonical_romaji, normalize, normalize_for_search, reading_sort_key
+
+# The fields `Staff.refresh_search_fields` computes: a bulk_update after it must write them all.
+SEARCH_FIELDS = ("sort_key", "search_text", "name_key", "kana_key", "romaji_key", "romaji_reverse_key")
+
+
+def name_keys(family: str, given: str, family_kana: str, given_kana: str, romaji: str) -> tuple[str, ...]:
+    """A whole name (family and given: a family name alone is in too many harmless words) in kanji, in kana
+    and in romaji in both orders, each normalised (`kiban.core.text.normalize`) without spaces; "" where a
+    form is missing."""
+
+    def compact(text: str) -> str:
+        return normalize(text).replace(" ", "")[:130]
+
+    words = romaji.split()
+    return (
+        compact(family + given) if family and given else "",
+        compact(family_kana + given_kana) if family_kana and given_kana else "",
+        compact("".join(words)) if len(words) >= 2 else "",
+        compact("".join(reversed(words))) if len(words) >= 2 else "",
+    )
 
 
 class StaffManager(BaseUserManager["Staff"]):
@@ -51,6 +71,12 @@ class Staff(AbstractBaseUser, PermissionsMixin):
     sort_key = models.CharField(max_length=160, blank=True, db_index=True, editable=False)
     # Everything a directory search may match, normalised once on save (kiban.core.text).
     search_text = models.TextField(blank=True, editable=False)
+    # A whole name in each written form, normalised and without spaces (`name_keys`): a bot's name is checked
+    # against them with one indexed query (kiban.chat.actions.webhooks).
+    name_key = models.CharField(max_length=130, blank=True, db_index=True, editable=False)
+    kana_key = models.CharField(max_length=130, blank=True, db_index=True, editable=False)
+    romaji_key = models.CharField(max_length=130, blank=True, db_index=True, editable=False)
+    romaji_reverse_key = models.CharField(max_length=130, blank=True, db_index=True, editable=False)
     totp_secret = models.CharField(max_length=64, blank=True, editable=False)
     totp_enabled = models.BooleanField(_("二要素認証"), default=False)
     # The TOTP time step last accepted: a code is good for one sign-in only, so a code seen over a
@@ -86,6 +112,9 @@ class Staff(AbstractBaseUser, PermissionsMixin):
         return self.family_name or self.username
 
     def refresh_search_fields(self) -> None:
+        (self.name_key, self.kana_key, self.romaji_key, self.romaji_reverse_key) = name_keys(
+            self.family_name, self.given_name, self.family_name_kana, self.given_name_kana, self.romaji
+        )
         self.sort_key = reading_sort_key(self.family_name_kana, self.given_name_kana, self.username)
         self.search_text = normalize_for_search(
             " ".join(
@@ -111,7 +140,7 @@ class Staff(AbstractBaseUser, PermissionsMixin):
         self.refresh_search_fields()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "sort_key", "search_text"}
+            kwargs["update_fields"] = {*update_fields, *SEARCH_FIELDS}
         super().save(*args, **kwargs)
         if not self.is_active:
             # Retired (admin, SCIM, the HR import): their open sockets close now, not at the next check.

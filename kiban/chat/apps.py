@@ -19,8 +19,11 @@ class ChatConfig(modules.KibanModule):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from kiban.chat import search
+        from kiban.chat import audiences, search
+        from kiban.realtime import audiences as realtime_audiences
 
         # Infrastructure, not a business side effect: a migration that rebuilds chat_message on SQLite drops
         # the search triggers; put them back (kiban.chat.search.ensure_index).
         post_migrate.connect(search.ensure_index, sender=self, dispatch_uid="kiban_chat_ensure_index")
+        # The members of a large conversation, resolved by the realtime fan-out after the post's commit.
+        realtime_audiences.register(audiences.MEMBERS, audiences.resolve_members)

@@ -57,3 +57,70 @@ def store_wide_mentions(message_id: int, skipped: list[int]) -> int:
              *skipped],
         )  # fmt: skip
         return cursor.rowcount
+
+
+@job(retries=10, backoff=5.0, max_backoff=300.0)
+def fan_out_wide_post(
+    message_id: int, everyone: str, upto: int, has_row: list[int], notified: list[int]
+) -> int:
+    """An @channel / @here post to a large conversation, after its commit: the mention rows (unread mention
+    counts) of the members as they were at the post (member row id ≤ `upto`, see kiban.chat.audiences) but
+    `has_row` (the author, those mentioned by name), and their notification, but not to `notified` (told on
+    the request path) nor to members who muted the conversation. @here: only the people connected now.
+    Enqueued in the posting transaction (the outbox); safe to run again (rows and notifications are kept
+    once per message and person)."""
+    from django.db import connection
+    from django.utils.translation import gettext as _
+
+    from kiban.chat import markdown
+    from kiban.chat.actions.messages import EXCERPT
+    from kiban.chat.audiences import members_upto
+    from kiban.chat.models import Mention, Message
+    from kiban.chat.serializers import conversation_url
+    from kiban.notifications.actions import notify
+    from kiban.realtime.delivery import ids_source
+
+    message = (
+        Message.objects.select_related("conversation", "author")
+        .filter(pk=message_id, deleted_at__isnull=True)
+        .first()
+    )
+    if message is None:
+        return 0
+    conv = message.conversation
+    members = members_upto(conv.pk, upto)
+    skip = set(has_row)
+    targets = [sid for sid, _muted in members if sid not in skip]
+    if everyone == Mention.Kind.HERE:
+        from kiban.realtime.presence import connected
+
+        online = connected(targets)
+        targets = [sid for sid in targets if sid in online]
+    source, param = ids_source(targets)
+    verb, tail = (
+        ("INSERT", " ON CONFLICT DO NOTHING")
+        if connection.vendor == "postgresql"
+        else ("INSERT OR IGNORE", "")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{verb} INTO {Mention._meta.db_table} (message_id, staff_id, conversation_id, seq, kind) "  # noqa: S608
+            f"SELECT %s, value, %s, %s, %s FROM {source}{tail}",
+            [message.pk, conv.pk, message.seq, everyone, param],
+        )
+    muted = {sid for sid, is_muted in members if is_muted}
+    told = set(notified)
+    tell = [sid for sid in targets if sid not in muted and sid not in told]
+    author = message.author
+    who = author.full_name if author is not None else message.bot_name
+    notify(
+        tell,
+        kind="chat.mention",
+        title=_("%(who)sさんからのメンション") % {"who": who},
+        body=markdown.plain_text(message.html)[:EXCERPT],
+        url=f"{conversation_url(conv)}?seq={message.seq}",
+        actor=author,
+        group_key=f"chat.conversation:{conv.pk}",
+        seq=message.seq,
+    )
+    return len(targets)

@@ -19,6 +19,9 @@ LABELS = {
     "kiban.chat.jobs.store_wide_mentions": gettext_lazy(
         "大人数のチャンネルへの＠チャンネル投稿のメンション記録"
     ),
+    "kiban.chat.jobs.fan_out_wide_post": gettext_lazy(
+        "大人数のチャンネルへの＠チャンネル・＠ここ投稿のメンション記録とお知らせ"
+    ),
     "kiban.notifications.jobs.create_notifications": gettext_lazy("大人数へのお知らせの作成"),
     "kiban.realtime.jobs.fan_out_events": gettext_lazy("大人数へのリアルタイム配信の受信者記録"),
     "kiban.realtime.jobs.resume_fan_out": gettext_lazy("中断した大人数へのリアルタイム配信の再開"),

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiban.accounts import actions as accounts_actions
-from kiban.accounts.models import Staff
+from kiban.accounts.models import SEARCH_FIELDS, Staff
 from kiban.core.audit import record
 from kiban.org.importer_parse import (
     DEPARTMENTS,
@@ -580,7 +580,7 @@ def _apply_staff(plan: ImportPlan, *, actor=None, actor_username: str = "") -> N
 
     updated = _load_and_change(plan)
     for key, people in updated.items():
-        fields = key.split(",") + ["sort_key", "search_text"]
+        fields = key.split(",") + list(SEARCH_FIELDS)
         if "is_active" in fields:
             fields.append("retired_at")
         Staff.objects.bulk_update(people, fields, batch_size=BATCH)

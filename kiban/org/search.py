@@ -176,18 +176,18 @@ def reindex_staff(ids: Iterable[int]) -> int:
     Call it after `Staff.objects.bulk_create(...)` / `bulk_update(...)` (which skip `Staff.save()`), inside
     the same transaction. Returns the number of rows whose search fields changed. Safe to call repeatedly.
     """
-    from kiban.accounts.models import Staff
+    from kiban.accounts.models import SEARCH_FIELDS, Staff
 
     ids = list(ids)
     changed: list[Staff] = []
     for start in range(0, len(ids), 1000):
         for person in Staff.objects.filter(pk__in=ids[start : start + 1000]):
-            before = (person.search_text, person.sort_key)
+            before = [getattr(person, field) for field in SEARCH_FIELDS]
             person.refresh_search_fields()
-            if (person.search_text, person.sort_key) != before:
+            if [getattr(person, field) for field in SEARCH_FIELDS] != before:
                 changed.append(person)
     if changed:
-        Staff.objects.bulk_update(changed, ["search_text", "sort_key"], batch_size=1000)
+        Staff.objects.bulk_update(changed, list(SEARCH_FIELDS), batch_size=1000)
     return len(changed)
 
 

@@ -13,6 +13,13 @@ the event commits or rolls back with the change it announces):
    with `call_soon_threadsafe`; scaled out, one Redis PUBLISH on `kiban:events:<database>` carrying the
    recipient list, which every server process's subscriber routes to its own sockets.
 
+An event for an **audience** (`kiban.realtime.audiences.Audience`, e.g. "the members of conversation 7 as
+of member row 1234") costs the request the same whatever the audience's size: the row names the audience
+instead of listing ids, is `pending`, and its outbox job is enqueued. After the commit the server process
+runs the fan-out at once (`kick_fan_out`: on its hub's loop, in a worker thread), which resolves the ids,
+writes the recipient rows and only then hands the frame to the sockets (so live delivery and catch-up see
+the same people); without a hub in the process (a management command, `kiban worker`) the job does it.
+
 No installation-wide lock: on PostgreSQL the id is `transaction id × ID_SPACING + a counter`, and readers
 only read below the settled horizon (`queries.settled_horizon`), so a reader never passes an id that a
 transaction still open could commit later. On SQLite writers are serialized (IMMEDIATE transactions), so
@@ -31,6 +38,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from kiban.realtime.audiences import Audience, resolve
 from kiban.realtime.events import BaseEvent
 
 logger = logging.getLogger("kiban.realtime")
@@ -86,9 +94,13 @@ class Delivery:
             )
 
 
-def schedule(user_ids: Iterable[int], event: BaseEvent) -> None:
+def schedule(user_ids: Iterable[int] | Audience, event: BaseEvent) -> None:
     if not isinstance(event, BaseEvent):
         raise TypeError(f"publish() needs an event from kiban.realtime.events, not {type(event).__name__}")
+    if isinstance(user_ids, Audience):
+        store([], event.model_dump_json(), audience=user_ids.spec())
+        transaction.on_commit(kick_fan_out)
+        return
     recipients = sorted({int(user_id) for user_id in user_ids})
     if not recipients:
         return
@@ -97,18 +109,19 @@ def schedule(user_ids: Iterable[int], event: BaseEvent) -> None:
     transaction.on_commit(Delivery(recipients, event, event_id, body))
 
 
-def store(recipients: list[int], body: str) -> int:
-    """Write the event row (and its recipient rows, or the outbox job for a large audience) in the current
-    transaction; return the event's id."""
+def store(recipients: list[int], body: str, *, audience: str = "") -> int:
+    """Write the event row (and its recipient rows, or the outbox job for a large or named audience) in the
+    current transaction; return the event's id."""
     from kiban.realtime.models import Event, EventRecipient
 
-    pending = len(recipients) > INLINE_MAX
+    pending = bool(audience) or len(recipients) > INLINE_MAX
     with transaction.atomic(savepoint=False):  # part of the caller's transaction: no savepoint of its own
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "INSERT INTO realtime_event (id, created_at, recipients, payload, pending) "
-                    "VALUES (pg_current_xact_id()::text::bigint * %s + %s, %s, %s::jsonb, %s, %s) RETURNING id",
+                    "INSERT INTO realtime_event (id, created_at, recipients, payload, pending, audience) "
+                    "VALUES (pg_current_xact_id()::text::bigint * %s + %s, %s, %s::jsonb, %s, %s, %s) "
+                    "RETURNING id",
                     [
                         ID_SPACING,
                         next(_counter) % ID_SPACING,
@@ -116,11 +129,14 @@ def store(recipients: list[int], body: str) -> int:
                         json.dumps(recipients, separators=(",", ":")),
                         body,
                         pending,
+                        audience,
                     ],
                 )
                 event_id = cursor.fetchone()[0]
         else:
-            event_id = Event.objects.create(recipients=recipients, payload=body, pending=pending).id
+            event_id = Event.objects.create(
+                recipients=recipients, payload=body, pending=pending, audience=audience
+            ).id
         if pending:
             from kiban.realtime.jobs import fan_out_events
 
@@ -136,23 +152,85 @@ def store(recipients: list[int], body: str) -> int:
 
 def fan_out_pending(limit: int | None = None) -> int:
     """Write the recipient rows of pending (large) events, oldest first, each in its own transaction;
-    returns how many events were fanned out. Safe to run twice at once (rows are claimed) or again."""
+    returns how many events were fanned out. An audience's ids are resolved first (a read: no write lock
+    to wait for) and its frame goes to the sockets at once — an explicit list was handed over at its
+    commit. Safe to run twice at once: the rows are claimed, and a frame delivered twice is dropped by id
+    (hubs and clients)."""
     from kiban.realtime.models import Event
 
-    done = 0
+    done, after = 0, 0
     while limit is None or done < limit:
+        row = (
+            Event.objects.filter(pending=True, id__gt=after)
+            .order_by("id")
+            .values_list("id", "recipients", "audience", "payload", "alias_of")
+            .first()
+        )
+        if row is None:
+            break
+        event_id, recipients, audience, body, alias_of = row
+        after = event_id
+        if audience:
+            recipients = _resolve(event_id, audience)
+            if recipients:
+                Delivery(recipients, _event_of(body), alias_of or event_id, body)()
+        else:
+            recipients = [int(user_id) for user_id in recipients]
         with transaction.atomic():
-            rows = Event.objects.filter(pending=True).order_by("id")
+            claim = Event.objects.filter(pk=event_id, pending=True)
             if connection.vendor == "postgresql":
-                rows = rows.select_for_update(skip_locked=True)
-            row = rows.values_list("id", "recipients").first()
-            if row is None:
-                break
-            event_id, recipients = row
-            insert_recipients(event_id, [int(user_id) for user_id in recipients])
-            Event.objects.filter(pk=event_id).update(pending=False)
+                claim = claim.select_for_update(skip_locked=True)
+            if not claim.values_list("pk").first():
+                continue  # done meanwhile, or being done by another run
+            if audience:
+                Event.objects.filter(pk=event_id).update(pending=False, recipients=recipients)
+            else:
+                Event.objects.filter(pk=event_id).update(pending=False)
+            insert_recipients(event_id, recipients)
         done += 1
     return done
+
+
+def _resolve(event_id: int, audience: str) -> list[int]:
+    try:
+        return resolve(audience)
+    except LookupError:
+        # No app claims this audience any more: nobody to tell, and a pending row would hold every
+        # reader's catch-up back for good.
+        logger.error("realtime: event %s has an unknown audience %s", event_id, audience)
+        return []
+
+
+def _event_of(body: str) -> BaseEvent:
+    """The event object of a stored payload (for the log and for tests' `capture_events`)."""
+    if not _captures:
+        return _Stored(body)
+    from kiban.realtime.catalogue import event_types
+
+    kind = json.loads(body)["type"]
+    return event_types()[kind].model_validate_json(body)
+
+
+class _Stored:
+    """Stands for the event when nobody captures it: only its type is looked at (in the log)."""
+
+    __slots__ = ("body",)
+
+    def __init__(self, body: str) -> None:
+        self.body = body
+
+    @property
+    def type(self) -> str:
+        return self.body.split('"type":"', 1)[-1].split('"', 1)[0]
+
+
+def kick_fan_out() -> None:
+    """After the commit of an audience's event: fan it out now in this process, if it serves sockets (its
+    hub runs `fan_out_pending` in a worker thread, so neither this request nor the event loop waits);
+    otherwise the outbox job does it within the worker's polling interval."""
+    from kiban.realtime.hub import fan_out_threadsafe
+
+    fan_out_threadsafe()
 
 
 def ids_source(ids: list[int]) -> tuple[str, object]:

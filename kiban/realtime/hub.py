@@ -112,6 +112,9 @@ class Hub:
         self.waiters: dict[int, set[asyncio.Future]] = {}
         # Credential re-checks under way (CredentialsChanged), kept so they are not garbage-collected.
         self.rechecks: set[asyncio.Task] = set()
+        # The fan-out of audience events (delivery.kick_fan_out): one run at a time, again if kicked meanwhile.
+        self.fanning: asyncio.Task | None = None
+        self.fan_again = False
 
     def start(self) -> None:
         if settings.REDIS_URL:
@@ -158,6 +161,27 @@ class Hub:
         return sum(len(conns) for conns in self.by_user.values())
 
     # --- delivery (on the loop) ----------------------------------------------------------------------------
+
+    def fan_out_soon(self) -> None:
+        """Run `delivery.fan_out_pending` in a worker thread now (kicked after an audience event commits)."""
+        if self.fanning is not None and not self.fanning.done():
+            self.fan_again = True
+            return
+        self.fanning = self.loop.create_task(self._fan_out())
+
+    async def _fan_out(self) -> None:
+        from kiban.realtime.delivery import fan_out_pending
+
+        while True:
+            self.fan_again = False
+            try:
+                await sync_to_async(_fan_out_in_thread, thread_sensitive=False)(fan_out_pending)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the outbox job (and the periodic resume) finish it
+                logger.warning("realtime: fan-out failed; the job will retry", exc_info=True)
+            if not self.fan_again:
+                return
 
     def deliver(self, recipients: list[int], frame: str) -> None:
         event_id = frame_id(frame)
@@ -266,13 +290,13 @@ class Hub:
         cutoff = (now or timezone.now()) - SWEEP_GRACE
         horizon, rows = await sync_to_async(read)()
         delivered = 0
-        for event_id, recipients, body, created_at in rows:
-            if created_at > cutoff:
+        for event_id, recipients, body, created_at, frame_id in rows:
+            if created_at > cutoff and frame_id == event_id:
                 break  # may still arrive live; the next sweep looks again
             self.swept_to = event_id
-            if event_id not in self.recent:
+            if frame_id not in self.recent:
                 delivered += 1
-                self.deliver(recipients, frame_text(event_id, body))
+                self.deliver(recipients, frame_text(frame_id, body))
         else:
             if len(rows) < SWEEP_BATCH:
                 # Nothing below the horizon is left unseen: every socket here has had all its events up to
@@ -380,6 +404,24 @@ async def shutdown() -> None:
     hub, _hub = _hub, None
     if hub is not None:
         await hub.aclose()
+
+
+def _fan_out_in_thread(fan_out) -> None:
+    from django.db import close_old_connections
+
+    close_old_connections()
+    fan_out()
+
+
+def fan_out_threadsafe() -> None:
+    """From any thread: ask this process's hub (if it serves sockets) to fan out pending events now."""
+    hub = _hub
+    if hub is None:
+        return
+    try:
+        hub.loop.call_soon_threadsafe(hub.fan_out_soon)
+    except RuntimeError:
+        pass  # the loop is closed; the outbox job does it
 
 
 def deliver_threadsafe(recipients: list[int], frame: str) -> None:

@@ -10,7 +10,7 @@ class Event(models.Model):
 
     Written once per event, in the transaction of the change it announces (`kiban.realtime.delivery`).
     `recipients` is the list of user ids (what live delivery routes by); `EventRecipient` indexes it per
-    person for catch-up. `pending` marks a large fan-out whose recipient rows a job still has to write (the
+    person for catch-up (for an event addressed to an `audience`, both are written by the fan-out). `pending` marks a large fan-out whose recipient rows a job still has to write (the
     outbox: recorded with the data, finished after commit, resumed after a crash). `payload` is the event's
     JSON text as sent on the sockets (without `id`), stored as text so it is serialized exactly once.
 
@@ -24,6 +24,12 @@ class Event(models.Model):
     recipients = models.JSONField(default=list)
     payload = models.TextField()
     pending = models.BooleanField(default=False)
+    # A named audience (`kiban.realtime.audiences`) instead of a list: resolved by the fan-out, which then
+    # fills `recipients`.
+    audience = models.CharField(max_length=200, blank=True, default="")
+    # A copy, above the settled horizon, of an event a late transaction committed below cursors already
+    # handed out (`queries._settle_late`, PostgreSQL): sent under the original's id.
+    alias_of = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -8,17 +8,24 @@ newest visible one:
   visible when the transaction commits. The horizon is the smallest transaction id still open in this
   database (or the next one to be handed out): every transaction below it has ended, so all its events are
   visible, and any transaction that commits later has an id at or above it. It is read in its own statement
-  before the rows, so the rows' snapshot is newer. (A transaction left open for long holds the horizon —
-  and so catch-up, not live delivery — back while it stays open; it needs the database's other sessions
-  to run as Kiban's role, whose `backend_xid` pg_stat_activity shows.)
+  before the rows, so the rows' snapshot is newer. (It needs the database's other sessions to run as
+  Kiban's role, whose `backend_xid` pg_stat_activity shows.)
+
+  A transaction open for longer than LATE_AFTER seconds no longer holds the horizon back (a forgotten
+  session or a long import would otherwise hold every client's catch-up back while it stays open). It is
+  noted as *late* (a `Horizon` row `late:<xid>`); once it has ended, the first reader copies the events it
+  committed — their ids are below cursors already handed out — as new rows above the horizon that carry
+  the original id (`Event.alias_of`), so catch-up returns each of them once more, under the id the client
+  may have had live; clients drop ids they have seen (realtime.js keeps the last 2,000).
 - Both engines: a large event still `pending` its recipient rows (the outbox) holds the horizon at its id
   until the worker has written them.
 """
 
 from __future__ import annotations
 
-from django.db import connection
-from django.db.models import Min
+from django.db import connection, transaction
+from django.db.models import BigIntegerField
+from django.db.models.functions import Coalesce
 
 from kiban.realtime.models import Event, Horizon
 
@@ -33,33 +40,99 @@ def _sqlite_sequence() -> int:
     return int(row[0]) if row else 0
 
 
-def _pg_open_horizon() -> int:
-    """The smallest transaction id that may still commit in this database (PostgreSQL), as a full xid8."""
+# Seconds after which an open transaction stops holding the settled horizon back (PostgreSQL).
+LATE_AFTER = 5.0
+LATE_PREFIX = "late:"
+
+
+def _pg_open_horizon() -> tuple[int, set[int]]:
+    """The smallest transaction id that may still commit in this database (PostgreSQL), as a full xid8,
+    ignoring transactions open for longer than LATE_AFTER — and the set of those late ones, which are noted
+    (their events are copied above the horizon once they end, `_settle_late`)."""
     with connection.cursor() as cursor:
         # pg_stat_activity is cached per transaction: start from a fresh copy.
         cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint, "
             "ARRAY(SELECT backend_xid::text::bigint FROM pg_stat_activity "
-            "WHERE datname = current_database() AND backend_xid IS NOT NULL)"
+            "WHERE datname = current_database() AND backend_xid IS NOT NULL "
+            "AND xact_start >= clock_timestamp() - make_interval(secs => %s)), "
+            "ARRAY(SELECT backend_xid::text::bigint FROM pg_stat_activity "
+            "WHERE datname = current_database() AND backend_xid IS NOT NULL "
+            "AND xact_start < clock_timestamp() - make_interval(secs => %s)), "
+            "ARRAY(SELECT value FROM realtime_horizon WHERE name LIKE %s)",
+            [LATE_AFTER, LATE_AFTER, LATE_PREFIX + "%"],
         )
-        xmax, xids = cursor.fetchone()
+        xmax, young, old, noted = cursor.fetchone()
     epoch, low = xmax >> 32, xmax & 0xFFFFFFFF
-    # backend_xid has no epoch: an xid above the next one's low bits belongs to the previous epoch.
-    full = [((epoch - (1 if xid > low else 0)) << 32) | xid for xid in xids or ()]
-    return min([xmax, *full])
+
+    def full(xids) -> list[int]:
+        # backend_xid has no epoch: an xid above the next one's low bits belongs to the previous epoch.
+        return [((epoch - (1 if xid > low else 0)) << 32) | xid for xid in xids or ()]
+
+    horizon = min([xmax, *full(young)])
+    late = {xid for xid in full(old) if xid < horizon}
+    noted = set(noted or ())
+    for xid in late - noted:
+        Horizon.objects.get_or_create(name=f"{LATE_PREFIX}{xid}", defaults={"value": xid})
+    settled = [_settle_late(xid) for xid in noted - late if xid < horizon]  # ended: settle what it committed
+    if any(settled):
+        return _pg_open_horizon()  # again: the copies are committed now, below the next horizon
+    return horizon, late
+
+
+def _settle_late(xid: int) -> bool:
+    """Copy the events a late transaction committed (ids xid × ID_SPACING …) as new rows above the horizon
+    carrying their original id; once, by whoever claims the note."""
+    from kiban.realtime.delivery import ID_SPACING, _counter
+
+    with transaction.atomic():
+        claimed, _ = Horizon.objects.filter(name=f"{LATE_PREFIX}{xid}").delete()
+        if not claimed:
+            return False  # another reader settled it
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM realtime_event WHERE id >= %s AND id < %s AND alias_of IS NULL ORDER BY id",
+                [xid * ID_SPACING, (xid + 1) * ID_SPACING],
+            )
+            committed = cursor.fetchall()
+            for (event_id,) in committed:
+                cursor.execute(
+                    "INSERT INTO realtime_event "
+                    "(id, created_at, recipients, payload, pending, audience, alias_of) "
+                    "SELECT pg_current_xact_id()::text::bigint * %s + %s, created_at, recipients, payload, "
+                    "pending, audience, id FROM realtime_event WHERE id = %s RETURNING id",
+                    [ID_SPACING, next(_counter) % ID_SPACING, event_id],
+                )
+                alias = cursor.fetchone()[0]
+                cursor.execute(
+                    "INSERT INTO realtime_eventrecipient (user_id, event_id) "
+                    "SELECT user_id, %s FROM realtime_eventrecipient WHERE event_id = %s",
+                    [alias, event_id],
+                )
+                # The copy is fanned out (if still pending) and read in its place.
+                cursor.execute("UPDATE realtime_event SET pending = false WHERE id = %s", [event_id])
+    return bool(committed)
 
 
 def settled_horizon() -> int:
-    """Every event with an id below this is visible now (and fanned out) or will never exist."""
+    """Every event with an id below this is visible now (and fanned out) or will never exist — except
+    those of late transactions (PostgreSQL, see above), which are copied above it once they end."""
     from kiban.realtime.delivery import ID_SPACING
 
-    pg = connection.vendor == "postgresql"
-    horizon = _pg_open_horizon() * ID_SPACING if pg else _sqlite_sequence() + 1
-    # Read after the horizon: a pending event below it committed before, so it is seen here.
-    pending = Event.objects.filter(pending=True).aggregate(m=Min("id"))["m"]
-    if pending is not None:
-        horizon = min(horizon, pending)
+    late: set[int] = set()
+    if connection.vendor == "postgresql":
+        open_xid, late = _pg_open_horizon()
+        horizon = open_xid * ID_SPACING
+    else:
+        horizon = _sqlite_sequence() + 1
+    # Read after the horizon: a pending event below it committed before, so it is seen here. (A late
+    # transaction's pending event is fanned out as its copy.)
+    pending = Event.objects.filter(pending=True).order_by("id").values_list("id", flat=True)
+    for event_id in pending[:50] if late else pending[:1]:
+        if event_id // ID_SPACING not in late:
+            horizon = min(horizon, event_id)
+            break
     return horizon
 
 
@@ -75,9 +148,11 @@ def pruned_up_to() -> int:
 def events_after_all(
     after: int, limit: int = 1000, *, before: int | None = None, with_time: bool = False
 ) -> list[tuple]:
-    """(id, recipients, body[, created_at]) of everyone's events after `after` (and below `before`),
-    oldest first (the hub's sweep)."""
-    fields = ("id", "recipients", "payload", "created_at") if with_time else ("id", "recipients", "payload")
+    """(id, recipients, body[, created_at, frame id]) of everyone's events after `after` (and below
+    `before`), oldest first (the hub's sweep; the frame id differs from the row's for a late event's copy)."""
+    fields = ("id", "recipients", "payload")
+    if with_time:
+        fields += ("created_at", Coalesce("alias_of", "id", output_field=BigIntegerField()))
     rows = Event.objects.filter(id__gt=after)
     if before is not None:
         rows = rows.filter(id__lt=before)
@@ -103,7 +178,7 @@ def events_for(
         return [], last_id, True
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT e.id, e.payload FROM realtime_eventrecipient r "
+            "SELECT COALESCE(e.alias_of, e.id), e.payload FROM realtime_eventrecipient r "
             "JOIN realtime_event e ON e.id = r.event_id "
             "WHERE r.user_id = %s AND r.event_id > %s AND r.event_id < %s "
             "ORDER BY r.event_id LIMIT %s",

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kiban.accounts.models import Staff
 from kiban.blobs import store
+from kiban.chat import audiences as chat_audiences
 from kiban.chat import markdown
 from kiban.chat.actions.common import MAX_BODY, field_error
 from kiban.chat.cards import clean_card
@@ -34,8 +36,6 @@ from kiban.realtime import publish
 MAX_ATTACHMENTS = 10
 MAX_EMOJI = 32
 EXCERPT = 120
-# @channel to more members than this: the mention rows are written by a job (one INSERT … SELECT).
-WIDE_MENTIONS = 200
 
 
 def access_message(user, message_id: int) -> Message:
@@ -49,12 +49,6 @@ def access_message(user, message_id: int) -> Message:
         raise Http404
     message.conversation.membership = member
     return message
-
-
-@dataclass(frozen=True)
-class _Recipient:
-    staff_id: int
-    muted: bool
 
 
 def _clean_body(body: str | None, *, allow_empty: bool) -> str:
@@ -78,15 +72,30 @@ def _resolve_mentions(
     if not words:
         return {}, {}
     members = Member.objects.filter(conversation=conv)
-    if any(word.lower() not in markdown.ALL_MENTIONS for word in words):
-        rows = list(
-            members.values_list("staff_id", "staff__username", "staff__family_name", "staff__given_name")
+    # "@channel 訓練" is read as @channel (a person's name is never "channel …").
+    named = [word for word in words if word.split(" ", 1)[0].lower() not in markdown.ALL_MENTIONS]
+    if named:
+        # Only the people meant (by 職員番号 or by name, as `by_word` below reads them), then which of them
+        # are members: a few rows even in a channel of 5,000.
+        candidates = {*named, *(markdown.strip_honorific(word) for word in named)}
+        people = (
+            Staff.objects.annotate(
+                joined=Concat("family_name", "given_name"),
+                spaced=Concat("family_name", Value(" "), "given_name"),
+            )
+            .filter(Q(username__in=candidates) | Q(joined__in=candidates) | Q(spaced__in=candidates))
+            .values("pk")
         )
-    elif not expand:
-        rows = []  # only @channel/@here, expanded by the caller
+        rows = list(
+            members.filter(staff_id__in=people).values_list(
+                "staff_id", "staff__username", "staff__family_name", "staff__given_name"
+            )
+        )
     else:
-        # Only @channel/@here: the member ids are enough (no names of 5,000 people to index).
-        rows = [(staff_id, None, "", "") for staff_id in members.values_list("staff_id", flat=True)]
+        rows = []
+    if expand and len(named) < len(words):
+        # @channel/@here: every member (no names of 5,000 people to index).
+        rows += [(staff_id, None, "", "") for staff_id in members.values_list("staff_id", flat=True)]
     by_word: dict[str, tuple[int, markdown.MentionTarget]] = {}
     for staff_id, username, family, given in rows:
         if username is None:
@@ -200,13 +209,10 @@ def do_post_message(
         seq = _next_seq(conv.pk, now)
         # Read after taking the conversation's lock (the seq UPDATE), which membership changes take too
         # (`conversations._lock_conversation`): a member removed before this post never receives it, live
-        # or by catch-up, and one added after it is not told of it.
-        with connection.cursor() as cursor:  # plain tuples: 5,000 members without a converter per row
-            cursor.execute(
-                f"SELECT staff_id, muted FROM {Member._meta.db_table} WHERE conversation_id = %s",  # noqa: S608
-                [conv.pk],
-            )
-            recipients = [_Recipient(staff_id, bool(muted)) for staff_id, muted in cursor.fetchall()]
+        # or by catch-up, and one added after it is not told of it. At most INLINE_MEMBERS + 1 rows: a
+        # larger conversation is addressed as an audience (its members as of now, see kiban.chat.audiences)
+        # that the fan-out resolves after the commit, so the poster pays nothing per member.
+        members = _Members.read(conv.pk)
         message = Message.objects.create(
             conversation=conv, seq=seq, author=author, bot_name=bot_name, body=body, html=html,
             thread_root=root, created_at=now, card=card,
@@ -216,14 +222,14 @@ def do_post_message(
         if root is not None:
             Message.objects.filter(pk=root.pk).update(reply_count=F("reply_count") + 1, last_reply_at=now)
         # Only members can be mentioned; the members are those read under the lock.
-        member_set = {r.staff_id for r in recipients}
-        mention_kinds = {sid: k for sid, k in mention_kinds.items() if sid in member_set}
+        named = members.among(mention_kinds)
+        mention_kinds = {sid: k for sid, k in mention_kinds.items() if sid in named}
         everyone = _everyone(mapping)
-        if everyone:
-            _expand_everyone(mention_kinds, everyone, [r.staff_id for r in recipients])
+        if everyone and members.ids is not None:
+            _expand_everyone(mention_kinds, everyone, members.ids)
         if author is not None:
             mention_kinds.pop(author.pk, None)  # no unread mention from oneself
-        _store_mentions(message, conv, mention_kinds, member_set)
+        _store_mentions(message, conv, mention_kinds)
         if author is not None:
             Member.objects.filter(conversation=conv, staff=author, last_read_seq__lt=seq).update(
                 last_read_seq=seq
@@ -236,34 +242,81 @@ def do_post_message(
             attachments=attachments,
             mentions=list(dict.fromkeys(t.username for t in mapping.values() if t.username)),
         )
-        member_ids = [r.staff_id for r in recipients]
-        publish(member_ids, MessageCreated(message=data))
+        publish(members.audience, MessageCreated(message=data))
         if root is not None:
             # The root's reply count and time changed: clients showing it need not count for themselves.
-            publish(member_ids, MessageUpdated(message=_fresh_out(root)))
-        _notify(message, conv, author, recipients, mention_kinds, root)
+            publish(members.audience, MessageUpdated(message=_fresh_out(root)))
+        notified = _notify(message, conv, author, members, mention_kinds, root, everyone)
+        if everyone and members.ids is None:
+            from kiban.chat.jobs import fan_out_wide_post
+
+            # The @channel/@here rows and notifications of a large conversation: a job whose row is part of
+            # this transaction (the outbox), so nothing is lost if the process dies before it runs.
+            has_row = sorted({*mention_kinds, *([author.pk] if author is not None else [])})
+            fan_out_wide_post.enqueue(message.pk, everyone, members.upto, has_row, sorted(notified))
     return message
 
 
-def _store_mentions(
-    message: Message, conv: Conversation, kinds: dict[int, str], member_set: set[int]
-) -> None:
-    """Mention rows (unread mention counts). An @channel to a large channel: one INSERT … SELECT over the
-    members by a job right after commit, so a post to 5,000 people costs the poster what one to 10 does."""
-    wide = [sid for sid, k in kinds.items() if k == Mention.Kind.CHANNEL]
-    rest = kinds
-    if len(wide) > WIDE_MENTIONS:
-        from kiban.chat.jobs import store_wide_mentions
+# Up to this many members a post reads its conversation's members under the lock and lists them in its
+# events; a larger one is addressed as an audience resolved after the commit (kiban.chat.audiences).
+INLINE_MEMBERS = 200
 
-        rest = {sid: k for sid, k in kinds.items() if k != Mention.Kind.CHANNEL}
-        # The author and the people mentioned by name are not @channel rows. The job's row is part of this
-        # transaction (the outbox): the rows follow within a second, and nothing is lost if the process dies.
-        store_wide_mentions.enqueue(message.pk, sorted(member_set - set(wide)))
-    if rest:
+
+class _Members:
+    """The members a post goes to, as read under the conversation's lock: listed (`ids`, a small
+    conversation) or, for a large one, pinned by `upto` (the member row horizon) and looked up per person
+    only where needed (the people mentioned by name, the thread's participants)."""
+
+    __slots__ = ("audience", "conv_id", "ids", "muted", "upto")
+
+    def __init__(self, conv_id: int, rows: list[tuple[int, bool]] | None, upto: int = 0) -> None:
+        self.conv_id = conv_id
+        self.upto = upto
+        if rows is None:
+            self.ids = None
+            self.muted: set[int] = set()
+            self.audience = chat_audiences.members(conv_id, upto)
+        else:
+            self.ids = [staff_id for staff_id, _muted in rows]
+            self.muted = {staff_id for staff_id, muted in rows if muted}
+            self.audience = self.ids
+
+    @classmethod
+    def read(cls, conv_id: int) -> _Members:
+        with connection.cursor() as cursor:  # plain tuples, at most INLINE_MEMBERS + 1 of them
+            cursor.execute(
+                f"SELECT staff_id, muted FROM {Member._meta.db_table} WHERE conversation_id = %s LIMIT %s",  # noqa: S608
+                [conv_id, INLINE_MEMBERS + 1],
+            )
+            rows = [(int(staff_id), bool(muted)) for staff_id, muted in cursor.fetchall()]
+        if len(rows) <= INLINE_MEMBERS:
+            return cls(conv_id, rows)
+        return cls(conv_id, None, chat_audiences.member_horizon())
+
+    def among(self, staff_ids: Iterable[int]) -> set[int]:
+        """Which of these people are members (and note who of them muted the conversation)."""
+        wanted = set(staff_ids)
+        if not wanted:
+            return set()
+        if self.ids is not None:
+            return wanted & set(self.ids)
+        rows = Member.objects.filter(conversation_id=self.conv_id, staff_id__in=wanted, id__lte=self.upto)
+        found = set()
+        for staff_id, muted in rows.values_list("staff_id", "muted"):
+            found.add(staff_id)
+            if muted:
+                self.muted.add(staff_id)
+        return found
+
+
+def _store_mentions(message: Message, conv: Conversation, kinds: dict[int, str]) -> None:
+    """Mention rows (unread mention counts) of a conversation's post: at most INLINE_MEMBERS of them here (a
+    large conversation's @channel/@here rows are written by `jobs.fan_out_wide_post`)."""
+    if kinds:
         Mention.objects.bulk_create(
             [
                 Mention(message=message, staff_id=sid, conversation=conv, seq=message.seq, kind=k)
-                for sid, k in rest.items()
+                for sid, k in kinds.items()
             ]
         )
 
@@ -272,15 +325,15 @@ def _notify(
     message: Message,
     conv: Conversation,
     author,
-    recipients: list[_Recipient],
+    members: _Members,
     mention_kinds: dict[int, str],
     root: Message | None,
-) -> None:
+    everyone: str = "",
+) -> set[int]:
     """One notification per person at most: a mention, else a dm, else a reply in their thread. Muted
-    members hear only direct mentions; the author hears nothing."""
+    members hear only direct mentions; the author hears nothing. Returns who was notified (a large
+    conversation's @channel/@here notifications follow from `jobs.fan_out_wide_post`, which skips them)."""
     author_id = author.pk if author is not None else None
-    muted = {r.staff_id for r in recipients if r.muted}
-    member_set = {r.staff_id for r in recipients}
     who = author.full_name if author is not None else message.bot_name
     # As a person reads it: names for mentions, no Markdown markers.
     excerpt = markdown.plain_text(message.html)[:EXCERPT]
@@ -294,25 +347,29 @@ def _notify(
     done: set[int] = {author_id} if author_id else set()
     mentioned = [
         sid for sid, kind in mention_kinds.items()
-        if sid not in done and (kind == Mention.Kind.DIRECT or sid not in muted)
+        if sid not in done and (kind == Mention.Kind.DIRECT or sid not in members.muted)
     ]  # fmt: skip
     if mentioned:
         notify(
             mentioned, kind="chat.mention", title=_("%(who)sさんからのメンション") % {"who": who}, **common
         )
         done.update(mentioned)
-    if conv.kind == Conversation.Kind.DM:
-        partner = [sid for sid in member_set if sid not in done and sid not in muted]
+    if conv.kind == Conversation.Kind.DM and members.ids is not None:
+        partner = [sid for sid in members.ids if sid not in done and sid not in members.muted]
         if partner:
             notify(partner, kind="chat.dm", title=_("%(who)sさんからのメッセージ") % {"who": who}, **common)
             done.update(partner)
-    if root is not None:
+    if root is not None and not (everyone == Mention.Kind.CHANNEL and members.ids is None):
+        # (A large conversation's @channel tells every unmuted member, thread participants included.)
         participants = set(
             Message.objects.filter(Q(pk=root.pk) | Q(thread_root=root), author__isnull=False)
             .values_list("author_id", flat=True)
             .distinct()
         )
-        repliers = [sid for sid in participants if sid in member_set and sid not in done and sid not in muted]
+        in_conv = members.among(participants)
+        repliers = [
+            sid for sid in participants if sid in in_conv and sid not in done and sid not in members.muted
+        ]
         if repliers:
             notify(
                 repliers,
@@ -320,10 +377,14 @@ def _notify(
                 title=_("%(who)sさんがスレッドに返信しました") % {"who": who},
                 **common,
             )
+            done.update(repliers)
+    return done
 
 
-def _members_of(conv_id: int) -> list[int]:
-    return list(Member.objects.filter(conversation_id=conv_id).values_list("staff_id", flat=True))
+def _members_of(conv_id: int):
+    """Whom an event about the conversation goes to: its members listed, or for a large conversation its
+    members as of now as an audience (resolved by the fan-out, not here)."""
+    return _Members.read(conv_id).audience
 
 
 def _fresh_out(message: Message) -> MessageOut:

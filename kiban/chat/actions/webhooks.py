@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,33 +41,28 @@ def clean_bot_name(name: str | None, *, field: str = "bot_name", required: bool 
     return name
 
 
-def _compact(text: str) -> str:
-    return normalize(text).replace(" ", "")
+# The longest whole name looked for inside a bot name (normalised, without spaces).
+MAX_NAME_KEY = 40
 
 
 def _looks_like_staff(name: str) -> bool:
-    """True when the bot name is, or contains, someone's name (kanji, kana, romaji in either order) or is a
-    職員番号. Every member of staff, retired ones too (an old name in a log still reads as that person).
-    One query over the staff table (a few thousand short rows), only when a bot name is set."""
-    compact = _compact(name)
-    if Staff.objects.filter(username__iexact=name.strip()).exists():
-        return True
-    rows = Staff.objects.values_list(
-        "family_name", "given_name", "family_name_kana", "given_name_kana", "romaji"
-    )
-    for family, given, family_kana, given_kana, romaji in rows.iterator(chunk_size=2000):
-        words = romaji.split()
-        # Whole names only (family and given): a family name alone is in too many harmless bot names.
-        forms = []
-        if family and given:
-            forms.append(family + given)
-        if family_kana and given_kana:
-            forms.append(family_kana + given_kana)
-        if len(words) >= 2:
-            forms += ["".join(words), "".join(reversed(words))]
-        if any(_compact(form) in compact for form in forms):
-            return True
-    return False
+    """True when the bot name is, or contains, someone's whole name (kanji, kana, romaji in either order) or
+    is a 職員番号. Every member of staff, retired ones too (an old name in a log still reads as that person).
+    One query on the indexed name keys (`Staff.name_key` …, normalised like the bot name): every stretch of
+    the bot name is a candidate key."""
+    compact = normalize(name).replace(" ", "")
+    stretches = {
+        compact[start:end]
+        for start in range(len(compact))
+        for end in range(start + 2, min(len(compact), start + MAX_NAME_KEY) + 1)
+    }
+    return Staff.objects.filter(
+        Q(username__iexact=name.strip())
+        | Q(name_key__in=stretches)
+        | Q(kana_key__in=stretches)
+        | Q(romaji_key__in=stretches)
+        | Q(romaji_reverse_key__in=stretches)
+    ).exists()
 
 
 def webhook_is_live(hook: Webhook) -> bool:

@@ -182,3 +182,20 @@ def test_a_webhook_stops_when_its_creator_retires(client, clerk, channel, token)
     clerk.save(update_fields=["is_active"])
     assert client.post(f"/hooks/{token}", json.dumps({"text": "x"}), content_type=J).status_code == 403
     assert Message.objects.filter(bot_name__gt="").count() == 0
+
+
+def test_the_bot_name_check_is_one_query_on_the_name_keys_and_sees_bulk_imported_people(
+    django_assert_num_queries,
+):
+    from kiban.accounts.tests.factories import make_many_staff
+    from kiban.chat.actions.webhooks import _looks_like_staff
+    from kiban.org.search import reindex_staff
+
+    people = make_many_staff(3000, start=900000)
+    reindex_staff([p.pk for p in people])  # what a bulk import does after bulk_create
+    with django_assert_num_queries(1):
+        assert _looks_like_staff("夜間バッチ 大野職員2999 通知")
+    with django_assert_num_queries(1):
+        assert not _looks_like_staff("夜間バッチ 大野 通知")  # a family name alone is harmless
+    with django_assert_num_queries(1):
+        assert _looks_like_staff("ｵｵﾉｼｮｸｲﾝ")  # the reading, in half-width katakana
