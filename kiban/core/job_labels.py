@@ -23,6 +23,7 @@ LABELS = {
     "kiban.realtime.jobs.fan_out_events": gettext_lazy("大人数へのリアルタイム配信の受信者記録"),
     "kiban.realtime.jobs.resume_fan_out": gettext_lazy("中断した大人数へのリアルタイム配信の再開"),
     "kiban.chat.jobs.prune_orphan_uploads": gettext_lazy("投稿されなかったチャット添付ファイルの削除"),
+    "kiban.chat.jobs.pass_on_retired_ownership": gettext_lazy("退職したオーナーの会話の引き継ぎ"),
     "kiban.core.jobs.queue_housekeeping": gettext_lazy("止まった処理の再実行と古い処理記録の整理"),
     "kiban.core.mail.deliver_email": gettext_lazy("メールの送信"),
     "kiban.files.jobs.purge_trash": gettext_lazy("ごみ箱の期限切れファイルの削除"),
