@@ -51,7 +51,7 @@ def test_a_person_in_300_conversations_is_listed_all_of_them(client, clerk):
 
 
 def test_members_page_owners_first_then_in_joining_order(client, clerk, section_head, other_clerk):
-    others = [StaffFactory() for _ in range(4)]
+    others = [StaffFactory(username=f"70000{i}") for i in range(4)]
     conv = make_channel(section_head, clerk, other_clerk, *others, name="全庁")
     client.force_login(clerk)
     path = f"/api/v1/conversations/{conv.pk}/members"
@@ -98,7 +98,7 @@ def test_another_persons_private_lists_are_404(client, clerk, section_head, othe
 
 
 def test_info_panel_pages_its_members(client, clerk, section_head, monkeypatch):
-    others = [StaffFactory() for _ in range(3)]
+    others = [StaffFactory(username=f"70000{i}") for i in range(3)]
     conv = make_group(section_head, clerk, *others, name="班")
     monkeypatch.setattr(views, "MEMBER_PAGE", 2)
     client.force_login(clerk)
