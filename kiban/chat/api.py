@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from django.conf import settings
 from django.http import FileResponse, HttpRequest
 from ninja import File, Query, Router, Schema
 from ninja.errors import HttpError
@@ -22,36 +23,31 @@ from kiban.chat.attachments import (
     thumbnail_content_type,
 )
 from kiban.chat.models import Conversation, Message, MessageEdit
-from kiban.chat.schemas import AttachmentOut, MessageOut, ReactionOut
-from kiban.chat.serializers import attachment_out, conversation_dict, message_out, team_dict
+from kiban.chat.schemas import (
+    AttachmentOut,
+    ChannelOut,
+    ConversationOut,
+    MemberOut,
+    MessageOut,
+    ReactionOut,
+    TeamOut,
+    WebhookOut,
+)
+from kiban.chat.serializers import (
+    attachment_out,
+    channel_out,
+    conversation_out,
+    member_out,
+    message_out,
+    team_out,
+)
+from kiban.core import paging
 from kiban.core.permissions import is_it_admin
 from kiban.org.models import Department
 
 router = Router(tags=["chat"])
 
 # --- Schemas ---------------------------------------------------------------------------------------------
-
-
-class ConversationOut(Schema):
-    id: int
-    kind: Literal["dm", "group", "channel"]
-    name: str = Field(description="As set; empty for a dm or an unnamed group (show `title`).")
-    title: str = Field(description="What to show: the name, else the other members' names.")
-    topic: str
-    team: int | None
-    visibility: Literal["public", "private"]
-    members: list[str] = Field(description="Usernames, in joining order.")
-    owners: list[str]
-    last_seq: int = Field(description="The seq of the newest message (0 when empty).")
-    last_read_seq: int
-    unread: int = Field(description="Messages after the person's read mark.")
-    mentions: int = Field(description="Unread messages that mention the person (or @channel/@here).")
-    muted: bool
-    role: Literal["owner", "member"] | None
-    archived: bool
-    created_at: str
-    last_message_at: str | None
-    url: str
 
 
 class ConversationIn(Schema):
@@ -104,12 +100,6 @@ class MembersIn(Schema):
     members: list[str] = Field(min_length=1, max_length=200)
 
 
-class MemberOut(Schema):
-    username: str
-    name: str
-    role: Literal["owner", "member"]
-
-
 class MuteIn(Schema):
     muted: bool = True
 
@@ -139,28 +129,9 @@ class EditOut(Schema):
     editor: str | None
 
 
-class TeamOut(Schema):
-    id: int
-    name: str
-    description: str
-    department: int | None
-    archived: bool
-    is_member: bool
-    member_count: int | None
-
-
 class TeamIn(Schema):
     name: str = Field(max_length=100)
     description: str = Field("", max_length=1000)
-
-
-class ChannelOut(Schema):
-    id: int
-    name: str
-    topic: str
-    visibility: Literal["public", "private"]
-    is_member: bool
-    last_seq: int
 
 
 class DepartmentSyncIn(Schema):
@@ -171,20 +142,6 @@ class DepartmentSyncOut(Schema):
     team: TeamOut
     added: int
     removed: int
-
-
-class WebhookOut(Schema):
-    id: int
-    bot_name: str
-    created_at: str
-    last_used_at: str | None
-    token: str | None = Field(None, description="Only in the answer that creates it; store it now.")
-    url: str | None = Field(None, description="Where to POST (only when created).")
-    live: bool = Field(
-        True,
-        description="False when its creator left the conversation or retired: posts are refused (403) until "
-        "an owner renews it (POST …/webhooks/{id}/renew)",
-    )
 
 
 class WebhookIn(Schema):
@@ -200,16 +157,21 @@ class UnreadOut(Schema):
 # --- Conversations ---------------------------------------------------------------------------------------
 
 
-def _conversation_out(conv: Conversation, user) -> dict:
-    return conversation_dict(conv, user, member=getattr(conv, "membership", None))
+def _conversation_out(conv: Conversation, user) -> ConversationOut:
+    return conversation_out(conv, user, member=getattr(conv, "membership", None))
 
 
-@router.get("/conversations", response=list[ConversationOut], summary="The person's conversations")
-def list_conversations(request: HttpRequest, include_archived: bool = False):
-    rows = list(queries.memberships(request.user, include_archived=include_archived))
+@router.get(
+    "/conversations",
+    response=paging.Page[ConversationOut],
+    summary="The person's conversations, newest activity first (paged)",
+)
+def list_conversations(request: HttpRequest, page: Query[paging.PageQuery], include_archived: bool = False):
+    result = paging.page(queries.memberships(request.user, include_archived=include_archived), page)
+    rows = result["results"]
     members = queries.members_by_conversation([m.conversation_id for m in rows])
-    return [
-        conversation_dict(
+    result["results"] = [
+        conversation_out(
             m.conversation,
             request.user,
             member=m,
@@ -218,6 +180,7 @@ def list_conversations(request: HttpRequest, include_archived: bool = False):
         )
         for m in rows
     ]
+    return result
 
 
 @router.post(
@@ -251,11 +214,14 @@ def update_conversation(request: HttpRequest, conversation_id: int, payload: Con
     return _conversation_out(conv, request.user)
 
 
-@router.get("/conversations/{int:conversation_id}/members", response=list[MemberOut])
-def list_members(request: HttpRequest, conversation_id: int):
+@router.get(
+    "/conversations/{int:conversation_id}/members",
+    response=paging.Page[MemberOut],
+    summary="A conversation's members, owners first, then in joining order (paged)",
+)
+def list_members(request: HttpRequest, conversation_id: int, page: Query[paging.PageQuery]):
     conv = actions.access_conversation(request.user, conversation_id)
-    members = queries.members_by_conversation([conv.pk])[conv.pk]
-    return [{"username": m.staff.username, "name": m.staff.full_name, "role": m.role} for m in members]
+    return paging.page(queries.member_rows(conv), page, member_out)
 
 
 @router.post("/conversations/{int:conversation_id}/members", response=ConversationOut)
@@ -309,10 +275,14 @@ def mark_read(request: HttpRequest, conversation_id: int, payload: ReadIn):
     return {"conversation": conv.pk, "seq": seq, "unread": max(last_seq - seq, 0)}
 
 
-@router.get("/conversations/{int:conversation_id}/pins", response=list[MessageOut])
-def pins(request: HttpRequest, conversation_id: int):
+@router.get(
+    "/conversations/{int:conversation_id}/pins",
+    response=paging.Page[MessageOut],
+    summary="Pinned messages, the latest pinned first (paged)",
+)
+def pins(request: HttpRequest, conversation_id: int, page: Query[paging.PageQuery]):
     conv = actions.access_conversation(request.user, conversation_id)
-    return [message_out(m) for m in queries.pinned_messages(conv)]
+    return paging.page(queries.pinned_messages(conv), page, message_out)
 
 
 # --- Messages --------------------------------------------------------------------------------------------
@@ -484,18 +454,19 @@ def thumbnail(request: HttpRequest, attachment_id: int):
 # --- Teams -----------------------------------------------------------------------------------------------
 
 
-@router.get("/teams", response=list[TeamOut])
-def list_teams(request: HttpRequest):
-    return [
-        team_dict(t, is_member=t.is_member, member_count=t.member_count)
-        for t in actions.teams_for(request.user)
-    ]
+@router.get("/teams", response=paging.Page[TeamOut], summary="Open teams, the person's own first (paged)")
+def list_teams(request: HttpRequest, page: Query[paging.PageQuery]):
+    return paging.page(
+        actions.teams_for(request.user),
+        page,
+        lambda t: team_out(t, is_member=t.is_member, member_count=t.member_count),
+    )
 
 
 @router.post("/teams", response={201: TeamOut})
 def create_team(request: HttpRequest, payload: TeamIn):
     team = actions.do_create_team(request.user, name=payload.name, description=payload.description)
-    return Status(201, team_dict(team, is_member=True, member_count=1))
+    return Status(201, team_out(team, is_member=True, member_count=1))
 
 
 @router.post(
@@ -511,7 +482,7 @@ def sync_department(request: HttpRequest, payload: DepartmentSyncIn):
     count = result.team.memberships.count()
     is_member = result.team.memberships.filter(staff=request.user).exists()
     return {
-        "team": team_dict(result.team, is_member=is_member, member_count=count),
+        "team": team_out(result.team, is_member=is_member, member_count=count),
         "added": result.added,
         "removed": result.removed,
     }
@@ -521,46 +492,42 @@ def sync_department(request: HttpRequest, payload: DepartmentSyncIn):
 def join_team(request: HttpRequest, team_id: int):
     team = actions.access_team(request.user, team_id)
     actions.do_join_team(request.user, team)
-    return team_dict(team, is_member=True, member_count=team.memberships.count())
+    return team_out(team, is_member=True, member_count=team.memberships.count())
 
 
-@router.get("/teams/{int:team_id}/channels", response=list[ChannelOut])
-def channels(request: HttpRequest, team_id: int):
+@router.get(
+    "/teams/{int:team_id}/channels",
+    response=paging.Page[ChannelOut],
+    summary="A team's channels the person may see: public ones, and private ones they are in (paged)",
+)
+def channels(request: HttpRequest, team_id: int, page: Query[paging.PageQuery]):
     team = actions.access_team(request.user, team_id)
-    return [
-        {
-            "id": c.pk,
-            "name": c.name,
-            "topic": c.topic,
-            "visibility": c.visibility,
-            "is_member": c.is_member,
-            "last_seq": c.last_seq,
-        }
-        for c in actions.team_channels(request.user, team)
-    ]
+    return paging.page(actions.team_channels(request.user, team), page, channel_out)
 
 
 # --- Webhooks --------------------------------------------------------------------------------------------
 
 
-def _webhook_out(hook, token: str | None = None) -> dict:
-    from django.conf import settings
-
-    return {
-        "id": hook.pk,
-        "bot_name": hook.bot_name,
-        "created_at": hook.created_at.isoformat(),
-        "last_used_at": hook.last_used_at.isoformat() if hook.last_used_at else None,
-        "token": token,
-        "url": f"{settings.BASE_URL.rstrip('/')}/hooks/{token}" if token else None,
-        "live": actions.webhook_is_live(hook),
-    }
+def _webhook_out(hook, token: str | None = None) -> WebhookOut:
+    return WebhookOut(
+        id=hook.pk,
+        bot_name=hook.bot_name,
+        created_at=hook.created_at,
+        last_used_at=hook.last_used_at,
+        token=token,
+        url=f"{settings.BASE_URL.rstrip('/')}/hooks/{token}" if token else None,
+        live=actions.webhook_is_live(hook),
+    )
 
 
-@router.get("/conversations/{int:conversation_id}/webhooks", response=list[WebhookOut])
-def list_webhooks(request: HttpRequest, conversation_id: int):
+@router.get(
+    "/conversations/{int:conversation_id}/webhooks",
+    response=paging.Page[WebhookOut],
+    summary="A conversation's live webhooks, oldest first (owners; paged)",
+)
+def list_webhooks(request: HttpRequest, conversation_id: int, page: Query[paging.PageQuery]):
     conv = actions.access_conversation(request.user, conversation_id)
-    return [_webhook_out(h) for h in actions.webhooks_of(request.user, conv)]
+    return paging.page(actions.webhooks_of(request.user, conv), page, _webhook_out)
 
 
 @router.post("/conversations/{int:conversation_id}/webhooks", response={201: WebhookOut})

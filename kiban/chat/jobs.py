@@ -124,3 +124,34 @@ def fan_out_wide_post(
         seq=message.seq,
     )
     return len(targets)
+
+
+@job(retries=3, every=dt.timedelta(minutes=10))
+def pass_on_retired_ownership() -> int:
+    """Ownership passes on when an owner retires (the HR import or SCIM retires people below chat, so chat
+    looks): each group or channel whose owners are all retired gets its longest-standing active member as
+    owner, under the conversation's lock, and its members hear it (`conversation.members`, `owners`).
+    Returns how many conversations changed hands."""
+    # Function-level: the chat actions import this module (they enqueue `store_wide_mentions`).
+    from django.db import transaction
+    from django.db.models import Exists, OuterRef
+
+    from kiban.chat.actions.conversations import _lock_conversation, announce_members, pass_on_ownership
+    from kiban.chat.models import Conversation, Member
+
+    owners = Member.objects.filter(conversation=OuterRef("pk"), role=Member.Role.OWNER)
+    orphaned = (
+        Conversation.objects.exclude(kind=Conversation.Kind.DM)
+        .filter(Exists(owners.filter(staff__is_active=False)))
+        .exclude(Exists(owners.filter(staff__is_active=True)))
+        .order_by("pk")
+    )
+    changed = 0
+    for conv in orphaned.iterator():
+        with transaction.atomic():
+            _lock_conversation(conv)
+            heir = pass_on_ownership(conv)
+            if heir:
+                announce_members(conv, owners=[heir])
+                changed += 1
+    return changed

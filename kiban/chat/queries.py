@@ -136,11 +136,18 @@ def message_page(
     return list(reversed(qs.order_by("-seq")[:limit]))
 
 
-def pinned_messages(conv: Conversation) -> list[Message]:
-    return list(
-        messages_with_details(Message.objects.filter(conversation=conv, pinned_at__isnull=False)).order_by(
-            "-pinned_at"
-        )
+def pinned_messages(conv: Conversation) -> QuerySet[Message]:
+    """Pinned messages, the latest pinned first (a QuerySet: the API pages it)."""
+    return messages_with_details(Message.objects.filter(conversation=conv, pinned_at__isnull=False)).order_by(
+        "-pinned_at", "-id"
+    )
+
+
+def member_rows(conv: Conversation) -> QuerySet[Member]:
+    """A conversation's members with `staff`: owners first, then in joining order (the info panel's order;
+    a QuerySet: the API and the panel page it)."""
+    return (
+        Member.objects.filter(conversation=conv).select_related("staff").order_by("-role", "joined_at", "id")
     )
 
 

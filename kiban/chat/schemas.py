@@ -1,10 +1,14 @@
 """The chat objects of CONTRACT.md, once: the API answers with these schemas, `message.*` and `reaction.*`
-events carry them, the chat page hands them to its script, and the tests compare with them.
+events carry them, the chat page hands them to its script, and the tests compare with them. The
+conversation's events carry `ConversationBase`, the fields every member shares; the API's `ConversationOut`
+adds the person's own view (unread, mentions, role, title) and the member lists.
 
 Reactions have one shape everywhere: `[{emoji, count, users}]` in the order each emoji was first used.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import Field
 
@@ -71,3 +75,78 @@ class MessageOut(OutSchema):
     attachments: list[AttachmentOut]
     mentions: list[str]
     card: CardOut | None = Field(None, description="A module's card (buttons, links), or null")
+
+
+class ConversationBase(OutSchema):
+    """A conversation's shared fields: what every member sees alike. The `conversation.created/updated` events
+    carry exactly this (no personal counts, no member lists: a client asks `GET /conversations/{id}` for its
+    own view, and `GET …/members` pages through the members)."""
+
+    id: int
+    kind: Literal["dm", "group", "channel"]
+    name: str = Field(description="As set; empty for a dm or an unnamed group (show `title`).")
+    topic: str
+    team: int | None
+    visibility: Literal["public", "private"]
+    last_seq: int = Field(description="The seq of the newest message (0 when empty).")
+    archived: bool
+    created_at: Timestamp
+    last_message_at: Timestamp | None
+    url: str
+
+
+class ConversationOut(ConversationBase):
+    """The conversation as one person sees it (the API's object, CONTRACT.md "conversation")."""
+
+    title: str = Field(description="What to show: the name, else the other members' names.")
+    members: list[str] = Field(description="Usernames, in joining order.")
+    owners: list[str]
+    member_count: int
+    last_read_seq: int
+    unread: int = Field(description="Messages after the person's read mark.")
+    mentions: int = Field(description="Unread messages that mention the person (or @channel/@here).")
+    muted: bool
+    role: Literal["owner", "member"] | None
+
+
+class MemberOut(OutSchema):
+    """A member of a conversation (`GET /conversations/{id}/members`, paged)."""
+
+    username: str
+    name: str
+    role: Literal["owner", "member"]
+
+
+class TeamOut(OutSchema):
+    id: int
+    name: str
+    description: str
+    department: int | None
+    archived: bool
+    is_member: bool
+    member_count: int | None
+
+
+class ChannelOut(OutSchema):
+    """A channel of a team as the browser lists it (public ones, and private ones the person is in)."""
+
+    id: int
+    name: str
+    topic: str
+    visibility: Literal["public", "private"]
+    is_member: bool
+    last_seq: int
+
+
+class WebhookOut(OutSchema):
+    id: int
+    bot_name: str
+    created_at: Timestamp
+    last_used_at: Timestamp | None
+    token: str | None = Field(None, description="Only in the answer that creates it; store it now.")
+    url: str | None = Field(None, description="Where to POST (only when created).")
+    live: bool = Field(
+        True,
+        description="False when its creator left the conversation or retired: posts are refused (403) until "
+        "an owner renews it (POST …/webhooks/{id}/renew)",
+    )

@@ -1,5 +1,4 @@
-"""Builds the chat schemas (`kiban.chat.schemas`, the one definition of each object) from the models; the
-conversation and team objects are still dicts here (`conversation_dict`, `team_dict`).
+"""Builds the chat schemas (`kiban.chat.schemas`, the one definition of each object) from the models.
 
 `message_out` reads reactions, attachments and mentions from the message's (prefetched) relations unless
 the caller passes them; use `queries.messages_with_details` to load a page of messages in a fixed number of
@@ -9,13 +8,22 @@ queries.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
-from kiban.chat.models import Attachment, Conversation, Member, Message, Reaction
+from kiban.chat.models import Attachment, Conversation, Member, Message, Reaction, Team
 from kiban.chat.queries import unread_mentions
-from kiban.chat.schemas import AttachmentOut, CardOut, MessageOut, ReactionOut
+from kiban.chat.schemas import (
+    AttachmentOut,
+    CardOut,
+    ChannelOut,
+    ConversationBase,
+    ConversationOut,
+    MemberOut,
+    MessageOut,
+    ReactionOut,
+    TeamOut,
+)
 
 
 def attachment_out(attachment: Attachment) -> AttachmentOut:
@@ -96,47 +104,62 @@ def conversation_title(
     return shown + (f" 他{len(others) - 4}名" if len(others) > 4 else "")
 
 
-def conversation_dict(
+def conversation_base(conv: Conversation) -> ConversationBase:
+    """The fields every member shares (what the conversation events carry)."""
+    return ConversationBase(
+        id=conv.pk,
+        kind=conv.kind,
+        name=conv.name,
+        topic=conv.topic,
+        team=conv.team_id,
+        visibility=conv.visibility,
+        last_seq=conv.last_seq,
+        archived=conv.archived_at is not None,
+        created_at=conv.created_at,
+        last_message_at=conv.last_message_at,
+        url=conversation_url(conv),
+    )
+
+
+def conversation_out(
     conv: Conversation,
     for_user,
     *,
     member: Member | None = None,
     members: list[Member] | None = None,
     mentions: int | None = None,
-) -> dict[str, Any]:
+) -> ConversationOut:
     """The conversation object as `for_user` sees it (unread and mentions are theirs).
 
     `members` (with `staff` loaded) and `member` (the person's own row) are looked up when not given."""
     if members is None:
         members = list(conv.members.select_related("staff").order_by("joined_at", "id"))
-    user_id = getattr(for_user, "pk", None)  # None: a system action (the department sync)
+    user_id = getattr(for_user, "pk", None)
     if member is None:
         member = next((m for m in members if m.staff_id == user_id), None)
     last_read = member.last_read_seq if member else 0
     if mentions is None:
         mentions = unread_mentions(for_user, conv, last_read) if member else 0
     names = [(m.staff_id, m.staff.full_name or m.staff.username) for m in members]
-    return {
-        "id": conv.pk,
-        "kind": conv.kind,
-        "name": conv.name,
-        "title": conversation_title(conv, names, user_id),
-        "topic": conv.topic,
-        "team": conv.team_id,
-        "visibility": conv.visibility,
-        "members": [m.staff.username for m in members],
-        "owners": [m.staff.username for m in members if m.role == Member.Role.OWNER],
-        "last_seq": conv.last_seq,
-        "last_read_seq": last_read,
-        "unread": max(conv.last_seq - last_read, 0) if member else 0,
-        "mentions": mentions,
-        "muted": bool(member and member.muted),
-        "role": member.role if member else None,
-        "archived": conv.archived_at is not None,
-        "created_at": conv.created_at.isoformat(),
-        "last_message_at": conv.last_message_at.isoformat() if conv.last_message_at else None,
-        "url": conversation_url(conv),
-    }
+    return ConversationOut(
+        **dict(conversation_base(conv)),
+        title=conversation_title(conv, names, user_id),
+        members=[m.staff.username for m in members],
+        owners=[m.staff.username for m in members if m.role == Member.Role.OWNER],
+        member_count=len(members),
+        last_read_seq=last_read,
+        unread=max(conv.last_seq - last_read, 0) if member else 0,
+        mentions=mentions,
+        muted=bool(member and member.muted),
+        role=member.role if member else None,
+    )
+
+
+def member_out(member: Member) -> MemberOut:
+    """A member row (with `staff` loaded) as `GET /conversations/{id}/members` lists it."""
+    return MemberOut(
+        username=member.staff.username, name=member.staff.full_name or member.staff.username, role=member.role
+    )
 
 
 def conversation_url(conv: Conversation) -> str:
@@ -146,13 +169,25 @@ def conversation_url(conv: Conversation) -> str:
         return "/chat/"
 
 
-def team_dict(team, *, is_member: bool, member_count: int | None = None) -> dict[str, Any]:
-    return {
-        "id": team.pk,
-        "name": team.name,
-        "description": team.description,
-        "department": team.department_id,
-        "archived": team.archived_at is not None,
-        "is_member": is_member,
-        "member_count": member_count,
-    }
+def team_out(team: Team, *, is_member: bool, member_count: int | None = None) -> TeamOut:
+    return TeamOut(
+        id=team.pk,
+        name=team.name,
+        description=team.description,
+        department=team.department_id,
+        archived=team.archived_at is not None,
+        is_member=is_member,
+        member_count=member_count,
+    )
+
+
+def channel_out(channel: Conversation) -> ChannelOut:
+    """A team's channel from `actions.team_channels` (`is_member` annotated)."""
+    return ChannelOut(
+        id=channel.pk,
+        name=channel.name,
+        topic=channel.topic,
+        visibility=channel.visibility,
+        is_member=channel.is_member,
+        last_seq=channel.last_seq,
+    )

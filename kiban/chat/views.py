@@ -29,12 +29,13 @@ from kiban.chat import search as chat_search
 from kiban.chat.actions.conversations import dm_key
 from kiban.chat.attachments import max_upload_bytes
 from kiban.chat.models import Conversation, Member, Message, Team
-from kiban.chat.serializers import conversation_dict, conversation_title, message_out
+from kiban.chat.serializers import conversation_title, message_out
+from kiban.core import paging
 from kiban.core.schemas import dump
 from kiban.core.wareki import wareki
 
 PAGE = 50
-MEMBER_LIST_LIMIT = 300
+MEMBER_PAGE = 100  # members shown per page of the info panel (the rest: "さらに表示", paged by the API)
 
 
 def _time_label(value: dt.datetime) -> str:
@@ -90,6 +91,19 @@ def _conversation_groups(user, current: Conversation | None) -> tuple[list[dict]
     return result, bool(rows)
 
 
+def _heading(conv: Conversation, user) -> dict:
+    """What a page's heading needs: the title (a dm or unnamed group is called after its other members —
+    at most 100 people; a named one needs no member read) and the person's read mark."""
+    names = []
+    if not conv.name:
+        names = [
+            (m.staff_id, m.staff.full_name or m.staff.username)
+            for m in conv.members.select_related("staff").order_by("joined_at", "id")
+        ]
+    me = getattr(conv, "membership", None)
+    return {"title": conversation_title(conv, names, user.pk), "last_read_seq": me.last_read_seq if me else 0}
+
+
 def _day_label(day: dt.date) -> str:
     today = timezone.localdate()
     if day == today:
@@ -138,25 +152,17 @@ def conversation(request, conversation_id: int):
         conv = actions.access_public_channel(request.user, conversation_id)
         is_member = False
     groups, has_conversations = _conversation_groups(request.user, conv if is_member else None)
-    # A department's channel can have thousands of members: the page needs their names only as a fallback
-    # (messages carry author_name), so a big channel's list is not loaded.
+    # The page does not carry the member list (a department's channel has thousands; messages carry their
+    # author's name): the info panel pages through it (`GET /api/v1/conversations/{id}/members`).
     member_count = conv.members.count()
-    member_rows = []
-    if member_count <= MEMBER_LIST_LIMIT:
-        member_rows = list(conv.members.select_related("staff").order_by("joined_at", "id"))
-    me = getattr(conv, "membership", None)
-    conv_data = conversation_dict(
-        conv, request.user, members=member_rows or ([me] if me else []), member=me, mentions=0
-    )
     context = {
         "conv": conv,
-        "conv_data": conv_data,
+        "conv_data": _heading(conv, request.user),
         "is_member": is_member,
         "groups": groups,
         "has_conversations": has_conversations,
         "team": conv.team if conv.team_id else None,
         "member_count": member_count,
-        "member_names": [(m.staff.username, m.staff.full_name or m.staff.username) for m in member_rows],
         "max_upload": max_upload_bytes(),
         "chat_messages": [],
         "older_before": None,
@@ -220,7 +226,7 @@ def thread(request, conversation_id: int, message_id: int):
         "chat/thread.html",
         {
             "conv": conv,
-            "conv_data": conversation_dict(conv, request.user, mentions=0),
+            "conv_data": _heading(conv, request.user),
             "root": rows[0],
             "replies": rows[1:],
             "max_upload": max_upload_bytes(),
@@ -245,7 +251,8 @@ def info(request, conversation_id: int):
     me = conv.membership
     if request.method == "POST":
         return _info_post(request, conv)
-    member_rows = list(conv.members.select_related("staff").order_by("-role", "joined_at", "id"))
+    offset = _int_param(request, "members") or 0
+    member_page = paging.page(queries.member_rows(conv), paging.PageQuery(limit=MEMBER_PAGE, offset=offset))
     is_owner = me.role == Member.Role.OWNER
     can_add = conv.kind != Conversation.Kind.DM and (
         conv.kind == Conversation.Kind.GROUP or conv.visibility == Conversation.Visibility.PUBLIC or is_owner
@@ -262,8 +269,23 @@ def info(request, conversation_id: int):
         "chat/info.html",
         {
             "conv": conv,
-            "conv_data": conversation_dict(conv, request.user, members=member_rows, mentions=0),
-            "members": member_rows,
+            "conv_data": _heading(conv, request.user),
+            "members": [
+                {
+                    "username": m.staff.username,
+                    "name": m.staff.full_name or m.staff.username,
+                    "owner": m.role == Member.Role.OWNER,
+                    "removable": is_owner
+                    and m.staff_id != request.user.pk
+                    and conv.kind != Conversation.Kind.DM,
+                }
+                for m in member_page["results"]
+            ],
+            "member_count": conv.members.count(),
+            "members_offset": offset,
+            "members_next": offset + MEMBER_PAGE if member_page["more"] else None,
+            "members_previous": max(offset - MEMBER_PAGE, 0) if offset else None,
+            "member_page_size": MEMBER_PAGE,
             "me": me,
             "is_owner": is_owner,
             "can_add": can_add and conv.archived_at is None,

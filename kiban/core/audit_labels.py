@@ -48,6 +48,7 @@ LABELS = {
     "chat.conversation.archive": gettext_lazy("会話のアーカイブ"),
     "chat.conversation.unarchive": gettext_lazy("会話のアーカイブ解除"),
     "chat.member.remove": gettext_lazy("会話からメンバーを外す"),
+    "chat.owner.passed": gettext_lazy("会話のオーナーの引き継ぎ"),
     "chat.message.delete": gettext_lazy("メッセージ削除"),
     "chat.team.sync_department": gettext_lazy("チームと所属の同期"),
     "chat.webhook.create": gettext_lazy("Webhook作成"),

@@ -29,6 +29,7 @@ LABELS = {
     "kiban.safety.jobs.announce_check": gettext_lazy("安否確認の通知とメール送信"),
     "kiban.safety.jobs.remind_check": gettext_lazy("安否確認の未回答者への督促"),
     "kiban.safety.jobs.push_progress": gettext_lazy("安否確認の集計画面のリアルタイム更新"),
+    "kiban.chat.jobs.pass_on_retired_ownership": gettext_lazy("退職したオーナーの会話の引き継ぎ"),
     "kiban.core.jobs.queue_housekeeping": gettext_lazy("止まった処理の再実行と古い処理記録の整理"),
     "kiban.core.mail.deliver_email": gettext_lazy("メールの送信"),
     "kiban.core.mail.deliver_email_batch": gettext_lazy("メールの一括送信（大人数へのお知らせ）"),

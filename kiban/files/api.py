@@ -8,13 +8,14 @@ import functools
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File as FileParam
-from ninja import Form, Router, Schema, Status
+from ninja import Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import Field
 
 from kiban.blobs.models import Blob
 from kiban.blobs.serve import blob_response
+from kiban.core import paging
 from kiban.files import access, actions, chatlink, queries, sharing, uploads
 from kiban.files.models import FileVersion, Permission
 from kiban.files.refusals import refusal
@@ -380,13 +381,15 @@ def cancel_upload(request: HttpRequest, token: str):
 # --- Shares --------------------------------------------------------------------------------------------
 
 
-def _shares(found) -> list[dict]:
-    return [share_out(s) for s in sharing.shares_of(found)]
+def _shares(found, page: paging.PageQuery) -> dict:
+    return paging.page(sharing.shares_of(found), page, share_out)
 
 
-@router.get("/files/{int:file_id}/shares", response=list[ShareOut], summary="Who a file is shared with")
-def file_shares(request: HttpRequest, file_id: int):
-    return _shares(actions.access_file(request.user, file_id))
+@router.get(
+    "/files/{int:file_id}/shares", response=paging.Page[ShareOut], summary="Who a file is shared with"
+)
+def file_shares(request: HttpRequest, file_id: int, page: Query[paging.PageQuery]):
+    return _shares(actions.access_file(request.user, file_id), page)
 
 
 @router.post("/files/{int:file_id}/shares", response={201: ShareOut}, summary="Share a file")
@@ -406,9 +409,11 @@ def unshare_file(request: HttpRequest, file_id: int, share_id: int):
     return Status(204, None)
 
 
-@router.get("/folders/{int:folder_id}/shares", response=list[ShareOut], summary="Who a folder is shared with")
-def folder_shares(request: HttpRequest, folder_id: int):
-    return _shares(actions.access_folder(request.user, folder_id))
+@router.get(
+    "/folders/{int:folder_id}/shares", response=paging.Page[ShareOut], summary="Who a folder is shared with"
+)
+def folder_shares(request: HttpRequest, folder_id: int, page: Query[paging.PageQuery]):
+    return _shares(actions.access_folder(request.user, folder_id), page)
 
 
 @router.post("/folders/{int:folder_id}/shares", response={201: ShareOut}, summary="Share a folder")

@@ -7,6 +7,7 @@ what."""
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -114,10 +115,11 @@ def do_unshare(user, target: Access, share: Share) -> None:
         audit.record("files.unshare", actor=user, target=target.file or target.folder, share=share.pk)
 
 
-def shares_of(target: Access) -> list[Share]:
+def shares_of(target: Access) -> QuerySet[Share]:
+    """The target's shares, oldest first (a QuerySet: the API pages it)."""
     obj = {"file": target.file} if target.file is not None else {"folder": target.folder}
-    return list(
+    return (
         Share.objects.filter(**obj)
         .select_related("staff", "department", "conversation")
-        .order_by("created_at")
+        .order_by("created_at", "id")
     )

@@ -34,6 +34,11 @@ class StaffOut(OutSchema):
     departments: list[StaffDepartmentOut]
 
 
+# The staff object's own columns (all but `departments`), named once: a directory search reads exactly these
+# into its hits (`kiban.org.search.StaffHit`), which `staff_out` turns into the same `StaffOut`.
+STAFF_COLUMNS: tuple[str, ...] = tuple(name for name in StaffOut.model_fields if name != "departments")
+
+
 class DepartmentNodeOut(OutSchema):
     id: int
     code: str

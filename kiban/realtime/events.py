@@ -6,14 +6,11 @@ One Pydantic model per event type: a `type` literal plus the payload. Each modul
 schema (`kiban.chat.events.MessageCreated.message` is the `MessageOut` the API returns), so a client never
 needs a second request and never meets a second shape. `extra="forbid"` makes a misspelt field fail in the
 action that builds the event (in its tests), not silently in a browser.
-
-The conversation events below still carry dicts (`kiban.chat.serializers.conversation_dict`): they move to
-`kiban/chat/events.py` with a schema once their new shape (no member lists) has landed.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,37 +23,6 @@ class BaseEvent(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: str
-
-
-class ConversationCreated(BaseEvent):
-    type: Literal["conversation.created"] = "conversation.created"
-    conversation: dict[str, Any]
-
-
-class ConversationUpdated(BaseEvent):
-    """The shared fields of a conversation changed (name, topic, archived …). Without its member lists:
-    a client fetches `GET /api/v1/conversations/{id}` (members included) when it shows them."""
-
-    type: Literal["conversation.updated"] = "conversation.updated"
-    conversation: dict[str, Any]
-
-
-class ConversationMembers(BaseEvent):
-    """People joined or left a conversation (usernames): sent once to the members and to those who left,
-    whatever the conversation's size — never the whole member list."""
-
-    type: Literal["conversation.members"] = "conversation.members"
-    conversation: int
-    added: list[str] = []
-    removed: list[str] = []
-
-
-class ConversationRead(BaseEvent):
-    """The reader's own devices learn that the conversation was read up to `seq` (unread badges follow)."""
-
-    type: Literal["conversation.read"] = "conversation.read"
-    conversation: int
-    seq: int
 
 
 class PresenceOut(OutSchema):

@@ -22,7 +22,16 @@ from kiban.blobs import store
 from kiban.blobs.serve import blob_response
 from kiban.core import paging
 from kiban.surveys import inquiries
-from kiban.surveys.models import Inquiry, InquiryFile, InquiryTarget
+from kiban.surveys.models import Inquiry, InquiryTarget
+from kiban.surveys.schemas import (
+    InquiryFileOut,
+    InquiryOut,
+    InquiryRemindOut,
+    InquiryTargetOut,
+    inquiry_file_out,
+    inquiry_out,
+    inquiry_target_out,
+)
 
 router = Router(tags=["inquiries"])
 
@@ -47,49 +56,6 @@ class ReturnIn(Schema):
     comment: str
 
 
-def _iso(value) -> str | None:
-    return timezone.localtime(value).isoformat() if value else None
-
-
-def file_dict(f: InquiryFile) -> dict:
-    return {
-        "id": f.pk,
-        "name": f.name,
-        "size": f.size,
-        "content_type": f.content_type,
-        "url": f"/api/v1/inquiries/files/{f.pk}",
-    }
-
-
-def target_dict(t: InquiryTarget) -> dict:
-    return {
-        "department": {"id": t.department_id, "name": t.department.name},
-        "state": t.state,
-        "state_label": t.get_state_display(),
-        "body": t.body,
-        "answered_by": t.answered_by.get_full_name() if t.answered_by_id else None,
-        "answered_at": _iso(t.answered_at),
-        "return_comment": t.return_comment,
-        "files": [file_dict(f) for f in t.files.all()],
-    }
-
-
-def inquiry_dict(inquiry: Inquiry, targets: list[InquiryTarget], user) -> dict:
-    return {
-        "id": inquiry.pk,
-        "title": inquiry.title,
-        "body": inquiry.body,
-        "sender": {"username": inquiry.sender.get_username(), "name": inquiry.sender.get_full_name()},
-        "sender_department": inquiry.sender_department.name if inquiry.sender_department_id else None,
-        "deadline": _iso(inquiry.deadline),
-        "created_at": _iso(inquiry.created_at),
-        "closed_at": _iso(inquiry.closed_at),
-        "is_sender": inquiry.sender_id == user.pk,
-        "files": [file_dict(f) for f in inquiry.files.all()],
-        "targets": [target_dict(t) for t in targets],
-    }
-
-
 def _errors(view):
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
@@ -107,7 +73,9 @@ def _errors(view):
     return wrapped
 
 
-@router.get("/inquiries", response=dict, summary="box=inbox (to the caller's sections) or box=sent")
+@router.get(
+    "/inquiries", response=paging.Page[InquiryOut], summary="box=inbox (to the caller's sections) or box=sent"
+)
 def list_inquiries(request: HttpRequest, page: Query[paging.PageQuery], box: str = "inbox"):
     if box == "sent":
         rows = Inquiry.objects.filter(sender=request.user).select_related("sender", "sender_department")
@@ -116,36 +84,38 @@ def list_inquiries(request: HttpRequest, page: Query[paging.PageQuery], box: str
             targets = list(
                 inquiry.targets.select_related("department", "answered_by").order_by("department__order")
             )
-            return inquiry_dict(inquiry, targets, request.user)
+            return inquiry_out(inquiry, targets, request.user)
 
         return paging.page(rows.order_by("-created_at", "-pk"), page, sent)
     if box != "inbox":
         raise HttpError(400, "box: inbox または sent です。")
-    return paging.page(inquiries.inbox(request.user), page, lambda pair: inquiry_dict(*pair, request.user))
+    return paging.page(inquiries.inbox(request.user), page, lambda pair: inquiry_out(*pair, request.user))
 
 
-@router.post("/inquiries", response={201: dict}, summary="Send an inquiry to sections")
+@router.post("/inquiries", response={201: InquiryOut}, summary="Send an inquiry to sections")
 def send(request: HttpRequest, payload: InquiryIn):
     inquiry = inquiries.do_send_inquiry(
         request.user, title=payload.title, body=payload.body, departments=payload.departments,
         deadline=payload.deadline, attachments=payload.attachments,
     )  # fmt: skip
     inquiry, targets = inquiries.access_inquiry(request.user, inquiry.pk)
-    return Status(201, inquiry_dict(inquiry, targets, request.user))
+    return Status(201, inquiry_out(inquiry, targets, request.user))
 
 
 @router.get(
     "/inquiries/{int:inquiry_id}",
-    response=dict,
+    response=InquiryOut,
     summary="An inquiry: every section's state (sender) or the caller's sections'",
 )
 def get_inquiry(request: HttpRequest, inquiry_id: int):
     inquiry, targets = inquiries.access_inquiry(request.user, inquiry_id)
-    return inquiry_dict(inquiry, targets, request.user)
+    return inquiry_out(inquiry, targets, request.user)
 
 
 @router.post(
-    "/inquiries/{int:inquiry_id}/answers", response={201: dict}, summary="Answer for the caller's section"
+    "/inquiries/{int:inquiry_id}/answers",
+    response={201: InquiryTargetOut},
+    summary="Answer for the caller's section",
 )
 @_errors
 def answer(request: HttpRequest, inquiry_id: int, payload: AnswerIn):
@@ -157,18 +127,20 @@ def answer(request: HttpRequest, inquiry_id: int, payload: AnswerIn):
         department=payload.department,
         attachments=payload.attachments,
     )
-    return Status(201, target_dict(target))
+    return Status(201, inquiry_target_out(target))
 
 
-@router.post("/inquiries/{int:inquiry_id}/targets/{int:department_id}/return", response=dict,
+@router.post("/inquiries/{int:inquiry_id}/targets/{int:department_id}/return", response=InquiryTargetOut,
              summary="Send a section's answer back (差戻し) with a reason")  # fmt: skip
 def send_back(request: HttpRequest, inquiry_id: int, department_id: int, payload: ReturnIn):
     inquiry, _targets = inquiries.access_inquiry(request.user, inquiry_id)
-    return target_dict(inquiries.do_return(request.user, inquiry, department_id, payload.comment))
+    return inquiry_target_out(inquiries.do_return(request.user, inquiry, department_id, payload.comment))
 
 
 @router.post(
-    "/inquiries/{int:inquiry_id}/remind", response=dict, summary="Remind sections that have not answered"
+    "/inquiries/{int:inquiry_id}/remind",
+    response=InquiryRemindOut,
+    summary="Remind sections that have not answered",
 )
 def remind(request: HttpRequest, inquiry_id: int):
     inquiry, _targets = inquiries.access_inquiry(request.user, inquiry_id)
@@ -177,12 +149,12 @@ def remind(request: HttpRequest, inquiry_id: int):
 
 @router.post(
     "/inquiries/files",
-    response={201: dict},
+    response={201: InquiryFileOut},
     summary="Upload a file for an inquiry or an answer (multipart `file`, `name`?)",
 )
 @_errors
 def upload(request: HttpRequest, file: FileParam[UploadedFile], name: Form[str | None] = None):
-    return Status(201, file_dict(inquiries.do_upload_file(request.user, file, name)))
+    return Status(201, inquiry_file_out(inquiries.do_upload_file(request.user, file, name)))
 
 
 @router.api_operation(

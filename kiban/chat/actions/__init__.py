@@ -20,7 +20,7 @@ from kiban.chat.actions.conversations import (
     do_remove_member,
     do_set_muted,
     do_update_conversation,
-    shared_conversation_dict,
+    pass_on_ownership,
 )
 from kiban.chat.actions.messages import (
     access_message,
@@ -57,6 +57,6 @@ __all__ = [
     "do_join_channel", "do_join_team", "do_leave_conversation", "do_mark_read", "do_pin_message",
     "do_post_message", "do_post_via_webhook", "do_react", "do_remove_member", "do_revoke_webhook",
     "do_set_muted", "do_sync_all_department_teams", "do_sync_department_team", "do_update_conversation",
-    "field_error", "shared_conversation_dict", "staff_by_usernames", "team_channels", "teams_for",
+    "field_error", "pass_on_ownership", "staff_by_usernames", "team_channels", "teams_for",
     "webhooks_of",
 ]  # fmt: skip

@@ -17,37 +17,56 @@ from kiban.chat.actions.common import (
     member_ids,
     staff_by_usernames,
 )
-from kiban.chat.models import Conversation, Member, Team, TeamMember
-from kiban.chat.serializers import conversation_dict
-from kiban.core import audit
-from kiban.realtime import publish
-from kiban.realtime.events import (
+from kiban.chat.events import (
     ConversationCreated,
     ConversationMembers,
     ConversationRead,
     ConversationUpdated,
 )
-
-# Per-person fields are left out of the dict an event carries to every member; a client refetches
-# `GET /conversations/{id}` for its own unread count and title.
-_PERSONAL = ("title", "last_read_seq", "unread", "mentions", "muted", "role")
-# Nor the member lists: sent to every member, they made a change O(members²) (a `conversation.members`
-# event carries who joined or left).
-_LISTS = ("members", "owners")
+from kiban.chat.models import Conversation, Member, Team, TeamMember
+from kiban.chat.serializers import conversation_base
+from kiban.core import audit
+from kiban.realtime import publish
 
 
-def shared_conversation_dict(conv: Conversation, actor) -> dict:
-    data = conversation_dict(conv, actor, mentions=0)
-    for key in (*_PERSONAL, *_LISTS):
-        data.pop(key, None)
-    return data
-
-
-def _announce_members(
-    conv: Conversation, *, added: Iterable[str] = (), removed: Iterable[str] = (), also: Iterable[int] = ()
+def announce_members(
+    conv: Conversation,
+    *,
+    added: Iterable[str] = (),
+    removed: Iterable[str] = (),
+    owners: Iterable[str] = (),
+    also: Iterable[int] = (),
 ) -> None:
+    """One small `conversation.members` event (who joined, left, became an owner) to the members and to
+    `also` (those who left). Inside the change's transaction, after the conversation's lock."""
     recipients = set(member_ids(conv)) | set(also)
-    publish(recipients, ConversationMembers(conversation=conv.pk, added=list(added), removed=list(removed)))
+    publish(
+        recipients,
+        ConversationMembers(
+            conversation=conv.pk, added=list(added), removed=list(removed), owners=list(owners)
+        ),
+    )
+
+
+def pass_on_ownership(conv: Conversation) -> str | None:
+    """When no active owner is left (the last one left, was removed by a sync, or retired), the
+    longest-standing active member becomes owner. Call under the conversation's lock; returns the new
+    owner's username (for the `conversation.members` event), or None when nothing changed."""
+    if conv.kind == Conversation.Kind.DM:
+        return None
+    if Member.objects.filter(conversation=conv, role=Member.Role.OWNER, staff__is_active=True).exists():
+        return None
+    heir = (
+        Member.objects.filter(conversation=conv, staff__is_active=True)
+        .select_related("staff")
+        .order_by("joined_at", "id")
+        .first()
+    )
+    if heir is None:
+        return None
+    Member.objects.filter(pk=heir.pk).update(role=Member.Role.OWNER)
+    audit.record("chat.owner.passed", actor=None, target=conv, username=heir.staff.username)
+    return heir.staff.username
 
 
 def access_conversation(user, conversation_id: int) -> Conversation:
@@ -82,13 +101,12 @@ def access_public_channel(user, conversation_id: int) -> Conversation:
     return conv
 
 
-def _announce_created(conv: Conversation, actor) -> None:
-    publish(member_ids(conv), ConversationCreated(conversation=shared_conversation_dict(conv, actor)))
+def announce_created(conv: Conversation) -> None:
+    publish(member_ids(conv), ConversationCreated(conversation=conversation_base(conv)))
 
 
-def _announce_updated(conv: Conversation, actor, *, also: Iterable[int] = ()) -> None:
-    recipients = set(member_ids(conv)) | set(also)
-    publish(recipients, ConversationUpdated(conversation=shared_conversation_dict(conv, actor)))
+def _announce_updated(conv: Conversation) -> None:
+    publish(member_ids(conv), ConversationUpdated(conversation=conversation_base(conv)))
 
 
 def _lock_conversation(conv: Conversation) -> None:
@@ -120,7 +138,7 @@ def do_create_dm(creator, other) -> tuple[Conversation, bool]:
                     for pid in {creator.pk, other.pk}
                 ]
             )
-            _announce_created(conv, creator)
+            announce_created(conv)
     except IntegrityError:
         return Conversation.objects.get(dm_key=key), False
     return conv, True
@@ -171,7 +189,7 @@ def do_create_conversation(
         rows = [Member(conversation=conv, staff=creator, role=Member.Role.OWNER)]
         rows += [Member(conversation=conv, staff=p) for p in people]
         Member.objects.bulk_create(rows)
-        _announce_created(conv, creator)
+        announce_created(conv)
     return conv, True
 
 
@@ -209,7 +227,7 @@ def do_add_members(actor, conv: Conversation, usernames: Iterable[str]) -> list[
             raise field_error("members", _("グループは%(max)d人までです。") % {"max": MAX_GROUP_MEMBERS})
         Member.objects.bulk_create([Member(conversation=conv, staff=p) for p in new], ignore_conflicts=True)
         if new:
-            _announce_members(conv, added=[p.username for p in new])
+            announce_members(conv, added=[p.username for p in new])
     return [p.username for p in new]
 
 
@@ -227,7 +245,7 @@ def do_remove_member(actor, conv: Conversation, username: str) -> None:
         deleted, _rows = Member.objects.filter(conversation=conv, staff=person).delete()
         if not deleted:
             raise Http404
-        _announce_members(conv, removed=[person.username], also=[person.pk])
+        announce_members(conv, removed=[person.username], also=[person.pk])
         audit.record("chat.member.remove", actor=actor, target=conv, username=person.username)
 
 
@@ -238,11 +256,8 @@ def do_leave_conversation(user, conv: Conversation) -> None:
     with transaction.atomic():
         _lock_conversation(conv)
         Member.objects.filter(pk=conv.membership.pk).delete()
-        if not Member.objects.filter(conversation=conv, role=Member.Role.OWNER).exists():
-            heir = Member.objects.filter(conversation=conv).order_by("joined_at", "id").first()
-            if heir is not None:
-                Member.objects.filter(pk=heir.pk).update(role=Member.Role.OWNER)
-        _announce_members(conv, removed=[user.username], also=[user.pk])
+        heir = pass_on_ownership(conv)
+        announce_members(conv, removed=[user.username], owners=[heir] if heir else [], also=[user.pk])
 
 
 def do_join_channel(user, conv: Conversation) -> bool:
@@ -257,7 +272,7 @@ def do_join_channel(user, conv: Conversation) -> bool:
                 Member.objects.create(conversation=conv, staff=user)
         except IntegrityError:
             return False
-        _announce_members(conv, added=[user.username])
+        announce_members(conv, added=[user.username])
     return True
 
 
@@ -274,7 +289,7 @@ def do_archive_conversation(actor, conv: Conversation, archived: bool = True) ->
             actor=actor,
             target=conv,
         )
-        _announce_updated(conv, actor)
+        _announce_updated(conv)
     return conv
 
 
@@ -297,16 +312,16 @@ def do_update_conversation(
     if fields:
         with transaction.atomic():
             conv.save(update_fields=fields)
-            _announce_updated(conv, actor)
+            _announce_updated(conv)
     return conv
 
 
 def do_set_muted(user, conv: Conversation, muted: bool) -> None:
+    """Mute or unmute for this person; their other devices hear `conversation.updated` and ask for their own
+    view (muted is personal, so the event does not carry it)."""
     Member.objects.filter(pk=conv.membership.pk).update(muted=muted)
     conv.membership.muted = muted
-    publish(
-        [user.pk], ConversationUpdated(conversation=shared_conversation_dict(conv, user) | {"muted": muted})
-    )
+    publish([user.pk], ConversationUpdated(conversation=conversation_base(conv)))
 
 
 def do_mark_read(user, conv: Conversation, seq: int) -> int:

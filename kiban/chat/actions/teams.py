@@ -9,8 +9,14 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from kiban.accounts.models import Staff
 from kiban.chat.actions.common import clean_name, field_error
-from kiban.chat.actions.conversations import _announce_created, _announce_updated
+from kiban.chat.actions.conversations import (
+    _lock_conversation,
+    announce_created,
+    announce_members,
+    pass_on_ownership,
+)
 from kiban.chat.models import Conversation, Member, Team, TeamMember
 from kiban.core import audit
 from kiban.org.models import Department, Membership
@@ -70,7 +76,7 @@ def do_create_team(creator, *, name: str, description: str = "") -> Team:
         TeamMember.objects.create(team=team, staff=creator, role=TeamMember.Role.OWNER)
         channel = _general_channel(team, creator)
         Member.objects.create(conversation=channel, staff=creator, role=Member.Role.OWNER)
-        _announce_created(channel, creator)
+        announce_created(channel)
     return team
 
 
@@ -92,8 +98,11 @@ def do_join_team(user, team: Team) -> bool:
             .first()
         )
         if channel is not None:
-            Member.objects.bulk_create([Member(conversation=channel, staff=user)], ignore_conflicts=True)
-            _announce_updated(channel, user)
+            # The lock a post takes for its seq: a post either precedes the join or reaches the new member.
+            _lock_conversation(channel)
+            if not Member.objects.filter(conversation=channel, staff=user).exists():
+                Member.objects.create(conversation=channel, staff=user)
+                announce_members(channel, added=[user.username])
     return True
 
 
@@ -137,6 +146,9 @@ def do_sync_department_team(department: Department, *, actor=None) -> SyncResult
             team.archived_at = None
             team.save(update_fields=["name", "archived_at"])
         channel = _general_channel(team, actor)
+        # The channel's lock, as for any membership change (`conversations._lock_conversation`): a post to the
+        # channel is ordered with this sync, so a person removed here never receives a later message.
+        _lock_conversation(channel)
         current = dict(TeamMember.objects.filter(team=team).values_list("staff_id", "from_department"))
         to_add = [sid for sid in wanted if sid not in current]
         to_remove = [sid for sid, from_dept in current.items() if from_dept and sid not in wanted]
@@ -149,7 +161,13 @@ def do_sync_department_team(department: Department, *, actor=None) -> SyncResult
             ignore_conflicts=True,
         )
         TeamMember.objects.filter(team=team, staff_id__in=to_remove).delete()
-        in_channel = set(Member.objects.filter(conversation=channel).values_list("staff_id", flat=True))
+        # A new head of the department owns its team and channel (ownership passes on at a reshuffle).
+        heads = [sid for sid, is_head in wanted.items() if is_head]
+        TeamMember.objects.filter(team=team, staff_id__in=heads).exclude(role=TeamMember.Role.OWNER).update(
+            role=TeamMember.Role.OWNER
+        )
+        in_channel = dict(Member.objects.filter(conversation=channel).values_list("staff_id", "role"))
+        joining = [sid for sid in wanted if sid not in in_channel]
         Member.objects.bulk_create(
             [
                 Member(
@@ -157,19 +175,33 @@ def do_sync_department_team(department: Department, *, actor=None) -> SyncResult
                     staff_id=sid,
                     role=Member.Role.OWNER if wanted[sid] else Member.Role.MEMBER,
                 )
-                for sid in wanted
-                if sid not in in_channel
+                for sid in joining
             ],
             ignore_conflicts=True,
         )
-        Member.objects.filter(conversation=channel, staff_id__in=to_remove).delete()
+        leaving = [sid for sid in to_remove if sid in in_channel]
+        Member.objects.filter(conversation=channel, staff_id__in=leaving).delete()
+        promoted = [sid for sid in heads if in_channel.get(sid, Member.Role.OWNER) != Member.Role.OWNER]
+        Member.objects.filter(conversation=channel, staff_id__in=promoted).update(role=Member.Role.OWNER)
+        names = dict(
+            Staff.objects.filter(pk__in=[*joining, *leaving, *promoted]).values_list("pk", "username")
+        )
+        owners = [names[sid] for sid in promoted]
+        heir = pass_on_ownership(channel)
+        if heir:
+            owners.append(heir)
         if actor is not None:
             audit.record(
                 "chat.team.sync_department", actor=actor, target=team, department=department.code,
                 added=len(to_add), removed=len(to_remove),
             )  # fmt: skip
-        if to_add or to_remove or created:
-            _announce_updated(channel, actor, also=to_remove)
+        if created:
+            announce_created(channel)
+        elif joining or leaving or owners:
+            announce_members(
+                channel, added=[names[sid] for sid in joining], removed=[names[sid] for sid in leaving],
+                owners=owners + [names[sid] for sid in joining if wanted[sid]], also=leaving,
+            )  # fmt: skip
     return SyncResult(team=team, added=len(to_add), removed=len(to_remove))
 
 

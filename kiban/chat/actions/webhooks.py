@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -73,9 +73,10 @@ def webhook_is_live(hook: Webhook) -> bool:
     return Member.objects.filter(conversation_id=hook.conversation_id, staff_id=creator.pk).exists()
 
 
-def webhooks_of(user, conv: Conversation) -> list[Webhook]:
+def webhooks_of(user, conv: Conversation) -> QuerySet[Webhook]:
+    """The conversation's live webhooks, oldest first (owners only)."""
     _require_owner(conv)
-    return list(conv.webhooks.filter(revoked_at__isnull=True).select_related("created_by").order_by("id"))
+    return conv.webhooks.filter(revoked_at__isnull=True).select_related("created_by").order_by("id")
 
 
 def do_create_webhook(actor, conv: Conversation, bot_name: str) -> tuple[Webhook, str]:

@@ -26,6 +26,6 @@ def test_group_conversation_round_trip(client, clerk, section_head):
     r = client.get(f"/api/v1/conversations/{conv['id']}/messages?after=0")
     assert [m["seq"] for m in r.json()] == [1]
     client.force_login(section_head)
-    listed = client.get("/api/v1/conversations").json()
+    listed = client.get("/api/v1/conversations").json()["results"]
     assert [(c["id"], c["unread"], c["mentions"]) for c in listed] == [(conv["id"], 1, 1)]
     assert client.get("/api/v1/openapi.json").status_code == 200

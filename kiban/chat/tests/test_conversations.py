@@ -150,6 +150,7 @@ def test_group_members_may_invite(clerk, section_head, other_clerk):
         "conversation": conv.pk,
         "added": ["500001"],
         "removed": [],
+        "owners": [],
     }
 
 

@@ -63,7 +63,7 @@ def test_conversation_list_counts_per_conversation(client, clerk, section_head):
     post(clerk, group, "一")
     post(clerk, group, "@100001 二")
     client.force_login(section_head)
-    [conv] = client.get("/api/v1/conversations").json()
+    [conv] = client.get("/api/v1/conversations").json()["results"]
     assert (conv["id"], conv["unread"], conv["mentions"], conv["last_seq"], conv["last_read_seq"]) == (
         group.pk,
         2,

@@ -48,7 +48,7 @@ def test_bad_team_name_is_400(client, clerk):
 def test_joining_a_team_joins_its_general_channel(client, clerk, other_clerk):
     team = actions.do_create_team(clerk, name="DX推進")
     client.force_login(other_clerk)
-    listed = client.get("/api/v1/teams").json()
+    listed = client.get("/api/v1/teams").json()["results"]
     assert [(t["name"], t["is_member"], t["member_count"]) for t in listed] == [("DX推進", False, 1)]
     assert client.post(f"/api/v1/teams/{team.pk}/join").json()["is_member"] is True
     general = Conversation.objects.get(team=team)
@@ -59,11 +59,14 @@ def test_team_channels_show_public_and_own_private_ones(client, clerk, other_cle
     team = actions.do_create_team(clerk, name="DX推進")
     actions.do_create_conversation(clerk, kind="channel", name="秘密", team_id=team.pk, visibility="private")
     client.force_login(other_clerk)
-    assert [(c["name"], c["is_member"]) for c in client.get(f"/api/v1/teams/{team.pk}/channels").json()] == [
-        ("一般", False)
-    ]
+    assert [
+        (c["name"], c["is_member"]) for c in client.get(f"/api/v1/teams/{team.pk}/channels").json()["results"]
+    ] == [("一般", False)]
     client.force_login(clerk)
-    assert [c["name"] for c in client.get(f"/api/v1/teams/{team.pk}/channels").json()] == ["一般", "秘密"]
+    assert [c["name"] for c in client.get(f"/api/v1/teams/{team.pk}/channels").json()["results"]] == [
+        "一般",
+        "秘密",
+    ]
 
 
 def test_department_team_follows_the_department_and_its_sub_units(
@@ -155,6 +158,6 @@ def test_creating_a_team_announces_its_channel_to_the_creator(clerk):
 
     with capture_events() as events:
         actions.do_create_team(clerk, name="DX推進")
-    assert [(ids, e.type, e.conversation["name"]) for ids, e in events] == [
+    assert [(ids, e.type, e.conversation.name) for ids, e in events] == [
         ([clerk.pk], "conversation.created", "一般")
     ]

@@ -39,7 +39,7 @@ def test_token_is_shown_once_and_stored_hashed(client, clerk, channel, token):
     assert hook.token_hash == hash_token(token)
     assert token not in hook.token_hash
     client.force_login(clerk)
-    [listed] = client.get(f"/api/v1/conversations/{channel.pk}/webhooks").json()
+    [listed] = client.get(f"/api/v1/conversations/{channel.pk}/webhooks").json()["results"]
     assert (listed["bot_name"], listed["token"], listed["url"]) == ("気象警報", None, None)
     assert AuditEntry.objects.filter(action="chat.webhook.create").count() == 1
 
@@ -166,7 +166,7 @@ def test_a_webhook_stops_when_its_creator_leaves_and_an_owner_renews_it(
 
     owner = client
     owner.force_login(section_head)
-    [listed] = owner.get(f"/api/v1/conversations/{channel.pk}/webhooks").json()
+    [listed] = owner.get(f"/api/v1/conversations/{channel.pk}/webhooks").json()["results"]
     assert listed["live"] is False
     assert "停止中" in owner.get(f"/chat/c/{channel.pk}/info/").content.decode()
     renewed = owner.post(f"/api/v1/conversations/{channel.pk}/webhooks/{listed['id']}/renew")

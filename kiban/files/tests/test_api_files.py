@@ -410,3 +410,20 @@ def test_two_uploads_racing_for_the_last_quota_bytes_cannot_both_pass(clerk, sec
     assert SectionUsage.objects.get(department=org_tree["jinji"]).used_bytes == 800
     assert File.objects.count() == 2
     assert Blob.objects.count() == 2
+
+
+def test_a_files_and_a_folders_shares_page_with_limit_and_offset(
+    client, clerk, section_head, other_clerk, org_tree, upload
+):
+    client.force_login(clerk)
+    file_id = upload("配布資料.txt", b"v1").json()["id"]
+    folder_id = client.post("/api/v1/folders", {"name": "配布"}, content_type=J).json()["id"]
+    targets = [{"username": other_clerk.username}, {"username": section_head.username},
+               {"department": org_tree["jinji"].pk}]  # fmt: skip
+    for base in (f"/api/v1/files/{file_id}/shares", f"/api/v1/folders/{folder_id}/shares"):
+        made = [client.post(base, {**t, "permission": "read"}, content_type=J).json()["id"] for t in targets]
+        first = client.get(base, {"limit": 2}).json()
+        rest = client.get(base, {"limit": 2, "offset": 2}).json()
+        assert ([s["id"] for s in first["results"]], first["more"]) == (made[:2], True)
+        assert ([s["id"] for s in rest["results"]], rest["more"]) == (made[2:], False)
+        assert client.get(base, {"limit": 201}).status_code == 400

@@ -27,3 +27,20 @@ def test_staff_schema_refuses_a_field_it_does_not_declare(clerk):
     fields = dict(staff_out(queries.attach_posts([clerk])[0]))
     with pytest.raises(ValidationError, match="extra"):
         StaffOut(**fields, password=clerk.password)
+
+
+def test_a_search_hit_is_the_staff_object_not_a_second_definition(client, clerk, section_head):
+    """`StaffHit` reads exactly the staff object's columns (derived from `StaffOut`), so a search result and
+    `GET /api/v1/staff/{username}` are the same object."""
+    from dataclasses import fields
+
+    from kiban.org.schemas import STAFF_COLUMNS
+    from kiban.org.search import StaffHit, load_hits
+
+    assert set(STAFF_COLUMNS) == set(StaffOut.model_fields) - {"departments"}
+    assert {f.name for f in fields(StaffHit)} == {"id", *STAFF_COLUMNS, "is_active", "posts"}
+    [hit] = load_hits([clerk.pk])
+    assert dump(staff_out(hit)) == dump(staff_out(queries.attach_posts([clerk])[0]))
+    client.force_login(section_head)
+    found = client.get("/api/v1/staff", {"q": clerk.family_name}).json()["results"]
+    assert dump(staff_out(hit)) in found

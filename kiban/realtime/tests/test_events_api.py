@@ -12,9 +12,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from kiban.chat.events import ConversationRead
 from kiban.realtime import publish
 from kiban.realtime.delivery import store
-from kiban.realtime.events import ConversationRead
 from kiban.realtime.jobs import EVENT_RETENTION, prune_events
 from kiban.realtime.models import Event, EventRecipient
 from kiban.realtime.queries import CATCH_UP_LIMIT

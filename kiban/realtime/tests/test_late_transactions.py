@@ -12,8 +12,8 @@ import pytest
 from django.db import connection, connections, transaction
 
 from kiban.accounts.tests.factories import StaffFactory
+from kiban.chat.events import ConversationRead
 from kiban.realtime import publish, queries
-from kiban.realtime.events import ConversationRead
 from kiban.realtime.models import Event
 from kiban.realtime.queries import events_for
 

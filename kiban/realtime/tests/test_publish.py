@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
+from kiban.chat.events import ConversationRead
 from kiban.realtime import publish
-from kiban.realtime.events import ConversationRead
 from kiban.realtime.models import Event
 from kiban.realtime.testing import capture_events
 from kiban.realtime.tests.probe import Probe

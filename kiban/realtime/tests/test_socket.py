@@ -12,8 +12,8 @@ from django.test import Client
 
 from kiban.accounts.actions import do_create_token
 from kiban.accounts.tests.factories import PASSWORD
+from kiban.chat.events import ConversationRead
 from kiban.realtime import hub, publish
-from kiban.realtime.events import ConversationRead
 from kiban.realtime.models import Event, Seen
 from kiban.realtime.queries import max_event_id
 from kiban.realtime.routing import websocket_application

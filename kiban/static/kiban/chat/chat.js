@@ -11,19 +11,13 @@ import { api, el, t } from "./util.js";
 const chat = document.querySelector("[data-chat]");
 if (chat) start(chat);
 
-function memberNames() {
-  const names = new Map();
-  for (const li of document.querySelectorAll("#chat-members [data-username]")) {
-    names.set(li.dataset.username, li.dataset.name);
-  }
-  return names;
-}
-
 function start(root) {
   const me = root.dataset.me;
   const conversationId = Number(root.dataset.conversation) || null;
   const list = new ConversationList(root, { me, currentId: conversationId });
-  const names = memberNames();
+  // Messages carry their author's name; the page no longer embeds the member list (a channel can hold
+  // thousands): the info panel pages through it.
+  const names = new Map();
   const live = document.getElementById("chat-live");
   let timeline = null;
   let thread = null;
@@ -113,6 +107,27 @@ function start(root) {
   connectRealtime({ root, list, timeline, conversationId, setStatus });
 }
 
+// Who joined, left or became an owner of the open conversation: the heading's count follows, and a person
+// who has just been handed ownership is told so.
+function onMembersHere(change) {
+  const count = document.querySelector("[data-member-count]");
+  if (count) {
+    const n = Math.max(Number(count.dataset.memberCount) + (change.added || []).length - (change.removed || []).length, 0);
+    count.dataset.memberCount = String(n);
+    count.textContent = t("memberCount").replace("%s", n);
+  }
+  const me = document.querySelector("[data-chat]")?.dataset.me;
+  const live = document.getElementById("chat-live");
+  if (me && (change.owners || []).includes(me) && !(change.added || []).includes(me) && live) {
+    live.textContent = t("nowOwner");
+    const status = document.getElementById("chat-owner-status");
+    if (status) {
+      status.textContent = t("nowOwner");
+      status.hidden = false;
+    }
+  }
+}
+
 async function connectRealtime({ list, timeline, conversationId, setStatus }) {
   let stream;
   try {
@@ -152,7 +167,10 @@ async function connectRealtime({ list, timeline, conversationId, setStatus }) {
     const item = list.item(event.detail.conversation);
     if (item) list.refreshOne(event.detail.conversation);
   });
-  stream.addEventListener("conversation.members", (event) => list.onMembers(event.detail));
+  stream.addEventListener("conversation.members", (event) => {
+    list.onMembers(event.detail);
+    if (mine(event.detail.conversation)) onMembersHere(event.detail);
+  });
   for (const type of ["conversation.created", "conversation.updated"]) {
     // Events carry the shared fields only; unread counts and titles are personal: ask for ours.
     stream.addEventListener(type, (event) => list.refreshOne(event.detail.conversation.id));

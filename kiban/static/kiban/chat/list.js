@@ -1,6 +1,8 @@
 // The conversation list: unread and mention badges, muted dimmed, newest activity first, a filter box.
 // The server renders it; live events and resyncs keep the badges right without a reload.
-import { api, el, results, t } from "./util.js";
+import { api, el, t } from "./util.js";
+
+const PAGE = 200;
 
 export class ConversationList {
   constructor(root, { me, currentId }) {
@@ -158,15 +160,30 @@ export class ConversationList {
     this.updateTotal();
   }
 
+  // Every conversation, page by page (GET /api/v1/conversations answers {results, more}, at most 200 a
+  // page): a person in 300 conversations gets all 300.
   async refresh() {
-    let list;
-    try {
-      list = results(await api("/api/v1/conversations"));
-    } catch {
-      return;
+    const seen = new Set();
+    let offset = 0;
+    for (;;) {
+      let page;
+      try {
+        page = await api(`/api/v1/conversations?limit=${PAGE}&offset=${offset}`);
+      } catch {
+        return;
+      }
+      for (const conv of page.results) {
+        seen.add(conv.id);
+        this.apply(conv);
+      }
+      if (!page.more || !page.results.length) break;
+      offset += page.results.length;
     }
-    // Only updates and additions: the list may be a page, so absence does not mean the person left.
-    for (const conv of list) this.apply(conv);
+    // The whole list was read: a conversation shown here and absent there was left (or archived).
+    for (const item of this.root.querySelectorAll(".conv-item[data-conv-id]")) {
+      const id = Number(item.dataset.convId);
+      if (!seen.has(id) && id !== this.currentId) this.remove(id);
+    }
     this.updateTotal();
   }
 }
