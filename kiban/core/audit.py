@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import models
 
-from kiban.core.models import AuditEntry
+from kiban.core.models import AUDIT_RETENTION_DAYS, AuditEntry
 
 
 def client_ip(request) -> str | None:
@@ -59,8 +59,6 @@ def prune_expired_entries(now=None) -> int:
     import datetime as dt
 
     from django.utils import timezone
-
-    from kiban.core.models import AUDIT_RETENTION_DAYS
 
     cutoff = (now or timezone.now()) - dt.timedelta(days=AUDIT_RETENTION_DAYS, minutes=1)
     deleted, _ = AuditEntry.objects.filter(at__lt=cutoff).delete()

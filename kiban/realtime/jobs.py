@@ -9,7 +9,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from kiban.core.jobs import job
+from kiban.realtime.fanout import fan_out_pending
 from kiban.realtime.models import Event, EventRecipient, Horizon
+from kiban.realtime.queries import settled_horizon
 
 EVENT_RETENTION = dt.timedelta(minutes=15)
 
@@ -18,24 +20,18 @@ EVENT_RETENTION = dt.timedelta(minutes=15)
 def fan_out_events() -> None:
     """Write the recipient rows of every pending event, oldest first (enqueued in the publishing
     transaction; several runs at once share the work)."""
-    from kiban.realtime.delivery import fan_out_pending
-
     fan_out_pending()
 
 
 @job(retries=2, every=dt.timedelta(minutes=1))
 def resume_fan_out() -> None:
     """Safety net: finish any pending event whose job was lost (e.g. a worker killed mid-job)."""
-    from kiban.realtime.delivery import fan_out_pending
-
     fan_out_pending()
 
 
 def prune_events(now: dt.datetime | None = None) -> int:
     """Delete settled events older than EVENT_RETENTION (and their recipient rows); remember the highest
     id deleted, so a client behind it is told to refetch."""
-    from kiban.realtime.queries import settled_horizon
-
     cutoff = (now or timezone.now()) - EVENT_RETENTION
     horizon = settled_horizon()
     upto = Event.objects.filter(created_at__lt=cutoff, id__lt=horizon).aggregate(m=Max("id"))["m"]

@@ -20,7 +20,7 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import Min
 
-from kiban.realtime.models import Event, Horizon
+from kiban.realtime.models import ID_SPACING, Event, Horizon
 
 # A person's own events a single catch-up returns at most. Further behind → `truncated`, refetch.
 CATCH_UP_LIMIT = 500
@@ -52,8 +52,6 @@ def _pg_open_horizon() -> int:
 
 def settled_horizon() -> int:
     """Every event with an id below this is visible now (and fanned out) or will never exist."""
-    from kiban.realtime.delivery import ID_SPACING
-
     pg = connection.vendor == "postgresql"
     horizon = _pg_open_horizon() * ID_SPACING if pg else _sqlite_sequence() + 1
     # Read after the horizon: a pending event below it committed before, so it is seen here.
