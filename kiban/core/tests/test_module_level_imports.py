@@ -24,6 +24,8 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("chat/apps.py", "ready", "kiban.chat"): APP_READY,
     ("realtime/apps.py", "ready", "kiban.accounts"): APP_READY,
     ("realtime/apps.py", "ready", "kiban.realtime.hub"): APP_READY,
+    ("realtime/apps.py", "ready", "kiban.org"): APP_READY,
+    ("realtime/apps.py", "ready", "kiban.realtime.listeners"): APP_READY,
     ("meetings/apps.py", "ready", "kiban.calendar"): APP_READY,
     ("meetings/apps.py", "ready", "kiban.meetings.rooms"): APP_READY,
     ("core/adminsite.py", "log_actions", "kiban.core.audit"): (
