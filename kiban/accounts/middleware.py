@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import OperationalError
 from django.utils import timezone
 
+from kiban.accounts.actions import touch_device_session
 from kiban.core import busy
 
 TOUCH_EVERY = dt.timedelta(minutes=5)
@@ -29,8 +30,6 @@ class DeviceSessionMiddleware:
         seen = session.get(SEEN_KEY)
         if seen is not None and now.timestamp() - seen < TOUCH_EVERY.total_seconds():
             return response
-        from kiban.accounts.actions import touch_device_session
-
         try:
             touch_device_session(request, user, session.session_key, TOUCH_EVERY, now)
         except OperationalError as exc:

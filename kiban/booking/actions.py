@@ -44,6 +44,8 @@ from kiban.booking.models import Booking, DriverLicence, Resource
 from kiban.booking.queries import MAX_BOOKING_SPAN
 from kiban.core import audit, recurrence
 from kiban.core.wareki import wareki, wareki_datetime
+from kiban.notifications.actions import mark_read_up_to, notify
+from kiban.notifications.models import Notification
 from kiban.org import queries as org_queries
 
 log = logging.getLogger(__name__)
@@ -445,11 +447,6 @@ def _clear_approval_requests(booking: Booking) -> None:
         ).exists()
     ):
         return
-    try:
-        from kiban.notifications.actions import mark_read_up_to
-        from kiban.notifications.models import Notification
-    except ImportError:
-        return
     key = _request_key(booking)
     recipients = set(
         Notification.objects.filter(group_key=key, read_at__isnull=True).values_list(
@@ -468,11 +465,6 @@ def _when(moment: dt.datetime) -> str:
 
 
 def _notify(recipient_ids: list[int], **kwargs) -> None:
-    try:
-        from kiban.notifications.actions import notify
-    except ImportError:  # the notifications module is built in parallel; never block a booking on it
-        log.warning("notifications unavailable: %s", kwargs.get("title"))
-        return
     notify(recipient_ids, kind="booking.approval", **kwargs)
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from kiban.booking.models import AlcoholCheck, Booking, DriverLicence, FleetManager, Resource
 from kiban.core.wareki import holiday_name
+from kiban.org.models import Department, Membership
 
 SEED = 20260401
 MAIN = "本庁舎"
@@ -91,8 +92,6 @@ def _at(day: dt.date, hm: tuple[int, int]) -> dt.datetime:
 
 def load_demo(say: Callable[[str], None]) -> dict:
     from django.contrib.auth import get_user_model
-
-    from kiban.org.models import Department, Membership
 
     Staff = get_user_model()
     rng = random.Random(SEED)

@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiban.booking.models import AlcoholCheck, Booking, Resource
+from kiban.booking.rules import managed_department_ids
+from kiban.core.permissions import is_it_admin
 from kiban.core.wareki import holiday_name
 
 # No booking is longer than this (actions.MAX_SPAN): a window query can bound `start` from below too, so it
@@ -217,8 +219,6 @@ def availability(kind: str, first_day: dt.date, days: int = 1, *, viewer, resour
 
 
 def _pending_queryset(user):
-    from kiban.booking.rules import managed_department_ids
-    from kiban.core.permissions import is_it_admin
 
     # A request whose time has come is no longer offered (the decision action refuses it too).
     qs = Booking.objects.filter(status=Booking.Status.PENDING, start__gt=timezone.now())

@@ -37,6 +37,7 @@ from kiban.bulletin.serializers import (
 )
 from kiban.core import paging
 from kiban.org import queries as org_queries
+from kiban.org.models import Membership
 
 router = Router(tags=["bulletin"])
 
@@ -237,8 +238,6 @@ def post_readers(request: HttpRequest, post_id: int, page: Query[paging.PageQuer
 
 
 def _primary_labels(staff_ids: list[int]) -> dict[int, str]:
-    from kiban.org.models import Membership
-
     primary = dict(
         Membership.objects.filter(staff_id__in=staff_ids, is_primary=True).values_list(
             "staff_id", "department_id"

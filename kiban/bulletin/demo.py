@@ -16,6 +16,7 @@ from django.utils import timezone
 from kiban.bulletin import richtext
 from kiban.bulletin.models import Category, Post, PostDepartment, Read
 from kiban.core.text import normalize
+from kiban.org.models import Department, Membership
 
 SEED = 20260410
 
@@ -41,8 +42,6 @@ POSTS = [
 
 def load_demo(say: Callable[[str], None]) -> dict:
     from django.contrib.auth import get_user_model
-
-    from kiban.org.models import Department, Membership
 
     Staff = get_user_model()
     if Category.objects.exists():

@@ -20,12 +20,14 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kiban.booking import actions as booking
 from kiban.booking import queries as booking_queries
 from kiban.calendar import fields, ics, imip, online
 from kiban.calendar.models import Attendee, Event, EventException, FeedToken, Reminder
 from kiban.calendar.queries import expand, is_rule_start
 from kiban.core import audit, recurrence, site
 from kiban.core.wareki import wareki, wareki_datetime
+from kiban.notifications.actions import notify
 
 SCOPES = ("this", "following", "all")
 # Series written per transaction by an import: each chunk holds the database's write lock briefly, so a chat
@@ -98,8 +100,6 @@ def event_resource_ids(event: Event) -> list[int]:
 def _sync_bookings(event: Event, resource_ids: list[int] | None = None) -> None:
     """Hold `resource_ids` (default: the rooms it holds now) for every occurrence of the event, moving the
     existing bookings. Raises BookingConflict (the caller's transaction then rolls everything back)."""
-    from kiban.booking import actions as booking
-
     current = event_resource_ids(event)
     wanted = current if resource_ids is None else resource_ids
     if not wanted and not current:
@@ -178,8 +178,6 @@ def _set_reminders(event: Event, person, minutes: list[int]) -> None:
 def _notify_invited(event: Event, people, actor) -> None:
     if not people:
         return
-    from kiban.notifications.actions import notify
-
     when = wareki(event.start, weekday=True) if event.all_day else wareki_datetime(event.start, weekday=True)
     notify(
         [p.pk for p in people],
@@ -550,8 +548,6 @@ def _split_following(user, event: Event, moment: dt.datetime, data: dict) -> Eve
 def do_delete_event(user, event: Event, *, scope: str | None = None, occurrence: str | None = None) -> None:
     """Delete an event (organiser only), one occurrence of it, or it from an occurrence on. Rooms are
     released in the same transaction; attendees get an iMIP cancellation (or the updated series)."""
-    from kiban.booking import actions as booking
-
     scope = _check_scope(scope)
     if not event.is_recurring:
         scope = "all"
@@ -592,8 +588,6 @@ def do_reply(user, event_id: int, status) -> Attendee:
         Attendee.objects.filter(pk=attendee.pk).update(status=status, replied_at=timezone.now())
         attendee.refresh_from_db()
         if attendee.event.organizer_id != user.pk:
-            from kiban.notifications.actions import notify
-
             labels = dict(Attendee.Status.choices)
             notify(
                 [attendee.event.organizer_id],

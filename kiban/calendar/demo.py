@@ -15,9 +15,14 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from kiban.booking import actions as booking
+from kiban.booking import queries as booking_queries
 from kiban.calendar import fields
+from kiban.calendar.actions import booking_ranges
 from kiban.calendar.models import Attendee, Event
 from kiban.core.recurrence import TOKYO
+from kiban.core.wareki import holiday_name
+from kiban.org.models import Membership
 
 SEED = 20261126
 PERSONAL_CAP = 3000
@@ -57,8 +62,6 @@ def _event(organizer_id: int, title: str, start: dt.datetime, end: dt.datetime, 
 
 
 def _workdays(first: dt.date, last: dt.date) -> list[dt.date]:
-    from kiban.core.wareki import holiday_name
-
     days = []
     day = first
     while day <= last:
@@ -69,8 +72,6 @@ def _workdays(first: dt.date, last: dt.date) -> list[dt.date]:
 
 
 def load_demo(say: Callable[[str], None]) -> dict:
-    from kiban.org.models import Membership
-
     rng = random.Random(SEED)
     today = dt.datetime.now(tz=TOKYO).date()
     first = today.replace(day=1)
@@ -165,9 +166,6 @@ def load_demo(say: Callable[[str], None]) -> dict:
 
 def _book_rooms(meetings: list[Event]) -> int:
     """Hold a meeting room for some weekly meetings, through the booking module (first free room)."""
-    from kiban.booking import actions as booking
-    from kiban.booking import queries as booking_queries
-    from kiban.calendar.actions import booking_ranges
 
     rooms = booking_queries.first_come_rooms()
     booked = 0

@@ -8,9 +8,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kiban.calendar.actions import next_occurrence
 from kiban.calendar.models import Attendee, Reminder, ReminderSent
 from kiban.core.jobs import job
 from kiban.core.wareki import wareki_datetime
+from kiban.notifications.actions import notify
 
 BATCH = 500
 # A reminder whose time passed while no worker ran is still sent if its occurrence has not started
@@ -26,8 +28,6 @@ def send_due_reminders() -> int:
 
 
 def send_reminders_due(now: dt.datetime) -> int:
-    from kiban.calendar.actions import next_occurrence
-    from kiban.notifications.actions import notify
 
     sent = 0
     due = list(

@@ -31,9 +31,11 @@ from django.db.models import F, Q
 from django.db.models.base import ModelState
 from django.utils.translation import gettext as _
 
+from kiban.booking.queries import bookings_of, busy_ranges
 from kiban.calendar.models import MAX_SHORT_SPAN, Attendee, CalendarPolicy, Event, EventException
 from kiban.core import recurrence
 from kiban.core.wareki import holiday_name
+from kiban.org.queries import department_members
 
 TOKYO = recurrence.TOKYO
 Interval = tuple[dt.datetime, dt.datetime]
@@ -296,8 +298,6 @@ def _person_bookings(
 ) -> dict[int, list]:
     """Standalone bookings (not part of an event: a car out, a room booked alone) per person. With
     `occurrences`, those whose room still waits for approval are marked `pending` (same query)."""
-    from kiban.booking.queries import bookings_of
-
     result: dict[int, list] = {}
     wanted = set(user_ids)
     event_ids = {o.event_id for o in occurrences if not o.reduced}
@@ -337,8 +337,6 @@ def freebusy(user_ids: Iterable[int], start: dt.datetime, end: dt.datetime) -> d
 
 
 def _resource_busy(resource_id: int, start: dt.datetime, end: dt.datetime) -> list[Interval]:
-    from kiban.booking.queries import busy_ranges
-
     return busy_ranges([resource_id], start, end).get(resource_id, [])
 
 
@@ -420,8 +418,6 @@ class GroupSchedule:
 
 def group_schedule(department, start: dt.date, days: int, viewer) -> GroupSchedule:
     """See the module docstring. A multi-day occurrence appears in every day it covers."""
-    from kiban.org.queries import department_members
-
     members = department_members(department)
     dates = [start + dt.timedelta(days=i) for i in range(days)]
     window_start = local_day_bounds(dates[0])[0]

@@ -78,7 +78,7 @@ def fan_out_wide_post(
     from kiban.chat.models import Mention, Message
     from kiban.chat.serializers import conversation_url
     from kiban.notifications.actions import notify
-    from kiban.realtime.delivery import ids_source
+    from kiban.realtime.fanout import ids_source
 
     message = (
         Message.objects.select_related("conversation", "author")

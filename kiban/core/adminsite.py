@@ -69,7 +69,7 @@ class KibanAdminSite(admin.AdminSite):
 def _audit_admin_log_actions(original):
     @functools.wraps(original)
     def log_actions(user_id, queryset, action_flag, change_message="", *, single_object=False):
-        from kiban.core.audit import record
+        from kiban.core.audit import record  # cycle: INSTALLED_APPS names this module, audit imports models
 
         objects = list(queryset)
         result = original(

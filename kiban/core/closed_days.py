@@ -10,6 +10,7 @@ import datetime as dt
 import threading
 import time
 
+from django.apps import apps
 from django.db import DatabaseError
 
 TTL_SECONDS = 60
@@ -27,8 +28,8 @@ def _days() -> dict[tuple[int, int, int], str]:
         days = _state["days"]
         if days is not None and time.monotonic() - _state["loaded_at"] < TTL_SECONDS:
             return days
-    from kiban.core.models import ClosedDay
-
+    # Through the registry, not an import: kiban.core.models clears this cache when a day is saved.
+    ClosedDay = apps.get_model("core", "ClosedDay")  # noqa: N806
     try:
         rows = list(ClosedDay.objects.values_list("year", "month", "day", "name"))
     except DatabaseError:  # before migrations (the first `kiban serve`): no closed days yet

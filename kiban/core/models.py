@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kiban.core import closed_days
+
 # How long audit entries are kept. The database refuses to delete younger ones (migration core 0002,
 # which has its own copy of this number: a migration must not change when this constant does).
 AUDIT_RETENTION_DAYS = 365
@@ -100,14 +102,10 @@ class ClosedDay(models.Model):
         return f"{self.name} {self.month}/{self.day}" + (f" ({self.year})" if self.year else "")
 
     def save(self, *args, **kwargs) -> None:
-        from kiban.core import closed_days
-
         super().save(*args, **kwargs)
         closed_days.clear()
 
     def delete(self, *args, **kwargs):
-        from kiban.core import closed_days
-
         result = super().delete(*args, **kwargs)
         closed_days.clear()
         return result

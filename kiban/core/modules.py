@@ -18,7 +18,8 @@ Nothing central changes when a module is added: `kiban/settings.py` finds every 
 `kiban/urls.py` and `kiban/api.py` collect URLs and routers from here, the web shell its navigation and the
 manage menu, `kiban demo` the demo loaders, `kiban --help` the commands. By convention, and without a line here,
 the background worker imports `<app>.jobs` (`kiban.core.jobs`), the realtime layer the event types in
-`<app>.events` (`kiban.realtime.events.catalogue`), and Django the catalogue in `<app>/locale/`.
+`<app>.events` (`kiban.realtime.events.catalogue`), the audit log and jobs page the words in `<app>.labels`
+(`AUDIT_LABELS`, `JOB_LABELS`: `kiban.core.labels_registry`), and Django the catalogue in `<app>/locale/`.
 
 This module is part of `core` and imports no domain app: it only reads the app registry.
 """

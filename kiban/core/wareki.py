@@ -7,6 +7,8 @@ import datetime as dt
 import jpholiday
 from django.utils.translation import get_language
 
+from kiban.core.closed_days import closed_day_name
+
 _ERAS = [
     (dt.date(2019, 5, 1), "令和"),
     (dt.date(1989, 1, 8), "平成"),
@@ -54,8 +56,6 @@ def wareki_datetime(moment: dt.datetime, *, weekday: bool = False) -> str:
 
 def holiday_name(date: dt.date) -> str | None:
     """The national holiday, or else the organisation's closed day (年末年始…, kiban.core.closed_days)."""
-    from kiban.core.closed_days import closed_day_name
-
     return jpholiday.is_holiday_name(date) or closed_day_name(date)
 
 

@@ -22,9 +22,3 @@ class IntegrationsConfig(modules.KibanModule):
     portal_panels = [modules.PortalPanel("approvals", "kiban.integrations.portal.panel", order=5)]
     demo = "kiban.integrations.demo.load_demo"
     demo_order = 90
-
-    def ready(self) -> None:
-        from kiban.core import audit_labels
-        from kiban.integrations.audit_labels import LABELS
-
-        audit_labels.LABELS.update(LABELS)

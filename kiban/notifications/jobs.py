@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from kiban.core.jobs import job
 from kiban.notifications import digest
+from kiban.notifications.bulk import create_many
 
 # How often people who went offline are looked for: the digest goes out at most this long after the
 # offline threshold (NotificationPolicy.digest_after_minutes) has passed.
@@ -22,8 +24,4 @@ def send_email_digests() -> dict[str, int]:
 def create_notifications(ids: list[int] | str, **fields) -> int:
     """A large audience's notifications, written right after the commit that enqueued this job (the job row
     is part of that transaction: nothing is lost if the process dies in between)."""
-    import json
-
-    from kiban.notifications.actions import create_many
-
     return len(create_many(json.loads(ids) if isinstance(ids, str) else ids, **fields))

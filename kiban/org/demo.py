@@ -22,9 +22,10 @@ from kiban.core import modules
 from kiban.core.audit import record
 from kiban.org.demo_departments import BRANCH_OF, TREE
 from kiban.org.demo_names import FEMALE_NAMES, MALE_NAMES, SECOND_VARIANTS, SURNAMES, VARIANT_SURNAMES
-from kiban.org.importer import rank_for_title
 from kiban.org.importer_parse import derive_romaji
 from kiban.org.models import Department, Membership
+from kiban.org.search import reindex_staff
+from kiban.org.titles import rank_for_title
 
 DEFAULT_STAFF = 300
 DEFAULT_PASSWORD = "kiban-demo"  # noqa: S105 — the documented demo password (README, CONTRACT.md)
@@ -155,8 +156,6 @@ def load_demo(
     staff: int = DEFAULT_STAFF, password: str = DEFAULT_PASSWORD, stdout: TextIO | None = None
 ) -> dict:
     """Load 架空県 into an empty organisation. Raises DemoDataExists when there are staff or departments."""
-    from kiban.org.search import reindex_staff
-
     started = time.monotonic()
 
     def say(message: str) -> None:

@@ -105,7 +105,9 @@ def apply_reshuffle(reshuffle_id: int) -> str:
             )
             _mail_failure(reshuffle)
             return "failed"
-        counts = apply_plan(plan, actor_username="system", reshuffle_id=reshuffle.pk)
+        counts = apply_plan(
+            plan, actor_username="system", reshuffle_id=reshuffle.pk, effective_date=reshuffle.effective_date
+        )
         reshuffle.status = Reshuffle.Status.APPLIED
         reshuffle.applied_at = timezone.now()
         # What was really applied on the day (the stored preview was computed weeks before).

@@ -28,9 +28,12 @@ from dataclasses import dataclass, field, make_dataclass
 
 from django.db import connection, transaction
 
+from kiban.accounts.models import SEARCH_FIELDS, Staff
 from kiban.core import search as core_search
 from kiban.core.search import INDEX_VERSION, PG_BIGRAMS_FUNCTION, bigram_tokens, like_escape
 from kiban.core.text import canonical_romaji, is_romaji_word, normalize
+from kiban.org.models import Department, Membership
+from kiban.org.queries import department_label, name_is_shared
 from kiban.org.schemas import STAFF_COLUMNS
 
 __all__ = ["INDEX_VERSION", "bigram_tokens", "search_staff", "search_staff_ids"]
@@ -177,8 +180,6 @@ def reindex_staff(ids: Iterable[int]) -> int:
     Call it after `Staff.objects.bulk_create(...)` / `bulk_update(...)` (which skip `Staff.save()`), inside
     the same transaction. Returns the number of rows whose search fields changed. Safe to call repeatedly.
     """
-    from kiban.accounts.models import SEARCH_FIELDS, Staff
-
     ids = list(ids)
     changed: list[Staff] = []
     for start in range(0, len(ids), 1000):
@@ -218,8 +219,6 @@ def department_terms(terms: list[str]) -> dict[str, list[int]]:
     candidates = [t for t in terms if len(t) >= 2 and not t.isascii()]
     if not candidates:
         return {}
-    from kiban.org.models import Department
-
     rows = list(Department.objects.filter(is_active=True).values_list("id", "parent_id", "name", "name_kana"))
     children: dict[int | None, list[int]] = {}
     for dept_id, parent_id, _name, _kana in rows:
@@ -521,9 +520,6 @@ _HIT_FIELDS = ["id", *STAFF_COLUMNS, "is_active"]
 
 def load_hits(ids: list[int]) -> list[StaffHit]:
     """The people with these ids, in this order, with their posts (primary first): two queries."""
-    from kiban.accounts.models import Staff
-    from kiban.org.models import Membership
-    from kiban.org.queries import department_label, name_is_shared
 
     by_id = {row[0]: StaffHit(*row) for row in Staff.objects.filter(pk__in=ids).values_list(*_HIT_FIELDS)}
     if by_id:

@@ -11,7 +11,9 @@ from typing import Any
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from kiban.realtime.presence import polled
 from kiban.realtime.queries import events_for
+from kiban.realtime.wire import frame_text
 
 router = Router(tags=["realtime"])
 
@@ -45,9 +47,6 @@ class WaitIn(EventsIn):
 @router.get("/realtime/events", response=EventsOut, summary="Live events after an id (catch-up, polling)")
 def list_events(request, params: Query[WaitIn]) -> dict:
     """The caller's events after `after` (a long-poll wait, if any, happened before Django saw the request)."""
-    from kiban.realtime.delivery import frame_text
-    from kiban.realtime.presence import polled
-
     mine, last_id, truncated = events_for(request.auth.pk, params.after)
     polled(request.auth.pk)
     return {

@@ -15,7 +15,11 @@ class RealtimeConfig(modules.KibanModule):
     def ready(self) -> None:
         super().ready()
         from kiban.accounts import revocation
+        from kiban.org import changes
         from kiban.realtime.hub import credentials_changed
+        from kiban.realtime.listeners import org_changed
 
-        # accounts sits below realtime: it announces ended credentials through this listener.
+        # accounts and org sit below realtime: they announce ended credentials and organisation changes
+        # through these listeners.
         revocation.listen(credentials_changed)
+        changes.listen(org_changed)

@@ -38,18 +38,19 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from kiban.realtime import hub
 from kiban.realtime.audiences import Audience, resolve
 from kiban.realtime.events import BaseEvent
+from kiban.realtime.fanout import insert_recipients
+from kiban.realtime.jobs import fan_out_events
+from kiban.realtime.models import ID_SPACING, Event, EventRecipient
+from kiban.realtime.wire import encode_redis_message, frame_text, redis_channel
 
 logger = logging.getLogger("kiban.realtime")
 
-REDIS_CHANNEL_PREFIX = "kiban:events:"
 # Recipients whose catch-up rows are written in the publishing transaction; a larger audience is fanned
 # out by the worker right after commit (live delivery is immediate either way).
 INLINE_MAX = 200
-# PostgreSQL event ids: transaction id × ID_SPACING + a counter (events of one transaction stay in order;
-# 2^53 / ID_SPACING ≈ 9·10^10 transactions before ids leave JavaScript's exact integers).
-ID_SPACING = 100_000
 _counter = itertools.count()
 
 _captures: list[list] = []
@@ -112,8 +113,6 @@ def schedule(user_ids: Iterable[int] | Audience, event: BaseEvent) -> None:
 def store(recipients: list[int], body: str, *, audience: str = "") -> int:
     """Write the event row (and its recipient rows, or the outbox job for a large or named audience) in the
     current transaction; return the event's id."""
-    from kiban.realtime.models import Event, EventRecipient
-
     pending = bool(audience) or len(recipients) > INLINE_MAX
     with transaction.atomic(savepoint=False):  # part of the caller's transaction: no savepoint of its own
         if connection.vendor == "postgresql":
@@ -138,8 +137,6 @@ def store(recipients: list[int], body: str, *, audience: str = "") -> int:
                 recipients=recipients, payload=body, pending=pending, audience=audience
             ).id
         if pending:
-            from kiban.realtime.jobs import fan_out_events
-
             fan_out_events.enqueue()  # a row in this transaction: the outbox
         elif len(recipients) > 20:
             insert_recipients(event_id, recipients)
@@ -156,8 +153,6 @@ def fan_out_pending(limit: int | None = None) -> int:
     to wait for) and its frame goes to the sockets at once — an explicit list was handed over at its
     commit. Safe to run twice at once: the rows are claimed, and a frame delivered twice is dropped by id
     (hubs and clients)."""
-    from kiban.realtime.models import Event
-
     done, after = 0, 0
     while limit is None or done < limit:
         row = (
@@ -228,47 +223,14 @@ def kick_fan_out() -> None:
     """After the commit of an audience's event: fan it out now in this process, if it serves sockets (its
     hub runs `fan_out_pending` in a worker thread, so neither this request nor the event loop waits);
     otherwise the outbox job does it within the worker's polling interval."""
-    from kiban.realtime.hub import fan_out_threadsafe
-
-    fan_out_threadsafe()
-
-
-def ids_source(ids: list[int]) -> tuple[str, object]:
-    """A table of `ids` (column `value`) for INSERT … SELECT: one parameter, however many ids, and no Python
-    object per row (5,000 recipient rows cost one statement)."""
-    if connection.vendor == "postgresql":
-        return "unnest(%s::bigint[]) AS value", list(ids)
-    return "json_each(%s)", json.dumps(ids)
-
-
-def insert_recipients(event_id: int, recipients: list[int]) -> None:
-    """The EventRecipient rows of one event, in one statement (idempotent: a resumed fan-out skips rows
-    already written)."""
-    source, param = ids_source(recipients)
-    verb, tail = (
-        ("INSERT", " ON CONFLICT DO NOTHING")
-        if connection.vendor == "postgresql"
-        else ("INSERT OR IGNORE", "")
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"{verb} INTO realtime_eventrecipient (user_id, event_id) SELECT value, %s FROM {source}{tail}",  # noqa: S608
-            [event_id, param],
-        )
-
-
-def frame_text(event_id: int, body: str) -> str:
-    """`{"id": N, …the event's fields…}` from the event's JSON text, without parsing it again."""
-    return '{"id":' + str(event_id) + "," + body[1:]
+    hub.fan_out_threadsafe()
 
 
 def send_live(recipients: list[int], frame: str) -> None:
     if settings.REDIS_URL:
         redis_publish(recipients, frame)
     else:
-        from kiban.realtime.hub import deliver_threadsafe
-
-        deliver_threadsafe(recipients, frame)
+        hub.deliver_threadsafe(recipients, frame)
 
 
 def deliver(recipients: list[int], event: BaseEvent) -> int:
@@ -292,24 +254,6 @@ def redis_client():
 
             _redis_client = redis.Redis.from_url(settings.REDIS_URL)
         return _redis_client
-
-
-def encode_redis_message(recipients: list[int], frame: str) -> str:
-    """Recipients, a newline, then the frame: the subscriber routes without parsing the event."""
-    return json.dumps(recipients, separators=(",", ":")) + "\n" + frame
-
-
-def decode_redis_message(data: bytes | str) -> tuple[list[int], str]:
-    text = data.decode() if isinstance(data, bytes) else data
-    head, _, frame = text.partition("\n")
-    return json.loads(head), frame
-
-
-def redis_channel() -> str:
-    """The pub/sub channel of this installation: named after its database, so two Kiban installations (or
-    two test runs) sharing one Redis never see each other's events (user ids would collide)."""
-    db = connection.settings_dict
-    return REDIS_CHANNEL_PREFIX + f"{db.get('HOST') or ''}:{db.get('PORT') or ''}/{db['NAME']}"
 
 
 def redis_publish(recipients: list[int], frame: str) -> None:

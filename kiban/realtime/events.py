@@ -48,6 +48,16 @@ class CredentialsChanged(BaseEvent):
     type: Literal["credentials.changed"] = "credentials.changed"
 
 
+class OrgChanged(BaseEvent):
+    """The organisation changed for the recipient: these departments were created, renamed, moved or closed,
+    or their members changed (a person, the HR import or a reshuffle, through `kiban.org.actions`). Sent to
+    the people in them and to those whose places changed; a page that shows the tree or a member list
+    refetches it."""
+
+    type: Literal["org.changed"] = "org.changed"
+    departments: list[int]
+
+
 class ClientMessage(BaseModel):
     """Base of a message a client sends over its socket to a module (client → server), e.g.
     `meeting.signal`. A module declares its types in `<app>/events.py` beside its events; the socket parses a

@@ -27,6 +27,13 @@ import logging
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.utils import timezone
+
+from kiban.realtime import presence, publish
+from kiban.realtime.auth import still_valid
+from kiban.realtime.events import CredentialsChanged
+from kiban.realtime.queries import events_after_all, max_event_id, settled_horizon
+from kiban.realtime.wire import decode_redis_message, frame_text, redis_channel
 
 logger = logging.getLogger("kiban.realtime")
 
@@ -223,8 +230,6 @@ class Hub:
         was published meanwhile)."""
         import redis.asyncio as aioredis
 
-        from kiban.realtime.delivery import decode_redis_message, redis_channel
-
         delay = 0.5
         while True:
             client = aioredis.Redis.from_url(settings.REDIS_URL)
@@ -278,10 +283,6 @@ class Hub:
         after the last one it swept that are older than SWEEP_GRACE (time enough to have arrived live) and
         delivers those it has not seen. One small query per process every few seconds.
         """
-        from django.utils import timezone
-
-        from kiban.realtime.delivery import frame_text
-        from kiban.realtime.queries import events_after_all, settled_horizon
 
         def read() -> tuple[int, list[tuple]]:
             horizon = settled_horizon()  # before the rows (see kiban.realtime.queries)
@@ -305,8 +306,6 @@ class Hub:
         return delivered
 
     async def _tick(self) -> None:
-        from kiban.realtime import presence
-
         while True:
             await asyncio.sleep(TICK_SECONDS)
             try:
@@ -334,8 +333,6 @@ class Hub:
             logger.exception("realtime: credential re-check failed")
 
     async def _close_revoked(self, conns: list[Connection] | None = None) -> None:
-        from kiban.realtime.auth import still_valid
-
         if conns is None:
             conns = [conn for conns in self.by_user.values() for conn in conns]
         if not conns:
@@ -352,9 +349,6 @@ CREDENTIALS_CHANGED = '"type":"credentials.changed"'
 def credentials_changed(user_ids: list[int]) -> None:
     """The accounts app's revocation listener (registered in RealtimeConfig.ready): a CredentialsChanged event
     to these people, after commit, through the same path as every event (so it reaches every process)."""
-    from kiban.realtime import publish
-    from kiban.realtime.events import CredentialsChanged
-
     publish(user_ids, CredentialsChanged())
 
 
@@ -377,8 +371,6 @@ async def get_hub() -> Hub:
     if _hub is None or _hub.loop is not loop:
         if _hub is not None:
             _hub.stop()
-        from kiban.realtime.queries import max_event_id
-
         hub = Hub(loop)
         _hub = hub
         hub.swept_to = await sync_to_async(max_event_id)()

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from kiban.core.jobs import job
 from kiban.realtime.models import Event, EventRecipient, Horizon
+from kiban.realtime.queries import settled_horizon
 
 EVENT_RETENTION = dt.timedelta(minutes=15)
 
@@ -18,7 +19,7 @@ EVENT_RETENTION = dt.timedelta(minutes=15)
 def fan_out_events() -> None:
     """Write the recipient rows of every pending event, oldest first (enqueued in the publishing
     transaction; several runs at once share the work)."""
-    from kiban.realtime.delivery import fan_out_pending
+    from kiban.realtime.delivery import fan_out_pending  # cycle: delivery enqueues this job
 
     fan_out_pending()
 
@@ -26,7 +27,7 @@ def fan_out_events() -> None:
 @job(retries=2, every=dt.timedelta(minutes=1))
 def resume_fan_out() -> None:
     """Safety net: finish any pending event whose job was lost (e.g. a worker killed mid-job)."""
-    from kiban.realtime.delivery import fan_out_pending
+    from kiban.realtime.delivery import fan_out_pending  # cycle: delivery enqueues fan_out_events
 
     fan_out_pending()
 
@@ -34,8 +35,6 @@ def resume_fan_out() -> None:
 def prune_events(now: dt.datetime | None = None) -> int:
     """Delete settled events older than EVENT_RETENTION (and their recipient rows); remember the highest
     id deleted, so a client behind it is told to refetch."""
-    from kiban.realtime.queries import settled_horizon
-
     cutoff = (now or timezone.now()) - EVENT_RETENTION
     horizon = settled_horizon()
     upto = Event.objects.filter(created_at__lt=cutoff, id__lt=horizon).aggregate(m=Max("id"))["m"]

@@ -15,6 +15,12 @@ import contextlib
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.http import parse_cookie
+
+from kiban.realtime.auth import bearer_token, header, user_from_session, user_from_token
+from kiban.realtime.hub import get_hub
+from kiban.realtime.queries import events_for
 
 PATH = "/api/v1/realtime/events"
 MAX_WAIT = 25.0
@@ -36,26 +42,16 @@ def _wanted(scope) -> tuple[int, float] | None:
 
 def _who(scope) -> int | None:
     """The caller, as the API would authenticate them (Bearer token or session cookie)."""
-    from django.conf import settings
-
-    from kiban.realtime.auth import bearer_token, user_from_session, user_from_token
-
     token = bearer_token(scope)
     if token is not None:
         found = user_from_token(token)
     else:
-        from django.http import parse_cookie
-
-        from kiban.realtime.auth import header
-
         cookies = parse_cookie(header(scope, b"cookie") or "")
         found = user_from_session(cookies.get(settings.SESSION_COOKIE_NAME))
     return found[0] if found else None
 
 
 def _has_news(user_id: int, after: int) -> bool:
-    from kiban.realtime.queries import events_for
-
     mine, _last_id, truncated = events_for(user_id, after)
     return bool(mine) or truncated
 
@@ -75,8 +71,6 @@ class LongPoll:
         return await self.app(scope, receive, send)
 
     async def _wait(self, scope, after: int, wait: float) -> None:
-        from kiban.realtime.hub import get_hub
-
         user_id = await sync_to_async(_who)(scope)
         if user_id is None:
             return  # Django answers 401

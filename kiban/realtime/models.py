@@ -4,6 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+# PostgreSQL event ids: transaction id × ID_SPACING + a counter (events of one transaction stay in order;
+# 2^53 / ID_SPACING ≈ 9·10^10 transactions before ids leave JavaScript's exact integers).
+ID_SPACING = 100_000
+
 
 class Event(models.Model):
     """One published event, kept ~15 minutes so clients can catch up (`/api/v1/realtime/events?after=ID`).

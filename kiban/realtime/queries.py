@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.db.models import BigIntegerField
 from django.db.models.functions import Coalesce
 
-from kiban.realtime.models import Event, Horizon
+from kiban.realtime.models import ID_SPACING, Event, Horizon
 
 # A person's own events a single catch-up returns at most. Further behind → `truncated`, refetch.
 CATCH_UP_LIMIT = 500
@@ -84,7 +84,7 @@ def _pg_open_horizon() -> tuple[int, set[int]]:
 def _settle_late(xid: int) -> bool:
     """Copy the events a late transaction committed (ids xid × ID_SPACING …) as new rows above the horizon
     carrying their original id; once, by whoever claims the note."""
-    from kiban.realtime.delivery import ID_SPACING, _counter
+    from kiban.realtime.delivery import _counter  # cycle: delivery → jobs → queries
 
     with transaction.atomic():
         claimed, _ = Horizon.objects.filter(name=f"{LATE_PREFIX}{xid}").delete()
@@ -118,8 +118,6 @@ def _settle_late(xid: int) -> bool:
 def settled_horizon() -> int:
     """Every event with an id below this is visible now (and fanned out) or will never exist — except
     those of late transactions (PostgreSQL, see above), which are copied above it once they end."""
-    from kiban.realtime.delivery import ID_SPACING
-
     late: set[int] = set()
     if connection.vendor == "postgresql":
         open_xid, late = _pg_open_horizon()

@@ -22,24 +22,21 @@ import logging
 
 from asgiref.sync import sync_to_async
 
-from kiban.realtime import inbound
+from kiban.realtime import inbound, presence
+from kiban.realtime.auth import authenticate
 from kiban.realtime.hub import CLOSE_UNAUTHENTICATED, Connection, current_hub, get_hub
+from kiban.realtime.queries import max_event_id
 
 logger = logging.getLogger("kiban.realtime")
 
 
 def _connect_bookkeeping(user_id: int, first_here: bool) -> int:
-    from kiban.realtime import presence
-    from kiban.realtime.queries import max_event_id
-
     if first_here:
         presence.arrived(user_id)
     return max_event_id()
 
 
 def _disconnect_bookkeeping(user_id: int) -> None:
-    from kiban.realtime import presence
-
     presence.left(user_id)
 
 
@@ -47,8 +44,6 @@ class RealtimeSocket:
     """The ASGI application behind `/ws` (wrapped in Channels' CookieMiddleware by kiban.realtime.routing)."""
 
     async def __call__(self, scope, receive, send) -> None:
-        from kiban.realtime.auth import authenticate
-
         message = await receive()
         if message["type"] != "websocket.connect":
             return

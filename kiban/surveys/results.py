@@ -18,6 +18,7 @@ from django.db.models import Count, FilteredRelation, Q
 from django.utils.translation import gettext as _
 
 from kiban.accounts.models import Staff
+from kiban.org.queries import department_labels
 from kiban.surveys import ballots
 from kiban.surveys.models import Question, Recipient, Survey
 
@@ -45,8 +46,6 @@ class Results:
 
 def _department_names(ids) -> dict[int, str]:
     """Names as people read them: a shared name (工務課) carries its parent (`org.queries.department_label`)."""
-    from kiban.org.queries import department_labels
-
     return department_labels([i for i in ids if i])
 
 

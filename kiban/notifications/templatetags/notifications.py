@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from kiban.notifications.actions import unread_count
+
 register = template.Library()
 
 
@@ -12,6 +14,4 @@ def unread_notifications(context) -> int:
     user = getattr(context.get("request"), "user", None)
     if user is None or not user.is_authenticated:
         return 0
-    from kiban.notifications.actions import unread_count
-
     return unread_count(user)

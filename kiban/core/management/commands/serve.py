@@ -19,6 +19,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from kiban.core.jobs import WorkerThread
+
 logger = logging.getLogger("kiban.serve")
 
 DEMO_PASSWORD = "kiban-demo"  # noqa: S105 - the documented password of the fictional demo accounts
@@ -86,8 +88,6 @@ class Command(BaseCommand):
         settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
         import uvicorn
-
-        from kiban.core.jobs import WorkerThread
 
         worker = None if no_worker else WorkerThread()
         if worker is not None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiban.org.importer import ImportFailed, apply_plan, build_plan, read_file
-from kiban.org.reshuffle import do_store_reshuffle
+from kiban.org.reshuffle import do_store_reshuffle, pending_department_codes
 
 
 def _cli_actor() -> str:
@@ -69,8 +69,6 @@ class Command(BaseCommand):
     def _store(self, file: str, *, full: bool, dry_run: bool, effective_date: dt.date) -> None:
         parsed = read_file(file)
         if dry_run:
-            from kiban.org.reshuffle import pending_department_codes
-
             plan = build_plan(
                 parsed, full=full, extra_department_codes=pending_department_codes(effective_date)
             )
