@@ -4,7 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kiban.blobs import store
+from kiban.chat import markdown
+from kiban.chat.actions import conversations as conversation_actions
+from kiban.chat.actions import messages as message_actions
+from kiban.chat.audiences import members_upto
+from kiban.chat.models import Attachment, Conversation, Member, Mention, Message
+from kiban.chat.serializers import conversation_url
 from kiban.core.jobs import job
+from kiban.notifications.actions import notify
+from kiban.realtime.fanout import ids_source
+from kiban.realtime.presence import connected
 
 ORPHAN_AFTER = dt.timedelta(days=1)
 
@@ -12,10 +27,6 @@ ORPHAN_AFTER = dt.timedelta(days=1)
 @job(retries=3, every=dt.timedelta(hours=6))
 def prune_orphan_uploads() -> int:
     """Delete attachments uploaded but never posted (a closed tab, a cancelled message) and their files."""
-    from django.utils import timezone
-
-    from kiban.blobs import store
-    from kiban.chat.models import Attachment
 
     old = Attachment.objects.filter(message__isnull=True, created_at__lt=timezone.now() - ORPHAN_AFTER)
     removed = 0
@@ -34,9 +45,6 @@ def store_wide_mentions(message_id: int, skipped: list[int]) -> int:
     """The @channel mention rows of a message to a large channel: one per member except `skipped` (the author
     and those mentioned by name), in one INSERT … SELECT. Enqueued in the posting transaction; safe to run
     again (existing rows are kept)."""
-    from django.db import connection
-
-    from kiban.chat.models import Member, Mention, Message
 
     message = (
         Message.objects.filter(pk=message_id, deleted_at__isnull=True).only("conversation_id", "seq").first()
@@ -69,16 +77,6 @@ def fan_out_wide_post(
     the request path) nor to members who muted the conversation. @here: only the people connected now.
     Enqueued in the posting transaction (the outbox); safe to run again (rows and notifications are kept
     once per message and person)."""
-    from django.db import connection
-    from django.utils.translation import gettext as _
-
-    from kiban.chat import markdown
-    from kiban.chat.actions.messages import EXCERPT
-    from kiban.chat.audiences import members_upto
-    from kiban.chat.models import Mention, Message
-    from kiban.chat.serializers import conversation_url
-    from kiban.notifications.actions import notify
-    from kiban.realtime.fanout import ids_source
 
     message = (
         Message.objects.select_related("conversation", "author")
@@ -92,8 +90,6 @@ def fan_out_wide_post(
     skip = set(has_row)
     targets = [sid for sid, _muted in members if sid not in skip]
     if everyone == Mention.Kind.HERE:
-        from kiban.realtime.presence import connected
-
         online = connected(targets)
         targets = [sid for sid in targets if sid in online]
     source, param = ids_source(targets)
@@ -117,7 +113,7 @@ def fan_out_wide_post(
         tell,
         kind="chat.mention",
         title=_("%(who)sさんからのメンション") % {"who": who},
-        body=markdown.plain_text(message.html)[:EXCERPT],
+        body=markdown.plain_text(message.html)[: message_actions.EXCERPT],
         url=f"{conversation_url(conv)}?seq={message.seq}",
         actor=author,
         group_key=f"chat.conversation:{conv.pk}",
@@ -133,11 +129,6 @@ def pass_on_retired_ownership() -> int:
     owner, under the conversation's lock, and its members hear it (`conversation.members`, `owners`).
     Returns how many conversations changed hands."""
     # Function-level: the chat actions import this module (they enqueue `store_wide_mentions`).
-    from django.db import transaction
-    from django.db.models import Exists, OuterRef
-
-    from kiban.chat.actions.conversations import _lock_conversation, announce_members, pass_on_ownership
-    from kiban.chat.models import Conversation, Member
 
     owners = Member.objects.filter(conversation=OuterRef("pk"), role=Member.Role.OWNER)
     orphaned = (
@@ -149,9 +140,9 @@ def pass_on_retired_ownership() -> int:
     changed = 0
     for conv in orphaned.iterator():
         with transaction.atomic():
-            _lock_conversation(conv)
-            heir = pass_on_ownership(conv)
+            conversation_actions._lock_conversation(conv)
+            heir = conversation_actions.pass_on_ownership(conv)
             if heir:
-                announce_members(conv, owners=[heir])
+                conversation_actions.announce_members(conv, owners=[heir])
                 changed += 1
     return changed

@@ -26,6 +26,7 @@ from kiban.chat.events import (
 from kiban.chat.models import Conversation, Member, Team, TeamMember
 from kiban.chat.serializers import conversation_base
 from kiban.core import audit
+from kiban.notifications.actions import mark_read_up_to
 from kiban.realtime import publish
 
 
@@ -337,8 +338,6 @@ def do_mark_read(user, conv: Conversation, seq: int) -> int:
         if not moved:
             return Member.objects.filter(pk=conv.membership.pk).values_list("last_read_seq", flat=True).get()
         publish([user.pk], ConversationRead(conversation=conv.pk, seq=seq))
-        from kiban.notifications.actions import mark_read_up_to
-
         mark_read_up_to(user.pk, f"chat.conversation:{conv.pk}", seq)
     conv.membership.last_read_seq = seq
     return seq

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from kiban.accounts.models import Staff
 from kiban.blobs import store
 from kiban.chat import audiences as chat_audiences
+from kiban.chat import jobs as chat_jobs
 from kiban.chat import markdown
 from kiban.chat.actions.common import MAX_BODY, field_error
 from kiban.chat.cards import clean_card
@@ -30,8 +31,10 @@ from kiban.chat.queries import messages_with_details
 from kiban.chat.schemas import MessageOut
 from kiban.chat.serializers import conversation_url, message_out, reactions_out
 from kiban.core import audit
-from kiban.notifications.actions import notify
+from kiban.notifications.actions import notify, scrub_notifications
 from kiban.realtime import publish
+from kiban.realtime.actions import scrub_events
+from kiban.realtime.presence import connected
 
 MAX_ATTACHMENTS = 10
 MAX_EMOJI = 32
@@ -133,8 +136,6 @@ def _expand_everyone(kinds: dict[int, str], everyone: str, member_ids: list[int]
     targets = member_ids
     if everyone == "here":
         # @here is for the people connected right now (Slack's meaning), @channel for everyone.
-        from kiban.realtime.presence import connected
-
         online = connected(targets)
         targets = [staff_id for staff_id in targets if staff_id in online]
     for staff_id in targets:
@@ -248,12 +249,10 @@ def do_post_message(
             publish(members.audience, MessageUpdated(message=_fresh_out(root)))
         notified = _notify(message, conv, author, members, mention_kinds, root, everyone)
         if everyone and members.ids is None:
-            from kiban.chat.jobs import fan_out_wide_post
-
             # The @channel/@here rows and notifications of a large conversation: a job whose row is part of
             # this transaction (the outbox), so nothing is lost if the process dies before it runs.
             has_row = sorted({*mention_kinds, *([author.pk] if author is not None else [])})
-            fan_out_wide_post.enqueue(message.pk, everyone, members.upto, has_row, sorted(notified))
+            chat_jobs.fan_out_wide_post.enqueue(message.pk, everyone, members.upto, has_row, sorted(notified))
     return message
 
 
@@ -467,9 +466,6 @@ def do_delete_message(user, message: Message) -> Message:
             MessageDeleted(message=message_out(message, reactions=[], attachments=[], mentions=[])),
         )
         # The text goes from everywhere it was copied: the notifications quoting it, the stored events.
-        from kiban.notifications.actions import scrub_notifications
-        from kiban.realtime.actions import scrub_events
-
         quoted = scrub_notifications(f"chat.conversation:{message.conversation_id}", message.seq)
         scrub_events([old_body, old_html, old_body[:EXCERPT], *quoted])
     return message

@@ -15,7 +15,6 @@ import kiban
 ROOT = Path(kiban.__file__).parent
 
 APP_READY = "AppConfig.ready: the app registry loads apps.py before any model can be imported"
-CHAT_PENDING = "chat: pending"
 
 # (file relative to kiban/, function, imported module) → why it cannot be at module level.
 ALLOWED: dict[tuple[str, str, str], str] = {
@@ -24,22 +23,11 @@ ALLOWED: dict[tuple[str, str, str], str] = {
         "_schedule_publication",
         "kiban.bulletin.jobs",
     ): "cycle: the jobs call the actions",
-    ("chat/actions/messages.py", "do_post_message", "kiban.chat.jobs"): CHAT_PENDING,
     (
         "chat/apps.py",
         "ready",
         "kiban.realtime",
     ): "AppConfig.ready: registers chat's audience once apps are loaded",
-    ("chat/jobs.py", "fan_out_wide_post", "kiban.chat"): CHAT_PENDING,
-    ("chat/jobs.py", "fan_out_wide_post", "kiban.chat.actions.messages"): CHAT_PENDING,
-    ("chat/jobs.py", "fan_out_wide_post", "kiban.chat.audiences"): CHAT_PENDING,
-    ("chat/jobs.py", "fan_out_wide_post", "kiban.chat.models"): CHAT_PENDING,
-    ("chat/jobs.py", "fan_out_wide_post", "kiban.chat.serializers"): CHAT_PENDING,
-    ("chat/jobs.py", "fan_out_wide_post", "kiban.notifications.actions"): CHAT_PENDING,
-    ("chat/jobs.py", "fan_out_wide_post", "kiban.realtime.fanout"): CHAT_PENDING,
-    ("chat/jobs.py", "fan_out_wide_post", "kiban.realtime.presence"): CHAT_PENDING,
-    ("chat/jobs.py", "pass_on_retired_ownership", "kiban.chat.actions.conversations"): CHAT_PENDING,
-    ("chat/jobs.py", "pass_on_retired_ownership", "kiban.chat.models"): CHAT_PENDING,
     (
         "realtime/delivery.py",
         "_event_of",
@@ -71,13 +59,6 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("meetings/events.py", "handle", "kiban.meetings"): (
         "a cycle: signalling builds these event types, and the event's handler calls signalling"
     ),
-    ("chat/actions/conversations.py", "do_mark_read", "kiban.notifications.actions"): CHAT_PENDING,
-    ("chat/actions/messages.py", "_expand_everyone", "kiban.realtime.presence"): CHAT_PENDING,
-    ("chat/actions/messages.py", "do_delete_message", "kiban.notifications.actions"): CHAT_PENDING,
-    ("chat/actions/messages.py", "do_delete_message", "kiban.realtime.actions"): CHAT_PENDING,
-    ("chat/jobs.py", "prune_orphan_uploads", "kiban.blobs"): CHAT_PENDING,
-    ("chat/jobs.py", "prune_orphan_uploads", "kiban.chat.models"): CHAT_PENDING,
-    ("chat/jobs.py", "store_wide_mentions", "kiban.chat.models"): CHAT_PENDING,
 }
 
 
