@@ -10,8 +10,8 @@ import pytest
 from django.db import connection, transaction
 
 from kiban.accounts.tests.factories import PASSWORD, StaffFactory
+from kiban.chat.events import ConversationRead
 from kiban.realtime import hub, publish
-from kiban.realtime.events import ConversationRead
 from kiban.realtime.models import Event, Horizon
 from kiban.realtime.tests.servers import thread_server
 from tests.browser.conftest import CspWatcher
