@@ -6,11 +6,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ValidationError as PydanticValidationError
 
 from kiban.accounts.ratelimit import LoginBlocked
+from kiban.core import paging
 from kiban.core.permissions import is_it_admin
 from kiban.integrations import actions, queries
 from kiban.integrations.schemas import (
@@ -52,10 +53,10 @@ def register_system(request, payload: SystemIn):
     return Status(201, SystemCreated(id=system.pk, name=system.name, token=token))
 
 
-@router.get("/systems", response={200: list[SystemOut], 403: ErrorOut}, summary="External systems")
-def list_systems(request):
+@router.get("/systems", response={200: paging.Page[SystemOut], 403: ErrorOut}, summary="External systems")
+def list_systems(request, page: Query[paging.PageQuery]):
     _admin(request)
-    return [system_out(s, n) for s, n in queries.systems_with_counts()]
+    return paging.page(queries.systems_with_counts(), page, lambda row: system_out(*row))
 
 
 @router.get("/systems/{system_id}", response={200: SystemOut, 404: ErrorOut}, summary="One external system")
