@@ -5,7 +5,8 @@
 import { Peer } from "./peers.js";
 import { GuestTransport, StaffTransport } from "./transport.js";
 
-const root = document.querySelector("[data-meeting]");
+// `.meet`: other parts of the shell carry a data-meeting attribute too (the presence picker's 会議中 label).
+const root = document.querySelector(".meet[data-meeting]");
 const strings = document.getElementById("meet-strings").dataset;
 const $ = (selector) => root.querySelector(selector);
 
