@@ -3,40 +3,18 @@
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
-from django.db import connections
 from django.test import Client
 
 from kiban.accounts.tests.factories import StaffFactory
 from kiban.accounts.tokens import hash_token
+from kiban.core.testing import run_at_once as _run_at_once
 from kiban.integrations import actions
 from kiban.integrations.models import ApprovalCount, ExternalSystem
 
 PUSHERS = 6
 PEOPLE = 40
-
-
-def _run_at_once(targets) -> list[BaseException]:
-    barrier = threading.Barrier(len(targets))
-    errors: list[BaseException] = []
-
-    def run(fn):
-        try:
-            barrier.wait(timeout=30)
-            fn()
-        except BaseException as exc:  # noqa: BLE001  (reported by the test)
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(fn,)) for fn in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return errors
 
 
 @pytest.mark.django_db(transaction=True)

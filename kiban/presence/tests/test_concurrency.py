@@ -3,36 +3,13 @@ one event); a first status set at once by the person and their head leaves one r
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connections
 
 from kiban.core.models import AuditEntry
+from kiban.core.testing import run_at_once as _run_at_once
 from kiban.presence import actions
 from kiban.presence.models import PhoneMemo, Presence
 from kiban.realtime.testing import capture_events
-
-
-def _run_at_once(targets) -> list[BaseException]:
-    barrier = threading.Barrier(len(targets))
-    errors: list[BaseException] = []
-
-    def run(fn):
-        try:
-            barrier.wait(timeout=30)
-            fn()
-        except BaseException as exc:  # noqa: BLE001  (reported by the test)
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(fn,)) for fn in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return errors
 
 
 @pytest.mark.django_db(transaction=True)
