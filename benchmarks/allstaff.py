@@ -276,8 +276,8 @@ def catch_up(run: Run, ids: list[int]) -> dict:
     """A member of each channel (not connected) catches up after FOREIGN_EVENTS events to others."""
     from django.db import transaction
 
+    from kiban.chat.events import ConversationRead
     from kiban.realtime import publish
-    from kiban.realtime.events import ConversationRead
 
     outsider = len(ids) - 1  # b04999: in `all` only
     insider = SMALL - 1  # b00009: in both

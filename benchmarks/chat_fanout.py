@@ -286,8 +286,8 @@ class KibanServer(Server):
         """The realtime layer alone: what `kiban worker` does (store the event, one Redis PUBLISH)."""
         from django.db import transaction
 
+        from kiban.chat.events import MessageCreated
         from kiban.realtime import publish
-        from kiban.realtime.events import MessageCreated
 
         try:
             with transaction.atomic():
