@@ -2,38 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from kiban.accounts.tests.factories import StaffFactory
 from kiban.chat import actions
 from kiban.chat.models import Conversation, Message
 from kiban.chat.tests.factories import make_dm, make_group
+from kiban.core.testing import run_at_once as _run_at_once
 
 WRITERS = 20
-
-
-def _run_at_once(targets) -> list[BaseException]:
-    barrier = threading.Barrier(len(targets))
-    errors: list[BaseException] = []
-
-    def run(fn):
-        try:
-            barrier.wait(timeout=30)
-            fn()
-        except BaseException as exc:  # noqa: BLE001  (reported by the test)
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(fn,)) for fn in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return errors
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,13 +3,12 @@ the ballots themselves (the oracle below reads every ballot, as results did befo
 
 from __future__ import annotations
 
-import threading
 from collections import Counter, defaultdict
 
 import pytest
-from django.db import connections
 
 from kiban.accounts.tests.factories import StaffFactory
+from kiban.core.testing import run_at_once as _run_at_once
 from kiban.org.tests.factories import MembershipFactory
 from kiban.surveys import actions, ballots, results
 from kiban.surveys.models import BallotBox
@@ -37,27 +36,6 @@ def _answers(survey, n: int) -> dict:
     if n % 2:
         rows.append({"question": q[3], "value": f"意見その{n}"})
     return rows
-
-
-def _run_at_once(targets) -> list[BaseException]:
-    barrier = threading.Barrier(len(targets))
-    errors: list[BaseException] = []
-
-    def run(fn):
-        try:
-            barrier.wait(timeout=30)
-            fn()
-        except BaseException as exc:  # noqa: BLE001  (reported by the test)
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(fn,)) for fn in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return errors
 
 
 def _recount(survey) -> dict:
